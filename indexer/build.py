@@ -1,0 +1,226 @@
+"""Build a new index version from the knowledge base and switch to it atomically.
+
+load -> normalise -> annotate policies (spaCy) -> chunk -> BM25 (jieba, characters) -> embed
+(cached) -> faiss -> records, manifest -> check by loading and searching -> commit.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer import features
+from indexer.chunking import ChunkingSettings, item_chunk, policy_chunks
+from indexer.embedding import Encoder, OnnxEncoder, encode_passages
+from indexer.embedding_cache import EmbeddingCache
+from indexer.errors import BuildError, DaofuError
+from indexer.lexical import Bm25Index
+from indexer.loaders import LoadedKnowledge, LoadReport, load_knowledge_base
+from indexer.model_setup import model_info
+from indexer.nlp import PolicyAnnotator
+from indexer.normalize import NORMALIZER_VERSION, normalize_text
+from indexer.records import Chunk, PolicyDoc, ServiceItem
+from indexer.settings import IndexerSettings
+from indexer.store import FORMAT_VERSION, MANIFEST_FILE, IndexStore, IndexVersion
+from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
+
+USER_DICTIONARY_FILE = "userdict.txt"
+# Bump when what a build writes changes for the same input (views, chunking, tokenisation).
+BUILD_VERSION = "1"
+ITEM_VIEWS = ("name", "name_department", "text")
+_ITEM_TEXT_VIEW_CHARS = 200  # the dense "text" view: name, department, materials, start of conditions
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: IndexVersion
+    manifest: dict[str, Any]
+    report: LoadReport
+    seconds: float
+    embedded: int  # passages actually computed (the rest came from the cache)
+
+
+def build_index(settings: IndexerSettings, progress: Progress | None = None,
+                knowledge: LoadedKnowledge | None = None, encoder: Encoder | None = None) -> BuildResult:
+    """Build from ``settings.knowledge_base_dir`` (or ``knowledge``) and make it the served index."""
+    started = time.perf_counter()
+    progress = progress or (lambda stage, done, total: None)
+    encoder = encoder or OnnxEncoder(settings.model_dir, threads=settings.threads)
+    model = encoder.model_id
+    knowledge = knowledge or load_knowledge_base(settings.knowledge_base_dir)
+    if not knowledge.items and not knowledge.policies:
+        raise BuildError(
+            f"no readable item or policy under {settings.knowledge_base_dir}; "
+            f"{knowledge.report.summary()}"
+        )
+    store = IndexStore(settings.index_dir)
+    name, folder = store.new_version_dir()
+    try:
+        embedded = _write_index(folder, knowledge, settings, encoder, progress)
+        manifest = _manifest(name, knowledge, settings, model, folder, started)
+        manifest["embedded"] = embedded
+        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        _check(folder, encoder)
+        version = store.commit(name, folder)
+    except BaseException:
+        # Nothing half-written is ever served; the partial folder is removed (or, if the
+        # process dies here, ignored and cleaned by a later build).
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _publish_user_dictionary(version.path, settings.index_dir)
+    store.clean(keep=settings.keep_versions)
+    return BuildResult(version, manifest, knowledge.report, time.perf_counter() - started, embedded)
+
+
+def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSettings,
+                 encoder: Encoder, progress: Progress) -> int:
+    model = encoder.model_id
+    items = knowledge.items
+    departments = sorted({item.department for item in items})
+    user_dictionary = folder / USER_DICTIONARY_FILE
+    write_user_dictionary(user_dictionary, dictionary_terms(items, departments))
+
+    annotator = PolicyAnnotator(departments, sorted({item.region for item in items}), user_dictionary)
+    policies: list[PolicyDoc] = []
+    for done, policy in enumerate(knowledge.policies, start=1):
+        normalized = dataclasses.replace(policy, title=normalize_text(policy.title), body=normalize_text(policy.body))
+        found = annotator.annotate(normalized)
+        policies.append(dataclasses.replace(policy, issuer=found.issuer, doc_number=found.doc_number, date=found.date))
+        if done % 50 == 0 or done == len(knowledge.policies):
+            progress("annotate", done, len(knowledge.policies))
+
+    chunking = ChunkingSettings(max_chars=settings.chunk_max_chars, overlap_sentences=0)
+    chunks: list[Chunk] = [item_chunk(item) for item in items]
+    for policy in policies:
+        chunks.extend(policy_chunks(policy, annotator.sentences, chunking))
+    policy_chunk_list = [chunk for chunk in chunks if chunk.kind == "policy"]
+
+    _write_jsonl(folder / "records.jsonl", [record.to_dict() for record in (*items, *policies)])
+    _write_jsonl(folder / "chunks.jsonl", [chunk.to_dict() for chunk in policy_chunk_list])
+
+    views = item_views(items)
+    policy_texts = [normalize_text(chunk.title + "\n" + chunk.text) for chunk in policy_chunk_list]
+    progress("lexical", 0, 1)
+    item_names = views["name"]
+    Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, "items_name_chars")
+    Bm25Index.build([search_tokens(text, user_dictionary) for text in views["full"]]).save(folder, "items_text_words")
+    Bm25Index.build([search_tokens(text, user_dictionary) for text in policy_texts]).save(folder, "policies_words")
+    Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, "policies_chars")
+    progress("lexical", 1, 1)
+
+    cache = EmbeddingCache(settings.embedding_cache, f"{model['name']}:{model['fingerprint']}", encoder.dimension)
+    passages = [*(views[view] for view in ITEM_VIEWS), policy_texts]
+    flat = [text for group in passages for text in group]
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        progress("embed", done, len(flat))
+
+    vectors, computed = cache.embed(flat, lambda texts: encode_passages(encoder, texts), progress=advance)
+    offset = 0
+    import faiss
+
+    for label, group in zip((*(f"items_{view}" for view in ITEM_VIEWS), "policies"), passages):
+        index = faiss.IndexFlatIP(encoder.dimension)
+        if group:
+            index.add(np.ascontiguousarray(vectors[offset:offset + len(group)]))
+        faiss.write_index(index, str(folder / f"{label}.faiss"))
+        offset += len(group)
+    knowledge.report.write_jsonl(folder / "errors.jsonl")
+    return computed
+
+
+def item_views(items: list[ServiceItem]) -> dict[str, list[str]]:
+    """Normalised texts of each item: the dense views plus the full text for BM25."""
+    full = [normalize_text(item_chunk(item).text) for item in items]
+    return {
+        "name": [normalize_text(item.name) for item in items],
+        "name_department": [normalize_text(f"{item.name} {item.department}") for item in items],
+        "text": [text[:_ITEM_TEXT_VIEW_CHARS] for text in full],
+        "full": full,
+    }
+
+
+def content_hash(knowledge: LoadedKnowledge, settings: IndexerSettings) -> str:
+    """Hash of everything a build depends on besides the model: records, chunking, code versions."""
+    digest = hashlib.sha256(f"{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}".encode())
+    for record in (*knowledge.items, *knowledge.policies):
+        digest.update(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def is_up_to_date(settings: IndexerSettings) -> bool:
+    """True when the current index was built from the same knowledge base, model and code."""
+    from indexer.errors import IndexNotFoundError, ModelNotFoundError
+
+    try:
+        manifest = IndexStore(settings.index_dir).current().manifest()
+        model = model_info(settings.model_dir)
+    except (IndexNotFoundError, ModelNotFoundError):
+        return False
+    if manifest.get("model", {}).get("fingerprint") != model.get("fingerprint"):
+        return False
+    return bool(manifest.get("content_hash") == content_hash(load_knowledge_base(settings.knowledge_base_dir), settings))
+
+
+def _manifest(name: str, knowledge: LoadedKnowledge, settings: IndexerSettings, model: dict[str, Any],
+              folder: Path, started: float) -> dict[str, Any]:
+    policy_chunks_count = sum(1 for _ in (folder / "chunks.jsonl").open(encoding="utf-8"))
+    return {
+        "format_version": FORMAT_VERSION,
+        "version": name,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(time.perf_counter() - started, 1),
+        "model": {key: model[key] for key in ("name", "variant", "dimension", "fingerprint")},
+        "normalizer_version": NORMALIZER_VERSION,
+        "content_hash": content_hash(knowledge, settings),
+        "build_version": BUILD_VERSION,
+        "counts": {
+            "items": len(knowledge.items),
+            "policies": len(knowledge.policies),
+            "policy_chunks": policy_chunks_count,
+            "problems": len(knowledge.report),
+        },
+        "chunking": {"max_chars": settings.chunk_max_chars, "overlap_sentences": 0, "unit": "sentences (spaCy sentencizer)"},
+        "item_views": list(ITEM_VIEWS),
+        "knowledge_base": str(settings.knowledge_base_dir),
+    }
+
+
+def _check(folder: Path, encoder: Encoder) -> None:
+    """Load the new version and run one search before anyone is switched to it."""
+    from indexer.search import SearchIndex
+
+    try:
+        index = SearchIndex.load(folder, encoder.model_id)
+        probe = index.items[0].name if index.items else index.policies_in_order[0].title
+        index.raw_search_check(probe)
+    except DaofuError as error:
+        raise BuildError(f"the new index failed its check and was not published: {error}") from error
+
+
+def _publish_user_dictionary(version_path: Path, index_dir: Path) -> None:
+    """Copy the dictionary where Rasa's JiebaTokenizer reads it (config.yml: dictionary_path)."""
+    target = index_dir / "jieba" / USER_DICTIONARY_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    shutil.copyfile(version_path / USER_DICTIONARY_FILE, temporary)
+    temporary.replace(target)
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")

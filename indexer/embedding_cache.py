@@ -1,0 +1,76 @@
+"""Passage vectors cached by (model fingerprint, text hash): a rebuild only embeds changed text."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, digest TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, digest))"
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path, model_key: str, dimension: int) -> None:
+        self.path = path
+        self.model_key = model_key
+        self.dimension = dimension
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
+        return connection
+
+    def embed(self, texts: Sequence[str], compute: Callable[[Sequence[str]], np.ndarray],
+              progress: Callable[[int], None] | None = None, batch: int = 256) -> tuple[np.ndarray, int]:
+        """Vectors of ``texts`` (cached ones read, the rest computed and stored); returns (vectors, computed)."""
+        digests = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        found = self._lookup(set(digests))
+        output = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for row, digest in enumerate(digests):
+            vector = found.get(digest)
+            if vector is None:
+                missing.setdefault(digest, []).append(row)
+            else:
+                output[row] = vector
+        if progress and len(texts) - sum(len(rows) for rows in missing.values()):
+            progress(len(texts) - sum(len(rows) for rows in missing.values()))
+        pending = list(missing.items())
+        for start in range(0, len(pending), batch):
+            part = pending[start:start + batch]
+            vectors = compute([texts[rows[0]] for _, rows in part])
+            for (digest, rows), vector in zip(part, vectors):
+                output[rows] = vector
+            self._store([(digest, vector) for (digest, _), vector in zip(part, vectors)])
+            if progress:
+                progress(sum(len(rows) for _, rows in part))
+        return output, len(pending)
+
+    def _lookup(self, digests: set[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        wanted = list(digests)
+        with self._connect() as connection:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                marks = ",".join("?" * len(part))
+                rows = connection.execute(
+                    f"SELECT digest, vector FROM vectors WHERE model = ? AND digest IN ({marks})",
+                    [self.model_key, *part],
+                )
+                for digest, blob in rows:
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    if vector.shape[0] == self.dimension:
+                        found[digest] = vector
+        return found
+
+    def _store(self, entries: list[tuple[str, np.ndarray]]) -> None:
+        with self._connect() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO vectors (model, digest, vector) VALUES (?, ?, ?)",
+                [(self.model_key, digest, np.asarray(vector, dtype=np.float32).tobytes()) for digest, vector in entries],
+            )

@@ -1,0 +1,145 @@
+"""Typed records of the knowledge base and of search results."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["item", "policy"]
+KINDS: tuple[Kind, ...] = ("item", "policy")
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """One government service item (办事事项) of the catalog."""
+
+    id: str  # TASK_CODE: stable across catalog updates
+    name: str
+    department: str
+    item_type: str = ""
+    materials: tuple[str, ...] = ()
+    statutory_time_limit: str = ""
+    promised_time_limit: str = ""
+    location: str = ""
+    consult_phone: str = ""
+    complaint_phone: str = ""
+    conditions: str = ""  # accept_standard: conditions and legal basis
+    service_objects: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    level: str = ""
+    url: str = ""
+    online_booking: bool = False
+    courier: bool = False
+    region: str = ""
+    catalog_name: str = ""  # the parent catalog entry when the item is one of its sub-items
+    source: str = ""  # file the record came from
+
+    kind: Kind = field(default="item", init=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+@dataclass(frozen=True)
+class PolicyDoc:
+    """One policy document (政策文件)."""
+
+    id: str  # docid of the JSONL corpus, or the file name without extension
+    title: str
+    body: str
+    issuer: str = ""
+    doc_number: str = ""  # 发文字号, e.g. 国办发〔2020〕6号
+    date: str = ""  # ISO date (YYYY-MM-DD) when one was found
+    source: str = ""
+
+    kind: Kind = field(default="policy", init=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+Record = ServiceItem | PolicyDoc
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A searchable unit: a whole item, or a passage of a policy document."""
+
+    id: str  # "<record id>#<position>"
+    record_id: str
+    kind: Kind
+    title: str
+    text: str  # what BM25 and the embedding model see (normalised)
+    position: int = 0  # order of the passage inside its document
+    start: int = 0  # character offset of the passage in the normalised body
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: an item, or a policy document with its best passage."""
+
+    id: str
+    kind: Kind
+    title: str
+    score: float
+    snippet: str
+    sources: tuple[str, ...]  # which retrievers found it: dense, bm25, fuzzy
+    record: Record
+
+    def to_dict(self, with_record: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "sources": list(self.sources),
+        }
+        if with_record:
+            data["fields"] = self.record.to_dict()
+        return data
+
+
+ConfidenceLevel = Literal["high", "medium", "low", "none"]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    normalized_query: str
+    hits: tuple[SearchHit, ...]
+    confidence: float  # estimated probability that hits[0] is what the user means
+    level: ConfidenceLevel
+
+    def to_dict(self, with_record: bool = True) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "normalized_query": self.normalized_query,
+            "hits": [hit.to_dict(with_record) for hit in self.hits],
+            "confidence": round(self.confidence, 4),
+            "level": self.level,
+        }
+
+
+def _to_dict(record: ServiceItem | PolicyDoc) -> dict[str, Any]:
+    data = dataclasses.asdict(record)
+    for key, value in data.items():
+        if isinstance(value, tuple):
+            data[key] = list(value)
+    return data
+
+
+def record_from_dict(data: dict[str, Any]) -> Record:
+    """Inverse of ``to_dict``, used to read records back from a built index."""
+    values = dict(data)
+    kind = values.pop("kind")
+    if kind == "item":
+        for key in ("materials", "service_objects", "themes"):
+            values[key] = tuple(values.get(key, ()))
+        return ServiceItem(**values)
+    if kind == "policy":
+        return PolicyDoc(**values)
+    raise ValueError(f"unknown record kind {kind!r}; expected one of {KINDS}")

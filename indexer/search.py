@@ -1,0 +1,410 @@
+"""Hybrid search over a built index: dense (e5 + faiss), BM25 (characters and jieba words), and
+variant cues, fused on standardised scores; results carry a calibrated confidence.
+
+Items are scored as wholes: the sum of three dense views (name; name + department; name,
+department, materials and conditions) plus BM25 over the characters of the name. Policies are
+scored by passage (dense + BM25 on jieba words + BM25 on character bigrams) and a document takes
+its best passage. The weights come from the ablation in the README (``python -m indexer eval``).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer import features, variants
+from indexer.calibration import Calibration, QueryEvidence, coverage, load_calibration
+from indexer.embedding import Encoder, OnnxEncoder, encode_queries
+from indexer.errors import IndexMismatchError, InvalidQueryError
+from indexer.kind_classifier import KindClassifier, load_kind_classifier
+from indexer.lexical import Bm25Index
+from indexer.normalize import NORMALIZER_VERSION, normalize_text
+from indexer.records import Chunk, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict
+from indexer.settings import IndexerSettings
+from indexer.store import IndexStore, IndexVersion, check_compatible
+from indexer.tokenize import search_tokens
+
+ITEM_VIEWS = ("name", "name_department", "text")
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the standardised retriever scores (chosen on the benchmarks; README ablation)."""
+
+    item_dense: float = 1.0
+    item_name_chars: float = 0.1
+    item_text_words: float = 0.0
+    item_fuzzy: float = 0.2
+    item_variant: float = 0.75
+    policy_dense: float = 1.0
+    policy_words: float = 0.4
+    policy_chars: float = 0.2
+
+
+@dataclass(frozen=True)
+class KindScores:
+    """Per-record fused scores of one kind, with each retriever's part (for ablations and features)."""
+
+    fused: np.ndarray
+    parts: dict[str, np.ndarray]
+    cosine: np.ndarray  # cosine similarity per record (items: mean over views; policies: best passage)
+    best_chunk: np.ndarray | None = None  # policies: index of each document's best passage
+
+
+@dataclass
+class SearchIndex:
+    """One loaded index version (immutable once loaded)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    items: list[ServiceItem]
+    policies_in_order: list[PolicyDoc]
+    policy_chunks: list[Chunk]
+    chunk_document: np.ndarray  # document row of each policy passage
+    document_starts: np.ndarray  # first passage row of each document
+    dense: dict[str, Any]  # faiss indexes: items_<view>, policies
+    lexical: dict[str, Bm25Index]
+    user_dictionary: Path
+    item_variants: list[frozenset[str]] = field(default_factory=list)
+    item_names: list[str] = field(default_factory=list)  # normalised, for fuzzy matching
+    _item_rows: dict[str, int] = field(default_factory=dict)
+    _policy_rows: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, model: dict[str, Any]) -> SearchIndex:
+        import faiss
+
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        check_compatible(manifest, model, NORMALIZER_VERSION)
+        items: list[ServiceItem] = []
+        policies: list[PolicyDoc] = []
+        with (path / "records.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:
+                record = record_from_dict(json.loads(line))
+                (items if isinstance(record, ServiceItem) else policies).append(record)  # type: ignore[arg-type]
+        chunks = []
+        with (path / "chunks.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:
+                chunks.append(Chunk(**json.loads(line)))
+        row_of = {policy.id: row for row, policy in enumerate(policies)}
+        chunk_document = np.array([row_of[chunk.record_id] for chunk in chunks], dtype=np.int64)
+        if len(chunk_document) and np.any(np.diff(chunk_document) < 0):
+            raise IndexMismatchError(f"{path}: policy passages are not grouped by document; rebuild the index")
+        document_starts = np.searchsorted(chunk_document, np.arange(len(policies)))
+        dense = {f"items_{view}": faiss.read_index(str(path / f"items_{view}.faiss")) for view in ITEM_VIEWS}
+        dense["policies"] = faiss.read_index(str(path / "policies.faiss"))
+        lexical = {name: Bm25Index.load(path, name) for name in
+                   ("items_name_chars", "items_text_words", "policies_words", "policies_chars")}
+        index = cls(path, manifest, items, policies, chunks, chunk_document, document_starts, dense, lexical,
+                    path / "userdict.txt", [variants.item_variants(item.name) for item in items],
+                    [normalize_text(item.name) for item in items])
+        index._validate()
+        index._item_rows = {item.id: row for row, item in enumerate(items)}
+        index._policy_rows = {policy.id: row for row, policy in enumerate(policies)}
+        return index
+
+    def _validate(self) -> None:
+        expected = {**{f"items_{view}": len(self.items) for view in ITEM_VIEWS}, "policies": len(self.policy_chunks)}
+        for name, count in expected.items():
+            if self.dense[name].ntotal != count:
+                raise IndexMismatchError(f"{self.path}: {name} holds {self.dense[name].ntotal} vectors for {count} records; rebuild the index")
+        lexical_sizes = {"items_name_chars": len(self.items), "items_text_words": len(self.items),
+                         "policies_words": len(self.policy_chunks), "policies_chars": len(self.policy_chunks)}
+        for name, count in lexical_sizes.items():
+            if self.lexical[name].size != count and count:
+                raise IndexMismatchError(f"{self.path}: {name} covers {self.lexical[name].size} rows for {count}; rebuild the index")
+        if len(self.policies_in_order) and len(self.policy_chunks) == 0:
+            raise IndexMismatchError(f"{self.path}: policies without passages; rebuild the index")
+
+    def item_row(self, item_id: str) -> int:
+        return self._item_rows[item_id]
+
+    def policy_row(self, policy_id: str) -> int:
+        return self._policy_rows[policy_id]
+
+    def raw_search_check(self, text: str) -> None:
+        """A lexical probe used by the build before publishing (no model needed)."""
+        tokens = search_tokens(normalize_text(text), self.user_dictionary)
+        if self.items:
+            self.lexical["items_name_chars"].scores(features.character_ngrams(text))
+        if self.policy_chunks:
+            self.lexical["policies_words"].scores(tokens)
+
+    def dense_scores(self, name: str, vector: np.ndarray) -> np.ndarray:
+        index = self.dense[name]
+        scores = np.zeros(index.ntotal, dtype=np.float32)
+        if index.ntotal:
+            values, rows = index.search(vector.reshape(1, -1), index.ntotal)
+            scores[rows[0]] = values[0]
+        return scores
+
+    def score_items(self, query: str, vector: np.ndarray, weights: FusionWeights) -> KindScores:
+        dense = np.asarray(sum(self.dense_scores(f"items_{view}", vector) for view in ITEM_VIEWS), dtype=np.float32)
+        name_chars = self.lexical["items_name_chars"].scores(features.character_ngrams(query))
+        parts = {
+            "dense": dense,
+            "name_chars": name_chars,
+            "text_words": self.lexical["items_text_words"].scores(search_tokens(query, self.user_dictionary)),
+            "fuzzy": _fuzzy_scores(query, self.item_names, _top_rows(dense, name_chars)),
+            "variant": variants.variant_agreement(query, self.item_variants),
+        }
+        fused = (weights.item_dense * features.standardize(parts["dense"])
+                 + weights.item_name_chars * features.standardize(parts["name_chars"])
+                 + weights.item_text_words * features.standardize(parts["text_words"])
+                 + weights.item_fuzzy * features.standardize(parts["fuzzy"])
+                 + weights.item_variant * parts["variant"])
+        return KindScores(fused.astype(np.float32), parts, dense / len(ITEM_VIEWS))
+
+    def score_policies(self, query: str, vector: np.ndarray, weights: FusionWeights) -> KindScores:
+        parts = {
+            "dense": self.dense_scores("policies", vector),
+            "words": self.lexical["policies_words"].scores(search_tokens(query, self.user_dictionary)),
+            "chars": self.lexical["policies_chars"].scores(features.character_ngrams(query, sizes=(2,))),
+        }
+        passage = (weights.policy_dense * features.standardize(parts["dense"])
+                   + weights.policy_words * features.standardize(parts["words"])
+                   + weights.policy_chars * features.standardize(parts["chars"]))
+        if not len(passage):
+            empty = np.zeros(0, dtype=np.float32)
+            return KindScores(empty, parts, empty, np.zeros(0, dtype=np.int64))
+        fused = np.maximum.reduceat(passage, self.document_starts)
+        # Best passage of each document: the first passage reaching the document's maximum.
+        is_best = passage == fused[self.chunk_document]
+        best_chunk = np.full(len(self.policies_in_order), -1, dtype=np.int64)
+        rows = np.flatnonzero(is_best)[::-1]
+        best_chunk[self.chunk_document[rows]] = rows
+        return KindScores(fused.astype(np.float32), parts, parts["dense"][best_chunk], best_chunk)
+
+
+class SearchService:
+    """Answers searches from the current index version; picks up new versions without restart."""
+
+    def __init__(self, settings: IndexerSettings, encoder: Encoder | None = None,
+                 weights: FusionWeights = FusionWeights(), calibration: Calibration | None = None,
+                 kind_classifier: KindClassifier | None = None) -> None:
+        self.settings = settings
+        self.weights = weights
+        self.calibration = calibration or load_calibration()
+        self.kind_classifier = kind_classifier or load_kind_classifier()
+        self._store = IndexStore(settings.index_dir)
+        self._encoder = encoder
+        self._index: SearchIndex | None = None
+        self._index_name: str | None = None
+        self._lock = threading.RLock()  # re-entered: loading an index first loads the encoder
+        self._reloading: threading.Thread | None = None
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = OnnxEncoder(self.settings.model_dir, threads=self.settings.threads)
+        return self._encoder
+
+    def warm_up(self) -> None:
+        """Load model and index now instead of on the first question."""
+        self.index()
+        self._query_vector("预热")
+
+    def index(self) -> SearchIndex:
+        """The current index; a newer published version is loaded in the background and swapped in."""
+        name = self._store.current_name()
+        if self._index is not None and (name == self._index_name or name is None):
+            return self._index
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._swap(self._store.current())
+            assert self._index is not None
+            return self._index
+        with self._lock:
+            if self._reloading is None or not self._reloading.is_alive():
+                self._reloading = threading.Thread(target=self._reload_quietly, name="index-reload", daemon=True)
+                self._reloading.start()
+        return self._index
+
+    def reload(self) -> SearchIndex:
+        """Load the current version now (blocking); used by tests and the editor's publish step."""
+        with self._lock:
+            self._swap(self._store.current())
+        assert self._index is not None
+        return self._index
+
+    def _reload_quietly(self) -> None:
+        try:
+            version = self._store.current()
+            if version.name != self._index_name:
+                self._swap(version)
+        except Exception:  # a bad new version must never stop the service: keep the old one
+            import logging
+
+            logging.getLogger(__name__).exception("could not load the new index version; still serving %s", self._index_name)
+
+    def _swap(self, version: IndexVersion) -> None:
+        index = SearchIndex.load(version.path, self.encoder.model_id)
+        self._index, self._index_name = index, version.name
+        self._query_vector.cache_clear()
+
+    @property
+    def version(self) -> str | None:
+        return self._index_name
+
+    @functools.lru_cache(maxsize=2048)
+    def _query_vector(self, normalized: str) -> np.ndarray:
+        vector: np.ndarray = encode_queries(self.encoder, [normalized])[0]
+        return vector
+
+    def prepare_query(self, query: object) -> str:
+        """The normalised, length-bounded query; '' when nothing searchable is left."""
+        if not isinstance(query, str):
+            raise InvalidQueryError(f"a query must be text, got {type(query).__name__}")
+        limit = self.settings.max_query_chars
+        return normalize_text(query[:limit * 4])[:limit]
+
+    def search(self, query: str, k: int = 10, kind: Kind | None = None, department: str | None = None,
+               service_object: str | None = None) -> SearchResult:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if kind not in (None, "item", "policy"):
+            raise ValueError(f"kind must be 'item', 'policy' or None, got {kind!r}")
+        normalized = self.prepare_query(query)
+        if not normalized.strip():
+            return SearchResult(query=query, normalized_query="", hits=(), confidence=0.0, level="none")
+        index = self.index()
+        item_scores, policy_scores, evidence = self.evidence(index, normalized, kind)
+        ranked = self.calibration.rank(
+            evidence,
+            item_mask=_item_mask(index, department, service_object),
+            policy_mask=_policy_mask(index, department),
+        )
+        hits = []
+        for kind_name, row, probability in ranked[:k]:
+            if kind_name == "item":
+                hits.append(_item_hit(index, row, probability, item_scores))
+            else:
+                hits.append(_policy_hit(index, row, probability, policy_scores))
+        confidence = self.confidence_of(normalized, hits, item_scores, policy_scores, index)
+        return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
+                            confidence=confidence, level=self.calibration.level(confidence))
+
+    def evidence(self, index: SearchIndex, normalized: str,
+                 kind: Kind | None = None) -> tuple[KindScores | None, KindScores | None, QueryEvidence]:
+        """Per-kind scores of a normalised question and the evidence the calibration ranks with."""
+        vector = self._query_vector(normalized)
+        item_scores = index.score_items(normalized, vector, self.weights) if kind in (None, "item") and index.items else None
+        policy_scores = (index.score_policies(normalized, vector, self.weights)
+                         if kind in (None, "policy") and index.policies_in_order else None)
+        evidence = QueryEvidence(
+            item_scores=item_scores.fused if item_scores else None,
+            policy_scores=policy_scores.fused if policy_scores else None,
+            item_cosine=item_scores.cosine if item_scores else None,
+            policy_cosine=policy_scores.cosine if policy_scores else None,
+            kind_logit=self.kind_classifier.logit(normalized) if item_scores and policy_scores else 0.0,
+        )
+        return item_scores, policy_scores, evidence
+
+    def confidence_of(self, normalized: str, hits: Sequence[SearchHit], item_scores: KindScores | None,
+                      policy_scores: KindScores | None, index: SearchIndex) -> float:
+        if not hits:
+            return 0.0
+        top = hits[0]
+        if top.kind == "item":
+            assert item_scores is not None
+            row = index.item_row(top.id)
+            cosine = float(item_scores.cosine[row])
+            text = normalize_text(top.record.name + " " + getattr(top.record, "catalog_name", ""))
+        else:
+            assert policy_scores is not None
+            row = index.policy_row(top.id)
+            cosine = float(policy_scores.cosine[row])
+            text = normalize_text(top.title + " " + top.snippet)
+        return self.calibration.confidence(top.score, cosine, coverage(normalized, text))
+
+    def search_many(self, queries: Sequence[str], **options: Any) -> list[SearchResult]:
+        return [self.search(query, **options) for query in queries]
+
+
+FUZZY_CANDIDATES = 100
+
+
+def _top_rows(*scores: np.ndarray, count: int = FUZZY_CANDIDATES) -> np.ndarray:
+    """Rows in the top ``count`` of any of ``scores``: the only ones worth a costly fuzzy match."""
+    rows = [np.argpartition(-s, min(count, len(s)) - 1)[:count] for s in scores if len(s)]
+    return np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
+
+
+def _fuzzy_scores(query: str, names: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+    """How well each item name appears inside the question (rapidfuzz partial ratio, 0-100).
+
+    Partial ratio costs ~10 ms over all names for a long question, so only candidate ``rows``
+    (top of dense and BM25) are scored; the rest get 0.
+    """
+    from rapidfuzz import fuzz, process
+
+    scores = np.zeros(len(names), dtype=np.float32)
+    if not names:
+        return scores
+    if rows is None:
+        rows = np.arange(len(names))
+    if len(rows):
+        scores[rows] = process.cdist([query], [names[row] for row in rows], scorer=fuzz.partial_ratio,
+                                     dtype=np.float32, workers=1)[0]
+    return scores
+
+
+def _item_mask(index: SearchIndex, department: str | None, service_object: str | None) -> np.ndarray | None:
+    if not department and not service_object:
+        return None
+    return np.array([
+        (not department or department in item.department)
+        and (not service_object or service_object in item.service_objects)
+        for item in index.items
+    ], dtype=bool)
+
+
+def _policy_mask(index: SearchIndex, department: str | None) -> np.ndarray | None:
+    if not department:
+        return None
+    return np.array([department in policy.issuer for policy in index.policies_in_order], dtype=bool)
+
+
+def _sources(parts: dict[str, np.ndarray], row: int) -> tuple[str, ...]:
+    found = []
+    for name, values in parts.items():
+        if name == "variant" or not len(values):
+            continue
+        # A retriever "found" a record when it ranks it among its own top 10.
+        if values[row] > 0 and np.sum(values > values[row]) < 10:
+            found.append(name)
+    return tuple(found)
+
+
+def _item_hit(index: SearchIndex, row: int, probability: float, scores: KindScores | None) -> SearchHit:
+    item = index.items[row]
+    snippet = item.name + ("。材料:" + "、".join(item.materials[:5]) if item.materials else "")
+    return SearchHit(id=item.id, kind="item", title=item.name, score=probability, snippet=snippet,
+                     sources=_sources(scores.parts, row) if scores else (), record=item)
+
+
+def _policy_hit(index: SearchIndex, row: int, probability: float, scores: KindScores | None) -> SearchHit:
+    policy = index.policies_in_order[row]
+    snippet = ""
+    sources: tuple[str, ...] = ()
+    if scores is not None and scores.best_chunk is not None and scores.best_chunk[row] >= 0:
+        chunk_row = int(scores.best_chunk[row])
+        snippet = index.policy_chunks[chunk_row].text
+        sources = _sources(scores.parts, chunk_row)
+    return SearchHit(id=policy.id, kind="policy", title=policy.title, score=probability, snippet=snippet,
+                     sources=sources, record=policy)
+
+
+@functools.cache
+def get_search_service() -> SearchService:
+    """The process-wide search service, configured from the environment (loads lazily)."""
+    return SearchService(IndexerSettings.from_env())

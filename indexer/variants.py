@@ -1,0 +1,77 @@
+"""Which variant of a procedure a question and an item are about: a first application, a renewal, a
+change, a cancellation, a replacement, a look-up, a resumption.
+
+Many catalog entries differ only in that (水域滩涂养殖证的审核（新申请）/（延期）/（变更）,
+对股权出质设立登记 / 注销登记), and dense embeddings barely tell them apart. Agreement between the
+question's cues and the item name's cues is one more search feature.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+# variant -> (cues in item names, cues in questions)
+VARIANT_CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "first": (
+        ("新申请", "首次", "初次", "初始", "新办", "新增", "设立", "新建", "核发", "授予", "报装", "开具"),
+        ("第一次", "首次", "初次", "初始", "新开", "新建", "新办", "新设", "新成立", "刚成立", "刚拿到", "成立",
+         "开办", "开设", "开个", "开一家", "注册一家", "新申请", "拿证", "办证", "申领", "要装", "新装", "新增"),
+    ),
+    "renew": (
+        ("延期", "延续", "续期", "换发", "续展", "延长", "再注册", "重新注册"),
+        ("到期", "快到期", "过期", "期满", "续期", "延期", "延续", "续一下", "续办", "延长", "换证", "换发", "续展"),
+    ),
+    "change": (
+        ("变更", "更正", "更名", "改类", "移表", "转移", "迁移"),
+        ("变更", "更改", "改名", "换名", "更名", "改一下", "变动", "迁址", "搬迁", "换地址", "改地址", "转到", "跳槽",
+         "换单位", "换公司", "调整", "转移"),
+    ),
+    "cancel": (
+        ("注销", "撤销", "取消", "终止", "解除", "销户", "退出", "停业"),
+        ("注销", "撤销", "取消", "不干了", "不做了", "关门", "倒闭", "解押", "解除", "销户", "终止", "停业", "暂停营业",
+         "停了", "不开了", "退出"),
+    ),
+    "replace": (
+        ("补发", "补领", "补办", "遗失", "补换", "损毁"),
+        ("丢了", "丢失", "遗失", "弄丢", "掉了", "找不到", "补办", "补领", "补发", "坏了", "损坏"),
+    ),
+    "lookup": (
+        ("查询", "进度", "公示", "名录", "下载", "列表"),
+        ("查询", "查一下", "查下", "查查", "在哪查", "能查", "怎么查", "咋查", "进度", "名单", "名录", "有没有资质",
+         "是否正规", "是不是正规", "下载"),
+    ),
+    "resume": (
+        ("恢复", "复业", "复工"),
+        ("恢复", "复业", "重新开业", "又要开", "重新营业", "复工"),
+    ),
+}
+_PARENTHESES = re.compile(r"[(（]([^()（）]*)[)）]")
+
+
+def item_variants(name: str) -> frozenset[str]:
+    found = set()
+    for variant, (name_cues, _) in VARIANT_CUES.items():
+        if any(cue in name for cue in name_cues):
+            found.add(variant)
+    # "…查询" items are look-ups even when their name also says 许可 or 登记.
+    if name.endswith("查询") or name.endswith("进度查询"):
+        found = {"lookup"}
+    return frozenset(found)
+
+
+def query_variants(query: str) -> frozenset[str]:
+    return frozenset(variant for variant, (_, cues) in VARIANT_CUES.items() if any(cue in query for cue in cues))
+
+
+def variant_agreement(query: str, variants_of_items: list[frozenset[str]]) -> np.ndarray:
+    """+1 where an item's variant matches one the question asks for, -1 where the item is a different
+    variant than asked, 0 where the question or the item names no variant."""
+    asked = query_variants(query)
+    scores = np.zeros(len(variants_of_items), dtype=np.float32)
+    if not asked:
+        return scores
+    for row, variants in enumerate(variants_of_items):
+        if variants:
+            scores[row] = 1.0 if variants & asked else -1.0
+    return scores

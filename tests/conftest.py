@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.search import SearchService
+from indexer.settings import IndexerSettings
+from tests.fakes import CharacterEncoder
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def knowledge_base(tmp_path: Path) -> Path:
+    """A writable copy of the small fixture knowledge base (15 items, 7 policies)."""
+    target = tmp_path / "knowledge_base"
+    shutil.copytree(FIXTURES / "knowledge_base", target)
+    return target
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, knowledge_base: Path) -> IndexerSettings:
+    return IndexerSettings(
+        knowledge_base_dir=knowledge_base,
+        index_dir=tmp_path / "index",
+        model_dir=tmp_path / "no-model",
+        embedding_cache=tmp_path / "cache" / "embeddings.sqlite",
+        chunk_max_chars=120,
+    )
+
+
+@pytest.fixture()
+def encoder() -> CharacterEncoder:
+    return CharacterEncoder()
+
+
+@pytest.fixture()
+def built_index(settings: IndexerSettings, encoder: CharacterEncoder) -> IndexerSettings:
+    build_index(settings, encoder=encoder)
+    return settings
+
+
+@pytest.fixture()
+def service(built_index: IndexerSettings, encoder: CharacterEncoder) -> Iterator[SearchService]:
+    yield SearchService(built_index, encoder=encoder)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from indexer.build import build_index
+from indexer.calibration import Calibration, QueryEvidence, coverage
+from indexer.search import SearchService
+from indexer.settings import IndexerSettings
+from indexer.variants import item_variants, query_variants, variant_agreement
+from tests.fakes import CharacterEncoder
+
+
+def test_item_question_finds_the_item(service: SearchService) -> None:
+    result = service.search("股权出质注销登记在哪里办", kind="item")
+    assert result.hits[0].title == "对股权出质注销登记"
+    assert result.hits[0].kind == "item"
+    assert 0.0 <= result.confidence <= 1.0 and result.level in ("high", "medium", "low")
+
+
+def test_variant_cue_picks_the_right_sibling(service: SearchService) -> None:
+    first = service.search("第一次申请取水许可", kind="item").hits[0].title
+    renew = service.search("取水许可快到期了要续期", kind="item").hits[0].title
+    assert first == "新增取水许可"
+    assert renew == "延续取水许可"
+
+
+def test_policy_hit_is_a_document_with_its_passage(service: SearchService) -> None:
+    result = service.search("受疫情影响的企业可以缓缴社会保险费吗", kind="policy", k=3)
+    hit = result.hits[0]
+    assert hit.kind == "policy" and hit.snippet and hit.snippet in hit.record.body
+    assert len({h.id for h in result.hits}) == len(result.hits)  # one hit per document
+
+
+def test_traditional_and_pinyin_annotated_questions_match_plain(service: SearchService) -> None:
+    plain = service.search("股权出质注销登记", kind="item").hits[0].id
+    assert service.search("股權出質註銷登記", kind="item").hits[0].id == plain
+    assert service.search("股(gǔ)權出(chū)質註(zhù)銷登記", kind="item").hits[0].id == plain
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "\x00\x01"])
+def test_empty_query_gives_empty_result(service: SearchService, query: str) -> None:
+    result = service.search(query)
+    assert result.hits == () and result.confidence == 0.0 and result.level == "none"
+
+
+def test_very_long_query_is_truncated_not_rejected(service: SearchService) -> None:
+    result = service.search("我想问一下股权出质怎么登记" * 1000)
+    assert len(result.normalized_query) == service.settings.max_query_chars
+    assert result.hits
+
+
+@pytest.mark.parametrize("query", ["😀😀 营业执照 🚀", "<script>alert('x')</script>股权", "\u202e\u200b税务\x7f登记", "' OR 1=1 --"])
+def test_odd_characters_do_not_crash(service: SearchService, query: str) -> None:
+    result = service.search(query)
+    assert isinstance(result.hits, tuple)
+
+
+def test_filters(service: SearchService) -> None:
+    index = service.index()
+    department = index.items[0].department
+    result = service.search("登记", department=department, k=50)
+    assert result.hits and all(h.kind == "policy" or h.record.department == department for h in result.hits)
+    enterprise = service.search("登记", kind="item", service_object="企业法人", k=50)
+    assert enterprise.hits and all("企业法人" in h.record.service_objects for h in enterprise.hits)
+    only_policies = service.search("登记", kind="policy")
+    assert {h.kind for h in only_policies.hits} == {"policy"}
+
+
+def test_bad_arguments_are_rejected_with_the_value(service: SearchService) -> None:
+    with pytest.raises(ValueError, match="k must be at least 1, got 0"):
+        service.search("x", k=0)
+    with pytest.raises(ValueError, match="'policies'"):
+        service.search("x", kind="policies")  # type: ignore[arg-type]
+
+
+def test_result_serialises_to_json(service: SearchService) -> None:
+    data = service.search("贷款贴息").to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    assert json.loads(text)["hits"][0]["id"]
+
+
+def test_new_version_is_picked_up_without_restart(built_index: IndexerSettings, encoder: CharacterEncoder) -> None:
+    service = SearchService(built_index, encoder=encoder)
+    old = service.search("防汛抗旱物资储备", kind="item").hits[0].title
+    assert old != "防汛抗旱物资储备登记"
+    (built_index.knowledge_base_dir / "catalog" / "new.jsonl").write_text(json.dumps(
+        {"TASK_CODE": "NEW1", "TASK_NAME": "防汛抗旱物资储备登记", "DEPT_NAME": "广东省水利厅"}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    build_index(built_index, encoder=encoder)
+    service.index()  # notices the new version and loads it in the background
+    assert service._reloading is not None
+    service._reloading.join(timeout=30)
+    assert service.search("防汛抗旱物资储备", kind="item").hits[0].title == "防汛抗旱物资储备登记"
+
+
+def test_variants() -> None:
+    assert item_variants("水域滩涂养殖证的审核（延期）") == {"renew"}
+    assert item_variants("对股权出质注销登记") == {"cancel"}
+    assert item_variants("食品经营许可查询") == {"lookup"}
+    assert query_variants("证快到期了") == {"renew"}
+    scores = variant_agreement("证快到期了", [frozenset({"renew"}), frozenset({"first"}), frozenset()])
+    assert scores.tolist() == [1.0, -1.0, 0.0]
+    assert variant_agreement("怎么办", [frozenset({"renew"})]).tolist() == [0.0]
+
+
+def test_calibration_ranks_across_kinds() -> None:
+    calibration = Calibration(kind_weights=(0.0, 1.0, 0.0, 0.0, 0.0))
+    evidence = QueryEvidence(item_scores=np.array([3.0, 1.0]), policy_scores=np.array([2.0, 0.0]),
+                             item_cosine=np.array([0.9, 0.8]), policy_cosine=np.array([0.9, 0.8]), kind_logit=5.0)
+    ranked = calibration.rank(evidence)
+    assert ranked[0][:2] == ("item", 0)
+    assert abs(sum(p for _, _, p in ranked) - 1.0) < 1e-6
+    policy_first = calibration.rank(QueryEvidence(**{**evidence.__dict__, "kind_logit": -5.0}))
+    assert policy_first[0][:2] == ("policy", 0)
+    masked = calibration.rank(evidence, item_mask=np.array([False, True]))
+    assert ("item", 0) not in [(k, r) for k, r, _ in masked]
+
+
+def test_calibration_levels_and_validation() -> None:
+    calibration = Calibration(high_threshold=0.6, medium_threshold=0.3)
+    assert [calibration.level(c) for c in (0.7, 0.4, 0.1)] == ["high", "medium", "low"]
+    with pytest.raises(ValueError, match="medium_threshold"):
+        Calibration(high_threshold=0.2, medium_threshold=0.5)
+    assert coverage("营业执照", "营业执照补领") == 1.0 and coverage("", "x") == 0.0
