@@ -7,61 +7,94 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
-PIP_QUIET := --quiet --disable-pip-version-check
+PIP := --quiet --disable-pip-version-check
+RASA_FILES := --config config.yml --domain bot/domain.yml --data nlu_data bot/data
+RASA_MODELS := var/rasa/models
 export RASA_TELEMETRY_ENABLED := false
 export TOKENIZERS_PARALLELISM := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup setup-test venv rasa-venv model index rasa-model browser bench bench-search clean help
+.PHONY: help run test setup setup-test venv rasa-venv base-model model index userdict rasa-model \
+        system-deps test-unit test-integration test-rasa test-e2e nlu-eval bench clean
 
 help:
-	@echo "make run    set up what is missing, then start the whole assistant"
+	@echo "make run    set up what is missing, then start the whole assistant (prints the URLs)"
 	@echo "make test   set up what the tests need, then run the whole suite"
-	@echo "make bench  run the benchmarks (bench/) and print their tables"
+	@echo "make bench  run the benchmarks in bench/ and print their tables"
 
 ## ---------------------------------------------------------------- environments
 
 # Project environment: torch first (the CPU build on local disk), then the lock.
 $(VENV)/.installed: requirements/app.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_QUIET) torch==2.13.0
-	$(PY) -m pip install $(PIP_QUIET) -r requirements/app.lock
-	$(PY) -m pip install $(PIP_QUIET) --no-deps -e .
+	$(PY) -m pip install $(PIP) torch==2.13.0
+	$(PY) -m pip install $(PIP) -r requirements/app.lock
+	$(PY) -m pip install $(PIP) --no-deps -e .
 	@touch $@
 
-# Rasa 3.6.21 on Python 3.11: its own environment (numpy < 1.24), recipe in README.
+# Rasa 3.6.21 on Python 3.11 in its own environment (TensorFlow needs numpy < 1.24).
 $(RASA_VENV)/.installed: requirements/rasa.lock
 	@test -x $(RASA_VENV)/bin/python || $(PYTHON) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install $(PIP_QUIET) --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
-	$(RASA_VENV)/bin/pip install $(PIP_QUIET) -r requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install $(PIP) --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	$(RASA_VENV)/bin/pip install $(PIP) -r requirements/rasa.lock
 	@touch $@
 
 venv: $(VENV)/.installed
 rasa-venv: $(RASA_VENV)/.installed
 
-## ---------------------------------------------------------------- model and index
+# Headless Chromium and CJK fonts for the browser tests (Debian packages).
+system-deps:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
+## ---------------------------------------------------------------- model, index, Rasa model
+
+base-model: venv
+	$(PY) -m indexer prepare-model --base-only
+
+# The e5 model fine-tuned on knowledge_base/training_questions (~15 min on 2 cores, once).
 model: venv
 	$(PY) -m indexer prepare-model
 
 index: model
 	$(PY) -m indexer build --if-needed
 
-setup: venv rasa-venv model index
+userdict: venv
+	$(PY) -m indexer userdict
 
-## ---------------------------------------------------------------- run and test
+# Rasa skips training when config, domain and data are unchanged (its fingerprint).
+rasa-model: rasa-venv userdict
+	$(RASA) train $(RASA_FILES) --out $(RASA_MODELS) --fixed-model-name daofu
+
+setup: venv rasa-venv model index rasa-model
+
+## ---------------------------------------------------------------- run
 
 run: setup
-	@echo "daofu: index ready ($$($(PY) -m indexer info | $(PY) -c 'import json,sys; m=json.load(sys.stdin); print(m["version"], m["counts"])'))"
-	@echo "try: $(PY) -m indexer search \"开饭店要办什么证\""
+	$(PY) -m launcher
 
-setup-test: venv rasa-venv model
+## ---------------------------------------------------------------- tests
+
+setup-test: venv rasa-venv base-model rasa-model system-deps
 
 test: setup-test
-	$(PY) -m pytest -q tests -m "not e2e"
+	$(RASA) data validate --fail-on-warnings $(RASA_FILES)
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m integration tests
+	$(PY) -m pytest -q -m e2e tests
+
+test-unit: venv
+	$(PY) -m pytest -q tests
+
+nlu-eval: rasa-venv userdict
+	$(PY) -m pytest -q -m integration tests/rasa/test_nlu_quality.py -s
+
+## ---------------------------------------------------------------- benchmarks
 
 bench: setup
 	$(PY) -m indexer eval
+	$(PY) bench/rasa_latency.py
 
 clean:
-	rm -rf var/index var/cache
+	rm -rf var/index var/cache var/rasa var/log

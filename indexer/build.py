@@ -211,9 +211,21 @@ def _check(folder: Path, encoder: Encoder) -> None:
         raise BuildError(f"the new index failed its check and was not published: {error}") from error
 
 
+def rasa_user_dictionary_path(index_dir: Path) -> Path:
+    return index_dir / "jieba" / USER_DICTIONARY_FILE
+
+
+def write_rasa_user_dictionary(settings: IndexerSettings) -> Path:
+    """The dictionary Rasa's JiebaTokenizer reads, from the knowledge base (no index needed)."""
+    knowledge = load_knowledge_base(settings.knowledge_base_dir)
+    target = rasa_user_dictionary_path(settings.index_dir)
+    write_user_dictionary(target, dictionary_terms(knowledge.items, sorted({i.department for i in knowledge.items})))
+    return target
+
+
 def _publish_user_dictionary(version_path: Path, index_dir: Path) -> None:
     """Copy the dictionary where Rasa's JiebaTokenizer reads it (config.yml: dictionary_path)."""
-    target = index_dir / "jieba" / USER_DICTIONARY_FILE
+    target = rasa_user_dictionary_path(index_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
     shutil.copyfile(version_path / USER_DICTIONARY_FILE, temporary)

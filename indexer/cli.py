@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="fit the confidence model on the development questions")
     calibrate.set_defaults(handler=_calibrate)
 
+    userdict = commands.add_parser("userdict", help="write the jieba user dictionary for Rasa (var/index/jieba)")
+    userdict.set_defaults(handler=_userdict)
+
     info = commands.add_parser("info", help="show the current index version and its manifest")
     info.set_defaults(handler=_info)
     return parser
@@ -219,6 +222,14 @@ def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
     calibration = fit_calibration(settings, kind_classifier=classifier)
     calibration.save()
     print(json.dumps(calibration.__dict__, indent=1))
+    return 0
+
+
+def _userdict(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from indexer.build import write_rasa_user_dictionary
+
+    path = write_rasa_user_dictionary(settings)
+    print(f"jieba user dictionary written to {path}")
     return 0
 
 

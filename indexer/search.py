@@ -326,6 +326,15 @@ class SearchService:
             text = normalize_text(top.title + " " + top.snippet)
         return self.calibration.confidence(top.score, cosine, coverage(normalized, text))
 
+    def record(self, record_id: str) -> ServiceItem | PolicyDoc | None:
+        """The item or policy document with this id in the current index, or None."""
+        index = self.index()
+        if record_id in index._item_rows:
+            return index.items[index._item_rows[record_id]]
+        if record_id in index._policy_rows:
+            return index.policies_in_order[index._policy_rows[record_id]]
+        return None
+
     def search_many(self, queries: Sequence[str], **options: Any) -> list[SearchResult]:
         return [self.search(query, **options) for query in queries]
 

@@ -1,0 +1,194 @@
+"""Answering from the knowledge index: questions (with clarification) and follow-ups about the
+item under discussion."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import formatting, replies
+from actions.fields import detect_field, strip_field_words
+from actions.knowledge import Knowledge, default_knowledge
+from indexer.errors import DaofuError
+from indexer.records import PolicyDoc, SearchHit, SearchResult, ServiceItem
+
+logger = logging.getLogger(__name__)
+
+MAX_CHOICES = 3
+FAILED_TURNS_BEFORE_HANDOFF = 2
+_ORDINALS = {"第一": 0, "第1": 0, "1": 0, "一": 0, "第二": 1, "第2": 1, "2": 1, "二": 1, "第三": 2, "第3": 2, "3": 2,
+             "三": 2, "最后": -1, "中间": 1}
+
+
+class KnowledgeAction(Action):
+    """An action that searches the knowledge index (injected in tests)."""
+
+    def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
+        self._knowledge = knowledge
+
+    @property
+    def knowledge(self) -> Knowledge:
+        if self._knowledge is None:
+            self._knowledge = default_knowledge()
+        return self._knowledge
+
+    async def search(self, text: str) -> SearchResult:
+        # The search is CPU work (~20 ms); a worker thread keeps the action server responsive.
+        return await asyncio.to_thread(self.knowledge.search, text, 5)
+
+    async def record(self, record_id: str) -> ServiceItem | PolicyDoc | None:
+        return await asyncio.to_thread(self.knowledge.record, record_id)
+
+
+class ActionAnswerQuestion(KnowledgeAction):
+    """Search and answer: high confidence answers, medium asks which one, low says so and offers a person."""
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        try:
+            if intent == "choose":
+                chosen = await self._chosen_record(tracker)
+                if chosen is not None:
+                    return answer_record(dispatcher, chosen, snippet=None)
+            text = (message.get("text") or "").strip()
+            if not text or text.startswith("/"):
+                dispatcher.utter_message(text=replies.ASK_WHICH_SERVICE)
+                return []
+            result = await self.search(text)
+        except DaofuError as error:
+            logger.error("knowledge search failed: %s", error)
+            return not_available(dispatcher)
+        if not result.hits or result.level == "low":
+            return not_found(dispatcher, tracker, result)
+        if result.level == "high":
+            top = result.hits[0]
+            return answer_record(dispatcher, top.record, snippet=top.snippet if top.kind == "policy" else None)
+        return clarify(dispatcher, result)
+
+    async def _chosen_record(self, tracker: Tracker) -> ServiceItem | PolicyDoc | None:
+        candidate_id = next(tracker.get_latest_entity_values("candidate_id"), None)
+        if candidate_id:
+            return await self.record(str(candidate_id))
+        candidates = tracker.get_slot("candidates") or []
+        text = (tracker.latest_message or {}).get("text") or ""
+        position = ordinal(text)
+        if position is not None and candidates:
+            try:
+                return await self.record(str(candidates[position]["id"]))
+            except IndexError:
+                return None
+        return None
+
+
+class ActionAnswerFollowup(KnowledgeAction):
+    """"需要什么材料" / "在哪办" about the item under discussion (slot current_item)."""
+
+    def name(self) -> Text:
+        return "action_answer_followup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        field = detect_field(text, message.get("entities") or [])
+        events: List[EventType] = []
+        try:
+            record = await self._subject(text, tracker, events)
+        except DaofuError as error:
+            logger.error("knowledge lookup failed: %s", error)
+            return not_available(dispatcher)
+        if record is None:
+            dispatcher.utter_message(text=replies.ASK_WHICH_SERVICE)
+            return events
+        if isinstance(record, PolicyDoc):
+            return events + answer_record(dispatcher, record, snippet=None)
+        if field is None:
+            return events + answer_record(dispatcher, record, snippet=None)
+        dispatcher.utter_message(text=formatting.field_answer(record, field),
+                                 json_message={"item_card": formatting.item_card(record), "field": field})
+        return events + [SlotSet("failed_turns", 0.0), SlotSet("answered", True)]
+
+    async def _subject(self, text: str, tracker: Tracker, events: List[EventType]) -> ServiceItem | PolicyDoc | None:
+        """The record the follow-up is about: one the question names itself, else the current one."""
+        named = strip_field_words(text)
+        if len(named) >= 4:
+            result = await self.search(text)
+            if result.hits and result.level == "high":
+                top = result.hits[0]
+                events += [SlotSet("current_item", top.id), SlotSet("current_kind", top.kind),
+                           SlotSet("current_title", top.title)]
+                return top.record
+        current = tracker.get_slot("current_item")
+        return await self.record(str(current)) if current else None
+
+
+def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc,
+                  snippet: Optional[str]) -> List[EventType]:
+    if isinstance(record, ServiceItem):
+        dispatcher.utter_message(text=formatting.item_card_text(record) + "\n可以继续问：需要什么材料、在哪办、要多久、电话多少。",
+                                 json_message={"item_card": formatting.item_card(record)})
+    else:
+        passage = snippet or record.body[: formatting.MAX_PASSAGE_CHARS]
+        dispatcher.utter_message(text=formatting.policy_passage_text(record, passage),
+                                 json_message={"policy_passage": formatting.policy_passage(record, passage)})
+    title = record.name if isinstance(record, ServiceItem) else record.title
+    return [SlotSet("current_item", record.id), SlotSet("current_kind", record.kind), SlotSet("current_title", title),
+            SlotSet("candidates", []),
+            SlotSet("failed_turns", 0.0), SlotSet("answered", True), SlotSet("pending_offer", None)]
+
+
+def clarify(dispatcher: CollectingDispatcher, result: SearchResult) -> List[EventType]:
+    choices = [formatting.candidate(hit) for hit in _distinct_titles(result.hits)[:MAX_CHOICES]]
+    dispatcher.utter_message(
+        text="您想了解的是下面哪一项？请点选，或回复序号。都不是的话可以换个说法，或说“转人工”。\n"
+             + "\n".join(f"{i}. {c['title']}" for i, c in enumerate(choices, start=1)),
+        buttons=formatting.choice_buttons(choices),
+    )
+    return [SlotSet("candidates", choices), SlotSet("answered", False)]
+
+
+def not_found(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult) -> List[EventType]:
+    failed = float(tracker.get_slot("failed_turns") or 0) + 1
+    candidates = [formatting.candidate(hit) for hit in result.hits[:MAX_CHOICES]]
+    if failed >= FAILED_TURNS_BEFORE_HANDOFF:
+        dispatcher.utter_message(text="抱歉，我还是没有找到相关的办事事项或政策。正在为您转接人工客服。")
+        return [SlotSet("failed_turns", 0.0), SlotSet("candidates", candidates),
+                SlotSet("handoff_reason", "repeated_failure")]
+    dispatcher.utter_message(text="抱歉，没有找到和您的问题相符的办事事项或政策。可以换个说法再问一次（比如说明想办什么证、什么业务），"
+                                  "或者需要为您转接人工客服吗？")
+    return [SlotSet("failed_turns", failed), SlotSet("candidates", candidates), SlotSet("pending_offer", "human"),
+            SlotSet("answered", False)]
+
+
+def not_available(dispatcher: CollectingDispatcher) -> List[EventType]:
+    dispatcher.utter_message(text="抱歉，知识库暂时无法查询。正在为您转接人工客服。")
+    return [SlotSet("handoff_reason", "repeated_failure")]
+
+
+def ordinal(text: str) -> Optional[int]:
+    """0-based position a user names ("第二个", "选3", "最后一个"); None if none."""
+    compact = re.sub(r"\s", "", text)
+    for word, position in sorted(_ORDINALS.items(), key=lambda entry: -len(entry[0])):
+        if word in compact:
+            return position
+    return None
+
+
+def _distinct_titles(hits: tuple[SearchHit, ...]) -> List[SearchHit]:
+    seen: set[str] = set()
+    distinct = []
+    for hit in hits:
+        if hit.title not in seen:
+            seen.add(hit.title)
+            distinct.append(hit)
+    return distinct

@@ -1,0 +1,1 @@
+"""Starts the whole assistant: action server, Rasa server and desk (``python -m launcher``)."""

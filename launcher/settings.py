@@ -1,0 +1,42 @@
+"""Where each process listens; read from ``DAOFU_*`` variables (README "Settings")."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.errors import ConfigurationError
+from indexer.settings import PROJECT_ROOT, settings_from_env
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    rasa_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_RASA_HOST", "help": "Address the Rasa server binds to."})
+    rasa_port: int = field(default=5005, metadata={"env": "DAOFU_RASA_PORT", "help": "Port of the Rasa server (REST, socket.io, HTTP API)."})
+    actions_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_ACTIONS_HOST", "help": "Address the action server binds to."})
+    actions_port: int = field(default=5055, metadata={"env": "DAOFU_ACTIONS_PORT", "help": "Port of the rasa-sdk action server."})
+    rasa_model: Path = field(default=PROJECT_ROOT / "var" / "rasa" / "models", metadata={
+        "env": "DAOFU_RASA_MODEL", "help": "Trained Rasa model file, or the folder holding the newest one."})
+    rasa_venv: Path = field(default=PROJECT_ROOT / ".venv-rasa", metadata={
+        "env": "DAOFU_RASA_VENV", "help": "Virtual environment with Rasa 3.6.21."})
+    startup_timeout: float = field(default=180.0, metadata={
+        "env": "DAOFU_STARTUP_TIMEOUT", "help": "Seconds to wait for each process to answer its health check."})
+
+    def __post_init__(self) -> None:
+        for name in ("rasa_port", "actions_port"):
+            port = getattr(self, name)
+            if not 0 < port < 65536:
+                raise ConfigurationError(f"{name} must be a TCP port (1-65535), got {port}")
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def action_endpoint(self) -> str:
+        return f"http://{self.actions_host}:{self.actions_port}/webhook"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
+        return settings_from_env(cls, os.environ if environ is None else environ)
