@@ -15,13 +15,11 @@ import numpy as np  # noqa: E402
 from indexer.evaluation import load_item_questions, load_policy_questions, score_item_questions, score_policy_questions  # noqa: E402
 from indexer.fitting import (  # noqa: E402
     collect_tuning_scores,
-    fuse_items,
-    fuse_passages,
     mean_reciprocal_rank,
     tune_item_weights,
     tune_policy_weights,
 )
-from indexer.search import FusionWeights, SearchService  # noqa: E402
+from indexer.search import FusionWeights, SearchService, fuse_item_parts, fuse_passage_parts  # noqa: E402
 from indexer.settings import IndexerSettings  # noqa: E402
 
 
@@ -45,15 +43,15 @@ def main() -> None:
     print("chosen:", best)
     check_items = [q for q in load_item_questions() if q.split == "check"]
     scored = score_item_questions(service, [q.query for q in check_items], [q.name for q in check_items])
-    print(f"items check half MRR: current {mean_reciprocal_rank(scored, lambda p: fuse_items(p, service.weights)):.4f} "
-          f"chosen {mean_reciprocal_rank(scored, lambda p: fuse_items(p, best)):.4f}")
+    print(f"items check half MRR: current {mean_reciprocal_rank(scored, lambda p: fuse_item_parts(p, service.weights)):.4f} "
+          f"chosen {mean_reciprocal_rank(scored, lambda p: fuse_item_parts(p, best)):.4f}")
     for source in ("dev", "ncpqa"):
         check = [q for q in load_policy_questions() if q.split == "check" and q.source == source]
         scored = score_policy_questions(service, check)
         reduce = lambda s: np.maximum.reduceat(s, index.document_starts)  # noqa: E731
         print(f"policies {source} check half MRR: current "
-              f"{mean_reciprocal_rank(scored, lambda p: fuse_passages(p, service.weights), reduce):.4f} "
-              f"chosen {mean_reciprocal_rank(scored, lambda p: fuse_passages(p, best), reduce):.4f}")
+              f"{mean_reciprocal_rank(scored, lambda p: fuse_passage_parts(p, service.weights), reduce):.4f} "
+              f"chosen {mean_reciprocal_rank(scored, lambda p: fuse_passage_parts(p, best), reduce):.4f}")
 
 
 if __name__ == "__main__":

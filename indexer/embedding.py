@@ -39,6 +39,9 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        # Padding is done here per length-sorted batch; a saved "pad to batch longest" setting
+        # (sentence-transformers writes one) would pad every text and put pads in the mean.
+        self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
         options = onnxruntime.SessionOptions()

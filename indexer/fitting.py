@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-from indexer import features
 from indexer.calibration import Calibration, coverage
 from indexer.evaluation import (
     BENCH_DATA,
@@ -29,7 +28,7 @@ from indexer.evaluation import (
 )
 from indexer.kind_classifier import KindClassifier, load_kind_classifier, train_kind_classifier
 from indexer.normalize import normalize_text
-from indexer.search import FusionWeights, SearchService
+from indexer.search import FusionWeights, SearchService, fuse_item_parts, fuse_passage_parts
 from indexer.settings import IndexerSettings
 
 ITEM_GRID = {
@@ -44,20 +43,6 @@ POLICY_GRID = {
 }
 TARGET_HIGH_PRECISION = 0.85  # share of "high" answers whose first hit is right
 ANSWERABLE_BELOW_MEDIUM = 0.05  # share of answerable questions (answer among the first 3) allowed to fall to "low"
-
-
-def fuse_items(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.ndarray:
-    return (weights.item_dense * features.standardize(parts["dense"])
-            + weights.item_name_chars * features.standardize(parts["name_chars"])
-            + weights.item_text_words * features.standardize(parts["text_words"])
-            + weights.item_fuzzy * features.standardize(parts["fuzzy"])
-            + weights.item_variant * parts["variant"])
-
-
-def fuse_passages(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.ndarray:
-    return (weights.policy_dense * features.standardize(parts["dense"])
-            + weights.policy_words * features.standardize(parts["words"])
-            + weights.policy_chars * features.standardize(parts["chars"]))
 
 
 def mean_reciprocal_rank(scored: ScoredQuestions, fuse: object, reduce: object = None) -> float:
@@ -80,7 +65,7 @@ def tune_item_weights(scored: ScoredQuestions, base: FusionWeights = FusionWeigh
     results = []
     for values in itertools.product(*ITEM_GRID.values()):
         weights = replace(base, **dict(zip(ITEM_GRID, values)))
-        results.append(GridResult(weights, mean_reciprocal_rank(scored, lambda p: fuse_items(p, weights))))
+        results.append(GridResult(weights, mean_reciprocal_rank(scored, lambda p: fuse_item_parts(p, weights))))
     return sorted(results, key=lambda r: r.score, reverse=True)
 
 
@@ -91,7 +76,7 @@ def tune_policy_weights(scored_sets: Sequence[ScoredQuestions], document_starts:
     for values in itertools.product(*POLICY_GRID.values()):
         weights = replace(base, **dict(zip(POLICY_GRID, values)))
         score = float(np.mean([
-            mean_reciprocal_rank(scored, lambda p: fuse_passages(p, weights),
+            mean_reciprocal_rank(scored, lambda p: fuse_passage_parts(p, weights),
                                  lambda s: np.maximum.reduceat(s, document_starts))
             for scored in scored_sets
         ]))

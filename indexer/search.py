@@ -38,13 +38,13 @@ class FusionWeights:
     """Weights of the standardised retriever scores (chosen on the benchmarks; README ablation)."""
 
     item_dense: float = 1.0
-    item_name_chars: float = 0.1
+    item_name_chars: float = 0.2
     item_text_words: float = 0.0
-    item_fuzzy: float = 0.2
-    item_variant: float = 0.75
+    item_fuzzy: float = 0.1
+    item_variant: float = 0.25
     policy_dense: float = 1.0
-    policy_words: float = 0.4
-    policy_chars: float = 0.2
+    policy_words: float = 1.0
+    policy_chars: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -154,12 +154,7 @@ class SearchIndex:
             "fuzzy": _fuzzy_scores(query, self.item_names, _top_rows(dense, name_chars)),
             "variant": variants.variant_agreement(query, self.item_variants),
         }
-        fused = (weights.item_dense * features.standardize(parts["dense"])
-                 + weights.item_name_chars * features.standardize(parts["name_chars"])
-                 + weights.item_text_words * features.standardize(parts["text_words"])
-                 + weights.item_fuzzy * features.standardize(parts["fuzzy"])
-                 + weights.item_variant * parts["variant"])
-        return KindScores(fused.astype(np.float32), parts, dense / len(ITEM_VIEWS))
+        return KindScores(fuse_item_parts(parts, weights), parts, dense / len(ITEM_VIEWS))
 
     def score_policies(self, query: str, vector: np.ndarray, weights: FusionWeights) -> KindScores:
         parts = {
@@ -167,9 +162,7 @@ class SearchIndex:
             "words": self.lexical["policies_words"].scores(search_tokens(query, self.user_dictionary)),
             "chars": self.lexical["policies_chars"].scores(features.character_ngrams(query, sizes=(2,))),
         }
-        passage = (weights.policy_dense * features.standardize(parts["dense"])
-                   + weights.policy_words * features.standardize(parts["words"])
-                   + weights.policy_chars * features.standardize(parts["chars"]))
+        passage = fuse_passage_parts(parts, weights)
         if not len(passage):
             empty = np.zeros(0, dtype=np.float32)
             return KindScores(empty, parts, empty, np.zeros(0, dtype=np.int64))
@@ -180,6 +173,34 @@ class SearchIndex:
         rows = np.flatnonzero(is_best)[::-1]
         best_chunk[self.chunk_document[rows]] = rows
         return KindScores(fused.astype(np.float32), parts, parts["dense"][best_chunk], best_chunk)
+
+
+LEXICAL_Z_CLIP = 3.0
+
+
+def fuse_item_parts(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.ndarray:
+    """Item score: standardised dense score plus weighted lexical evidence and variant agreement.
+
+    Lexical z-scores are clipped at LEXICAL_Z_CLIP: over short names most scores are 0, so one
+    character overlap can reach z = 10 and outvote the model (measured on gov_paraphrase_60).
+    """
+    def lexical(name: str) -> np.ndarray:
+        return np.clip(features.standardize(parts[name]), -LEXICAL_Z_CLIP, LEXICAL_Z_CLIP)
+
+    fused = (weights.item_dense * features.standardize(parts["dense"])
+             + weights.item_name_chars * lexical("name_chars")
+             + weights.item_text_words * lexical("text_words")
+             + weights.item_fuzzy * lexical("fuzzy")
+             + weights.item_variant * parts["variant"])
+    return np.asarray(fused, dtype=np.float32)
+
+
+def fuse_passage_parts(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.ndarray:
+    """Passage score: dense plus BM25 over words and character pairs (long texts: no clipping)."""
+    fused = (weights.policy_dense * features.standardize(parts["dense"])
+             + weights.policy_words * features.standardize(parts["words"])
+             + weights.policy_chars * features.standardize(parts["chars"]))
+    return np.asarray(fused, dtype=np.float32)
 
 
 class SearchService:

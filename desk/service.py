@@ -1,0 +1,424 @@
+"""What the desk does with conversations: store, relay to the bot, escalate, queue, hand back.
+
+Every user message is stored before it is relayed; bot and staff messages are stored before they
+are pushed. Database work is synchronous (SQLAlchemy) and runs in worker threads from the async
+handlers; messages of one conversation are relayed one at a time, in order.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import secrets
+import statistics
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from desk.db import Database
+from desk.errors import Conflict, DeskError, Forbidden, NotFound
+from desk.hub import Hub
+from desk.models import Conversation, Handoff, Message, Staff, Ticket, utcnow
+from desk.rasa_client import BotUnavailable, RasaClient
+from desk.settings import DeskSettings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CONSOLE_TOPIC = "console"
+PRIORITY = {"complaint": 0, "repeated_failure": 1}
+DEFAULT_PRIORITY = 2
+REASON_TEXT = {
+    "user_request": "用户要求转人工",
+    "complaint": "用户投诉",
+    "repeated_failure": "连续两次未找到答案",
+    "bad_feedback": "用户对回答不满意",
+    "out_of_scope": "问题超出机器人范围",
+    "leave_message": "用户要留言",
+    "timeout": "机器人未及时回复",
+    "widget_button": "用户点击转人工",
+}
+DEFAULT_HANDLING_SECONDS = 180
+STAFF_ONLINE_SECONDS = 90
+CONVERSATION_EXPIRY_DAYS = 30
+BOT_TIMEOUT_TEXT = "抱歉，机器人暂时没有回应，您的问题已经保存。可以稍后再问，或点击“转人工”由工作人员为您解答。"
+
+
+def conversation_topic(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+
+
+def message_dict(message: Message, staff_name: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": message.id, "sender": message.sender, "text": message.text,
+                            "payload": message.payload, "created_at": aware(message.created_at).isoformat()}
+    if message.client_message_id:
+        data["client_id"] = message.client_message_id
+    if staff_name:
+        data["staff_name"] = staff_name
+    return data
+
+
+@dataclass(frozen=True)
+class Opened:
+    conversation_id: str
+    status: str
+    messages: list[dict[str, Any]]
+    problem: str | None  # unknown_conversation / expired_conversation when a new one was started
+
+
+class DeskService:
+    def __init__(self, settings: DeskSettings, database: Database, hub: Hub, rasa: RasaClient) -> None:
+        self.settings = settings
+        self.db = database
+        self.hub = hub
+        self.rasa = rasa
+        self._relay_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a transaction on a worker thread."""
+        def transaction() -> T:
+            with self.db.session() as session:
+                return work(session)
+        return await asyncio.to_thread(transaction)
+
+    # ------------------------------------------------------------------ conversations
+
+    async def open_conversation(self, conversation_id: str | None, after: int, page: str | None) -> Opened:
+        def work(session: Session) -> Opened:
+            problem = None
+            conversation = session.get(Conversation, conversation_id) if conversation_id else None
+            if conversation_id and conversation is None:
+                problem = "unknown_conversation"
+            elif conversation is not None and _expired(conversation):
+                problem, conversation = "expired_conversation", None
+            if conversation is None:
+                conversation = Conversation(id=uuid.uuid4().hex, status="bot", page_url=(page or "")[:500] or None)
+                session.add(conversation)
+                session.flush()
+                after_id = 0
+            else:
+                after_id = max(after, 0)
+            rows = session.scalars(select(Message).where(Message.conversation_id == conversation.id, Message.id > after_id)
+                                   .order_by(Message.id)).all()
+            names = _staff_names(session, rows)
+            return Opened(conversation.id, conversation.status, [message_dict(m, names.get(m.staff_id)) for m in rows], problem)
+        return await self.run(work)
+
+    async def store_user_message(self, conversation_id: str, client_id: str, text: str,
+                                 payload: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool, str]:
+        """Store once per client id: (message, was_duplicate, conversation status)."""
+        def work(session: Session) -> tuple[dict[str, Any], bool, str]:
+            conversation = self._conversation(session, conversation_id)
+            existing = session.scalar(select(Message).where(Message.conversation_id == conversation_id,
+                                                            Message.client_message_id == client_id))
+            if existing is not None:
+                return message_dict(existing), True, conversation.status
+            if conversation.status == "closed":
+                conversation.status = "bot"  # writing again after the end starts over with the bot
+            message = Message(conversation_id=conversation_id, client_message_id=client_id, sender="user",
+                              text=text, payload=payload)
+            session.add(message)
+            conversation.updated_at = utcnow()
+            session.flush()
+            return message_dict(message), False, conversation.status
+        try:
+            return await self.run(work)
+        except IntegrityError:  # the same client id raced in on another connection
+            return await self.run(work)
+
+    async def add_message(self, conversation_id: str, sender: str, text: str, payload: dict[str, Any] | None = None,
+                          staff: Staff | None = None) -> dict[str, Any]:
+        def work(session: Session) -> dict[str, Any]:
+            conversation = self._conversation(session, conversation_id)
+            message = Message(conversation_id=conversation_id, sender=sender, text=text, payload=payload,
+                              staff_id=staff.id if staff else None)
+            session.add(message)
+            conversation.updated_at = utcnow()
+            session.flush()
+            return message_dict(message, staff.display_name if staff else None)
+        stored = await self.run(work)
+        await self.push_message(conversation_id, stored)
+        return stored
+
+    async def push_message(self, conversation_id: str, message: dict[str, Any], to_widget: bool = True) -> None:
+        if to_widget:
+            await self.hub.publish(conversation_topic(conversation_id), {"type": "message", "message": message})
+        await self.hub.publish(CONSOLE_TOPIC, {"type": "message", "conversation_id": conversation_id, "message": message})
+
+    # ------------------------------------------------------------------ the bot
+
+    async def relay(self, conversation_id: str, text: str) -> None:
+        """Send a stored user message to Rasa and store/push its replies (one at a time per conversation)."""
+        async with self._relay_locks[conversation_id]:
+            status = await self.run(lambda s: self._conversation(s, conversation_id).status)
+            if status != "bot":
+                return
+            try:
+                replies = await self.rasa.send(conversation_id, text)
+            except BotUnavailable as error:
+                logger.warning("bot did not answer %s: %s", conversation_id, error)
+                await self.add_message(conversation_id, "system", BOT_TIMEOUT_TEXT, {"custom": {"bot_timeout": True}})
+                return
+            for reply in replies:
+                handoff = (reply.get("custom") or {}).get("handoff") if isinstance(reply.get("custom"), dict) else None
+                payload = {key: reply[key] for key in ("custom", "buttons", "image") if reply.get(key)}
+                await self.add_message(conversation_id, "bot", str(reply.get("text") or ""), payload or None)
+                if handoff:
+                    await self.escalate(conversation_id, str(handoff.get("reason") or "user_request"),
+                                        str(handoff.get("summary") or ""), list(handoff.get("candidates") or []))
+
+    # ------------------------------------------------------------------ escalation and the queue
+
+    async def staff_available(self) -> tuple[bool, bool]:
+        """(in service hours, some staff online)."""
+        in_hours = self.settings.in_service_hours()
+        cutoff = utcnow() - datetime.timedelta(seconds=STAFF_ONLINE_SECONDS)
+        online = await self.run(lambda s: s.scalar(select(func.count()).select_from(Staff).where(
+            Staff.active.is_(True), Staff.role.in_(("staff", "admin")), Staff.last_seen >= cutoff))) or 0
+        return in_hours, online > 0
+
+    async def escalate(self, conversation_id: str, reason: str, summary: str = "",
+                       candidates: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Queue the conversation for a person, or ask for a message when nobody can take it."""
+        in_hours, online = await self.staff_available()
+        if reason == "leave_message" or not in_hours or not online:
+            form_reason = "off_hours" if not in_hours else "no_staff"
+            await self.hub.publish(conversation_topic(conversation_id), {"type": "leave_message_form", "reason": form_reason})
+            return {"type": "leave_message_form", "reason": form_reason}
+
+        def work(session: Session) -> bool:
+            conversation = self._conversation(session, conversation_id)
+            open_handoff = session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                                Handoff.status.in_(("waiting", "claimed"))))
+            if open_handoff is not None:
+                return False
+            session.add(Handoff(conversation_id=conversation_id, reason=reason, priority=PRIORITY.get(reason, DEFAULT_PRIORITY),
+                                summary=summary or _last_user_text(session, conversation_id), candidates=candidates or []))
+            conversation.status = "queued"
+            return True
+        created = await self.run(work)
+        if created:
+            await self.add_message(conversation_id, "system", "已为您转接人工客服，请稍候。")
+        await self.publish_queue()
+        return {"type": "queued"}
+
+    async def queue_items(self) -> list[dict[str, Any]]:
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = session.scalars(select(Handoff).where(Handoff.status.in_(("waiting", "claimed")))
+                                   .order_by(Handoff.status.desc(), Handoff.priority, Handoff.created_at)).all()
+            names = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
+            now = utcnow()
+            items = []
+            for handoff in sorted(rows, key=lambda h: (h.status != "waiting", h.priority, aware(h.created_at))):
+                waited = int((now - aware(handoff.created_at)).total_seconds())
+                last = session.scalar(select(Message).where(Message.conversation_id == handoff.conversation_id)
+                                      .order_by(Message.id.desc()).limit(1))
+                items.append({
+                    "handoff_id": handoff.id, "conversation_id": handoff.conversation_id, "reason": handoff.reason,
+                    "reason_text": REASON_TEXT.get(handoff.reason, handoff.reason), "priority": handoff.priority,
+                    "summary": handoff.summary, "status": handoff.status, "waited_seconds": waited,
+                    "overdue": handoff.status == "waiting" and waited > self.settings.wait_warning_seconds,
+                    "claimed_by": handoff.claimed_by, "claimed_by_name": names.get(handoff.claimed_by),
+                    "last_message": last.text[:80] if last else "",
+                })
+            return items
+        return await self.run(work)
+
+    async def queue_position(self, conversation_id: str) -> dict[str, int] | None:
+        def work(session: Session) -> dict[str, int] | None:
+            waiting = session.scalars(select(Handoff).where(Handoff.status == "waiting")).all()
+            ordered = sorted(waiting, key=lambda h: (h.priority, aware(h.created_at)))
+            ids = [h.conversation_id for h in ordered]
+            if conversation_id not in ids:
+                return None
+            position = ids.index(conversation_id) + 1
+            durations = [
+                (aware(h.ended_at) - aware(h.claimed_at)).total_seconds()
+                for h in session.scalars(select(Handoff).where(Handoff.status.in_(("resolved", "returned")),
+                                                               Handoff.claimed_at.is_not(None), Handoff.ended_at.is_not(None))
+                                         .order_by(Handoff.id.desc()).limit(50)).all()
+            ]
+            handling = statistics.median(durations) if durations else DEFAULT_HANDLING_SECONDS
+            cutoff = utcnow() - datetime.timedelta(seconds=STAFF_ONLINE_SECONDS)
+            staff = session.scalar(select(func.count()).select_from(Staff).where(Staff.last_seen >= cutoff)) or 1
+            return {"position": position, "estimated_wait_seconds": int(position * handling / max(staff, 1))}
+        return await self.run(work)
+
+    async def publish_queue(self) -> None:
+        items = await self.queue_items()
+        await self.hub.publish(CONSOLE_TOPIC, {"type": "queue", "items": items})
+        for item in items:
+            if item["status"] == "waiting":
+                await self.publish_status(item["conversation_id"])
+
+    async def publish_status(self, conversation_id: str) -> None:
+        def work(session: Session) -> dict[str, Any]:
+            conversation = self._conversation(session, conversation_id)
+            frame: dict[str, Any] = {"type": "status", "status": conversation.status, "queue": None}
+            if conversation.status == "live":
+                handoff = _open_handoff(session, conversation_id)
+                staff = session.get(Staff, handoff.claimed_by) if handoff and handoff.claimed_by else None
+                if staff:
+                    frame["staff_name"] = staff.display_name
+            return frame
+        frame = await self.run(work)
+        if frame["status"] == "queued":
+            frame["queue"] = await self.queue_position(conversation_id)
+        await self.hub.publish(conversation_topic(conversation_id), frame)
+        await self.hub.publish(CONSOLE_TOPIC, {"type": "conversation", "conversation_id": conversation_id,
+                                               "status": frame["status"]})
+
+    async def claim(self, handoff_id: int, staff: Staff) -> str:
+        """Atomic: of several staff claiming at once, exactly one gets the chat."""
+        def work(session: Session) -> str:
+            result = session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "waiting")
+                                     .values(status="claimed", claimed_by=staff.id, claimed_at=utcnow()))
+            handoff = session.get(Handoff, handoff_id)
+            if handoff is None:
+                raise NotFound(f"转人工记录 {handoff_id} 不存在")
+            if result.rowcount != 1:
+                holder = session.get(Staff, handoff.claimed_by) if handoff.claimed_by else None
+                raise Conflict(f"已被{holder.display_name if holder else '其他同事'}接入" if handoff.status == "claimed"
+                               else "这个对话已经结束")
+            self._conversation(session, handoff.conversation_id).status = "live"
+            return handoff.conversation_id
+        conversation_id = await self.run(work)
+        await self.add_message(conversation_id, "system", f"人工客服 {staff.display_name} 为您服务。")
+        await self.publish_status(conversation_id)
+        await self.publish_queue()
+        return conversation_id
+
+    async def staff_reply(self, conversation_id: str, staff: Staff, text: str) -> dict[str, Any]:
+        await self.run(lambda s: self._held_by(s, conversation_id, staff))
+        return await self.add_message(conversation_id, "staff", text, staff=staff)
+
+    async def transfer(self, conversation_id: str, staff: Staff, colleague_id: int) -> None:
+        def work(session: Session) -> str:
+            handoff = self._held_by(session, conversation_id, staff)
+            colleague = session.get(Staff, colleague_id)
+            if colleague is None or not colleague.active:
+                raise NotFound(f"同事 {colleague_id} 不存在")
+            handoff.claimed_by = colleague.id
+            handoff.claimed_at = utcnow()
+            return colleague.display_name
+        name = await self.run(work)
+        await self.add_message(conversation_id, "system", f"已为您转接给人工客服 {name}。")
+        await self.publish_status(conversation_id)
+        await self.publish_queue()
+
+    async def resolve(self, conversation_id: str, staff: Staff) -> None:
+        await self._end_handoff(conversation_id, staff, "resolved", "closed")
+        await self.add_message(conversation_id, "system", "本次人工服务已结束，感谢您的咨询。请为本次服务评价。")
+        await self.hub.publish(conversation_topic(conversation_id), {"type": "rate_request"})
+        await self.publish_status(conversation_id)
+        await self.publish_queue()
+
+    async def hand_back(self, conversation_id: str, staff: Staff) -> None:
+        await self.run(lambda s: self._held_by(s, conversation_id, staff))
+        await self.rasa.resume(conversation_id)
+        await self._end_handoff(conversation_id, staff, "returned", "bot")
+        await self.add_message(conversation_id, "system", "人工客服已将对话交还智能助手，您可以继续提问。")
+        await self.publish_status(conversation_id)
+        await self.publish_queue()
+
+    async def _end_handoff(self, conversation_id: str, staff: Staff, handoff_status: str, conversation_status: str) -> None:
+        def work(session: Session) -> None:
+            handoff = self._held_by(session, conversation_id, staff)
+            handoff.status = handoff_status
+            handoff.ended_at = utcnow()
+            self._conversation(session, conversation_id).status = conversation_status
+        await self.run(work)
+
+    async def end_by_user(self, conversation_id: str) -> None:
+        def work(session: Session) -> None:
+            conversation = self._conversation(session, conversation_id)
+            handoff = _open_handoff(session, conversation_id)
+            if handoff is not None:
+                handoff.status = "abandoned" if handoff.status == "waiting" else "resolved"
+                handoff.ended_at = utcnow()
+            conversation.status = "closed"
+        await self.run(work)
+        await self.publish_status(conversation_id)
+        await self.publish_queue()
+
+    async def rate(self, conversation_id: str, score: int, comment: str) -> None:
+        if not 1 <= score <= 5:
+            raise DeskError(f"评分必须是1到5，收到 {score}")
+
+        def work(session: Session) -> None:
+            conversation = self._conversation(session, conversation_id)
+            conversation.rating = score
+            conversation.rating_comment = comment[:1000] or None
+        await self.run(work)
+        await self.hub.publish(CONSOLE_TOPIC, {"type": "rating", "conversation_id": conversation_id, "score": score})
+
+    # ------------------------------------------------------------------ tickets
+
+    async def leave_message(self, conversation_id: str | None, question: str, contact: str) -> str:
+        if not question.strip():
+            raise DeskError("请填写留言内容")
+
+        def work(session: Session) -> str:
+            number = "DF" + utcnow().strftime("%Y%m%d") + f"{secrets.randbelow(10**6):06d}"
+            session.add(Ticket(tracking_number=number, conversation_id=conversation_id, question=question[:4000],
+                               contact=contact[:200]))
+            if conversation_id:
+                self._conversation(session, conversation_id).status = "closed"
+            return number
+        number = await self.run(work)
+        if conversation_id:
+            await self.add_message(conversation_id, "system", f"您的留言已提交，留言编号 {number}。工作人员回复后，您可以凭编号查询。")
+        await self.hub.publish(CONSOLE_TOPIC, {"type": "tickets"})
+        return number
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _conversation(session: Session, conversation_id: str) -> Conversation:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound(f"对话 {conversation_id} 不存在")
+        return conversation
+
+    @staticmethod
+    def _held_by(session: Session, conversation_id: str, staff: Staff) -> Handoff:
+        handoff = _open_handoff(session, conversation_id)
+        if handoff is None or handoff.status != "claimed":
+            raise Conflict("这个对话当前不在人工服务中")
+        if handoff.claimed_by != staff.id and staff.role != "admin":
+            raise Forbidden("这个对话由其他同事负责")
+        return handoff
+
+
+def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:
+    return session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                Handoff.status.in_(("waiting", "claimed"))).order_by(Handoff.id.desc()))
+
+
+def _last_user_text(session: Session, conversation_id: str) -> str:
+    last = session.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.sender == "user")
+                          .order_by(Message.id.desc()).limit(1))
+    return f"用户最近的问题：{last.text[:100]}" if last else ""
+
+
+def _staff_names(session: Session, messages: list[Message]) -> dict[int, str]:
+    ids = {m.staff_id for m in messages if m.staff_id}
+    if not ids:
+        return {}
+    return {s.id: s.display_name for s in session.scalars(select(Staff).where(Staff.id.in_(ids))).all()}
+
+
+def _expired(conversation: Conversation) -> bool:
+    updated = aware(conversation.updated_at) or utcnow()
+    return utcnow() - updated > datetime.timedelta(days=CONVERSATION_EXPIRY_DAYS)

@@ -1,0 +1,75 @@
+"""Desk settings, read from ``DAOFU_*`` variables at start-up (README "Settings")."""
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from indexer.errors import ConfigurationError
+from indexer.settings import PROJECT_ROOT, settings_from_env
+
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_WEEKDAYS = re.compile(r"^[1-7](,[1-7])*$")
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_DESK_HOST", "help": "Address the desk (widget, consoles, API) binds to."})
+    port: int = field(default=8000, metadata={"env": "DAOFU_DESK_PORT", "help": "Port of the desk."})
+    database_url: str = field(default=f"sqlite:///{PROJECT_ROOT / 'var' / 'desk.sqlite3'}", metadata={
+        "env": "DAOFU_DATABASE_URL",
+        "help": "SQLAlchemy URL of the conversation store: SQLite by default, e.g. postgresql+psycopg://user:pw@host/daofu."})
+    redis_url: str = field(default="", metadata={
+        "env": "DAOFU_REDIS_URL", "help": "Redis URL for live events shared by several desk replicas; empty: in-process only."})
+    rasa_url: str = field(default="http://127.0.0.1:5005", metadata={
+        "env": "DAOFU_DESK_RASA_URL", "help": "Base URL of the Rasa server the desk relays to (REST channel and HTTP API)."})
+    rasa_timeout: float = field(default=8.0, metadata={
+        "env": "DAOFU_RASA_TIMEOUT", "help": "Seconds to wait for the bot's reply before telling the user and offering a person."})
+    service_hours: str = field(default="00:00-24:00", metadata={
+        "env": "DAOFU_SERVICE_HOURS", "help": "Hours staff answer chats (HH:MM-HH:MM, local time); outside them escalation becomes a message form."})
+    service_days: str = field(default="1,2,3,4,5,6,7", metadata={
+        "env": "DAOFU_SERVICE_DAYS", "help": "Weekdays with staff service, 1 = Monday ... 7 = Sunday."})
+    timezone_offset_hours: float = field(default=8.0, metadata={
+        "env": "DAOFU_TZ_OFFSET_HOURS", "help": "Offset from UTC of the service hours (8 = China Standard Time)."})
+    wait_warning_seconds: int = field(default=120, metadata={
+        "env": "DAOFU_WAIT_WARNING_SECONDS", "help": "Queued chats waiting longer than this are marked in the console."})
+    session_hours: float = field(default=12.0, metadata={
+        "env": "DAOFU_SESSION_HOURS", "help": "How long a staff login lasts."})
+    secret_key: str = field(default="", metadata={
+        "env": "DAOFU_SECRET_KEY", "help": "Secret for signing staff session cookies; empty: a random one is kept in var/desk-secret."})
+    max_message_chars: int = field(default=2000, metadata={
+        "env": "DAOFU_MAX_MESSAGE_CHARS", "help": "Longer widget messages are refused with an error frame."})
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigurationError(f"DAOFU_DESK_PORT must be 1-65535, got {self.port}")
+        if self.rasa_timeout <= 0:
+            raise ConfigurationError(f"DAOFU_RASA_TIMEOUT must be > 0, got {self.rasa_timeout}")
+        if not _HOURS.match(self.service_hours):
+            raise ConfigurationError(f"DAOFU_SERVICE_HOURS must look like 09:00-17:30, got {self.service_hours!r}")
+        if not _WEEKDAYS.match(self.service_days.replace(" ", "")):
+            raise ConfigurationError(f"DAOFU_SERVICE_DAYS must list weekdays 1-7 like 1,2,3,4,5, got {self.service_days!r}")
+        if self.max_message_chars < 1:
+            raise ConfigurationError(f"DAOFU_MAX_MESSAGE_CHARS must be >= 1, got {self.max_message_chars}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DeskSettings:
+        return settings_from_env(cls, os.environ if environ is None else environ)
+
+    def in_service_hours(self, now: datetime.datetime | None = None) -> bool:
+        """Whether staff are on duty at ``now`` (UTC-aware or naive UTC)."""
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=datetime.timezone.utc)
+        local = now.astimezone(datetime.timezone(datetime.timedelta(hours=self.timezone_offset_hours)))
+        days = {int(d) for d in self.service_days.replace(" ", "").split(",")}
+        if local.isoweekday() not in days:
+            return False
+        match = _HOURS.match(self.service_hours)
+        assert match is not None
+        start = int(match.group(1)) * 60 + int(match.group(2))
+        end = int(match.group(3)) * 60 + int(match.group(4))
+        minute = local.hour * 60 + local.minute
+        return start <= minute < end if start <= end else (minute >= start or minute < end)
