@@ -70,8 +70,9 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     app.state.settings = settings
 
     @app.exception_handler(DeskError)
-    async def desk_error(_: Request, error: DeskError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=error.status)
+    async def desk_error(request: Request, error: DeskError) -> JSONResponse:
+        headers = {"Access-Control-Allow-Origin": "*"} if request.url.path.startswith("/api/tickets/") else None
+        return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
 
     def session_dependency() -> Any:
         with database.session() as session:
@@ -119,14 +120,15 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     # ------------------------------------------------------------------ public ticket lookup
 
     @app.get("/api/tickets/{tracking_number}")
-    async def ticket_lookup(tracking_number: str) -> dict[str, Any]:
+    async def ticket_lookup(tracking_number: str) -> JSONResponse:
         def work(session: Session) -> dict[str, Any]:
             ticket = session.scalar(select(Ticket).where(Ticket.tracking_number == tracking_number.strip().upper()))
             if ticket is None:
                 raise NotFound("没有找到这个留言编号，请核对后再查")
             return {"tracking_number": ticket.tracking_number, "status": ticket.status, "question": ticket.question,
                     "answer": ticket.answer, "answered_at": _iso(ticket.answered_at)}
-        return await service.run(work)
+        # The widget runs on other sites' pages; the lookup is read-only and needs the number.
+        return JSONResponse(await service.run(work), headers={"Access-Control-Allow-Origin": "*"})
 
     # ------------------------------------------------------------------ staff API
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Callable
+from typing import Any, Callable
 
 NORMALIZER_VERSION = "1"
 
@@ -108,3 +108,25 @@ def _traditional_to_simplified() -> Callable[[str], str]:
     import opencc
 
     return opencc.OpenCC("t2s").convert
+
+
+def realign_spans(original: str, normalized: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Spans (dicts with ``start``/``end`` into ``original``) moved onto ``normalized``.
+
+    Each span's text is normalised and looked up in ``normalized`` from where the previous span
+    ended; a span whose text does not survive normalisation is dropped (no label beats a wrong one).
+    """
+    moved = []
+    search_from = 0
+    for span in sorted(spans, key=lambda s: s.get("start") or 0):
+        start, end = span.get("start"), span.get("end")
+        if start is None or end is None:
+            moved.append(span)
+            continue
+        piece = normalize_text(original[start:end])
+        position = normalized.find(piece, search_from) if piece else -1
+        if position < 0:
+            continue
+        moved.append({**span, "start": position, "end": position + len(piece)})
+        search_from = position + len(piece)
+    return moved

@@ -48,3 +48,15 @@ def test_normalize_is_idempotent() -> None:
 
 def test_emoji_and_html_survive_without_error() -> None:
     assert normalize_text("😀<b>营业执照</b>") == "😀<b>营业执照</b>"
+
+
+def test_entity_spans_follow_the_normalised_text() -> None:
+    from indexer.normalize import realign_spans
+
+    original = "我在天河區  辦(bàn)理營業執照需要什麼材料"
+    normalized = normalize_text(original)
+    spans = [{"entity": "district", "start": 2, "end": 5, "value": "天河区"},
+             {"entity": "asked_field", "start": original.index("需要"), "end": len(original), "value": "materials"}]
+    moved = realign_spans(original, normalized, spans)
+    assert [normalized[s["start"]:s["end"]] for s in moved] == ["天河区", "需要什么材料"]
+    assert realign_spans("ＡＢ", "AB", [{"start": 0, "end": 1}]) == [{"start": 0, "end": 1}]

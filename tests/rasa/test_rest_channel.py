@@ -2,77 +2,21 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from indexer.build import build_index
-from indexer.settings import IndexerSettings
-from tests.rasa.rasa_cli import PROJECT_ROOT, RASA, TRAINED_MODEL
+from tests.stack import FIXTURE_KB, running_stack
 
 pytestmark = pytest.mark.integration
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"process for {url} exited with {process.returncode}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not come up in {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    assert TRAINED_MODEL.exists(), "no trained model: run `make rasa-model`"
-    root = tmp_path_factory.mktemp("stack")
-    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base", root / "knowledge_base")
-    base = IndexerSettings.from_env()
-    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
-                               model_dir=base.base_model_dir, embedding_cache=root / "cache.sqlite")
-    build_index(settings)
-    rasa_port, actions_port = free_port(), free_port()
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
-                   "DAOFU_INDEX_DIR": str(settings.index_dir), "DAOFU_MODEL_DIR": str(settings.model_dir),
-                   "DAOFU_KB_DIR": str(settings.knowledge_base_dir),
-                   "DAOFU_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook"}
-    logs = root / "logs"
-    logs.mkdir()
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
-                               cwd=PROJECT_ROOT, env=environment, stdout=(logs / "actions.log").open("wb"), stderr=subprocess.STDOUT)
-    server = subprocess.Popen([str(RASA), "run", "--enable-api", "--credentials", "bot/credentials.yml",
-                               "--endpoints", "bot/endpoints.yml", "--model", str(TRAINED_MODEL),
-                               "-i", "127.0.0.1", "-p", str(rasa_port)],
-                              cwd=PROJECT_ROOT, env=environment, stdout=(logs / "rasa.log").open("wb"), stderr=subprocess.STDOUT)
-    try:
-        wait_for(f"http://127.0.0.1:{actions_port}/health", actions)
-        wait_for(f"http://127.0.0.1:{rasa_port}/status", server)
-        yield f"http://127.0.0.1:{rasa_port}"
-    finally:
-        for process in (server, actions):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with running_stack(tmp_path_factory.mktemp("stack"), with_desk=False) as running:
+        yield running.rasa_url
 
 
 def say(url: str, sender: str, text: str) -> list[dict[str, Any]]:
@@ -111,7 +55,7 @@ def test_greeting_is_a_plain_utterance(stack: str) -> None:
 
 
 def _item_id(name: str) -> str:
-    for line in (PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base" / "catalog" / "items.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (FIXTURE_KB / "catalog" / "items.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["TASK_NAME"] == name:
             return str(row["TASK_CODE"])
