@@ -25,8 +25,9 @@ _ORDINALS = {"第一": 0, "第1": 0, "1": 0, "一": 0, "第二": 1, "第2": 1, "
              "三": 2, "最后": -1, "中间": 1}
 
 
-class KnowledgeAction(Action):
-    """An action that searches the knowledge index (injected in tests)."""
+class KnowledgeAccess:
+    """Gives an action the knowledge index (injected in tests). Not an Action itself: rasa-sdk
+    registers every Action subclass it finds, and this one has no name."""
 
     def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
         self._knowledge = knowledge
@@ -45,7 +46,7 @@ class KnowledgeAction(Action):
         return await asyncio.to_thread(self.knowledge.record, record_id)
 
 
-class ActionAnswerQuestion(KnowledgeAction):
+class ActionAnswerQuestion(KnowledgeAccess, Action):
     """Search and answer: high confidence answers, medium asks which one, low says so and offers a person."""
 
     def name(self) -> Text:
@@ -90,7 +91,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         return None
 
 
-class ActionAnswerFollowup(KnowledgeAction):
+class ActionAnswerFollowup(KnowledgeAccess, Action):
     """"需要什么材料" / "在哪办" about the item under discussion (slot current_item)."""
 
     def name(self) -> Text:

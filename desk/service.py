@@ -77,6 +77,22 @@ class Opened:
     problem: str | None  # unknown_conversation / expired_conversation when a new one was started
 
 
+def merge_replies(replies: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any] | None]]:
+    """One (text, payload) per bot utterance. Rasa's REST channel sends the text and the custom
+    payload of one utterance as two replies; a custom-only reply joins the text before it."""
+    merged: list[tuple[str, dict[str, Any] | None]] = []
+    for reply in replies:
+        text = str(reply.get("text") or "")
+        payload = {key: reply[key] for key in ("custom", "buttons", "image") if reply.get(key)} or None
+        if not text and payload and set(payload) == {"custom"} and merged and merged[-1][0] \
+                and not (merged[-1][1] or {}).get("custom"):
+            previous_text, previous_payload = merged[-1]
+            merged[-1] = (previous_text, {**(previous_payload or {}), **payload})
+            continue
+        merged.append((text, payload))
+    return merged
+
+
 class DeskService:
     def __init__(self, settings: DeskSettings, database: Database, hub: Hub, rasa: RasaClient) -> None:
         self.settings = settings
@@ -170,10 +186,10 @@ class DeskService:
                 logger.warning("bot did not answer %s: %s", conversation_id, error)
                 await self.add_message(conversation_id, "system", BOT_TIMEOUT_TEXT, {"custom": {"bot_timeout": True}})
                 return
-            for reply in replies:
-                handoff = (reply.get("custom") or {}).get("handoff") if isinstance(reply.get("custom"), dict) else None
-                payload = {key: reply[key] for key in ("custom", "buttons", "image") if reply.get(key)}
-                await self.add_message(conversation_id, "bot", str(reply.get("text") or ""), payload or None)
+            for text, payload in merge_replies(replies):
+                custom = (payload or {}).get("custom")
+                handoff = custom.get("handoff") if isinstance(custom, dict) else None
+                await self.add_message(conversation_id, "bot", text, payload)
                 if handoff:
                     await self.escalate(conversation_id, str(handoff.get("reason") or "user_request"),
                                         str(handoff.get("summary") or ""), list(handoff.get("candidates") or []))
@@ -204,7 +220,8 @@ class DeskService:
             if open_handoff is not None:
                 return False
             session.add(Handoff(conversation_id=conversation_id, reason=reason, priority=PRIORITY.get(reason, DEFAULT_PRIORITY),
-                                summary=summary or _last_user_text(session, conversation_id), candidates=candidates or []))
+                                summary=summary or _last_user_text(session, conversation_id),
+                                candidates=candidates or _recent_candidates(session, conversation_id)))
             conversation.status = "queued"
             return True
         created = await self.run(work)
@@ -406,10 +423,35 @@ def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:
                                                 Handoff.status.in_(("waiting", "claimed"))).order_by(Handoff.id.desc()))
 
 
+HANDOFF_WORDS = ("转人工", "人工", "人工客服")
+
+
 def _last_user_text(session: Session, conversation_id: str) -> str:
-    last = session.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.sender == "user")
-                          .order_by(Message.id.desc()).limit(1))
-    return f"用户最近的问题：{last.text[:100]}" if last else ""
+    """A summary for escalations that come without one (the widget's 转人工 button)."""
+    rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id, Message.sender == "user")
+                           .order_by(Message.id.desc()).limit(5)).all()
+    questions = [m.text[:100] for m in rows if m.text.strip() not in HANDOFF_WORDS][:3]
+    return "用户最近的问题：" + " / ".join(reversed(questions)) if questions else "用户直接要求转人工"
+
+
+def _recent_candidates(session: Session, conversation_id: str) -> list[dict[str, Any]]:
+    """What the bot offered lately (cards, passages, buttons), for staff taking over."""
+    rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id, Message.sender == "bot")
+                           .order_by(Message.id.desc()).limit(5)).all()
+    found: list[dict[str, Any]] = []
+    for message in rows:
+        payload = message.payload or {}
+        custom = payload.get("custom") if isinstance(payload.get("custom"), dict) else {}
+        if custom.get("item_card"):
+            card = custom["item_card"]
+            found.append({"id": card.get("id"), "kind": "item", "title": card.get("name")})
+        if custom.get("policy_passage"):
+            passage = custom["policy_passage"]
+            found.append({"id": passage.get("id"), "kind": "policy", "title": passage.get("title")})
+        for button in payload.get("buttons") or []:
+            found.append({"id": None, "kind": "choice", "title": button.get("title")})
+    unique = {str(c["title"]): c for c in reversed(found) if c.get("title")}
+    return list(unique.values())[-5:]
 
 
 def _staff_names(session: Session, messages: list[Message]) -> dict[int, str]:

@@ -10,14 +10,15 @@ questions plus questions the knowledge base cannot answer; stored in ``calibrati
   matches decide between items and policies;
 - a hit's score is P(kind) * P(record | kind); hits are ranked by it across kinds;
 - the confidence, the estimated chance that the first hit is what the user wants, is
-  sigmoid(v . [1, logit(first hit's score), its cosine similarity, share of the question's
-  character pairs found in it]): the absolute match quality catches questions the knowledge
-  base cannot answer, which a relative softmax cannot.
+  sigmoid(v . [1, logit(first hit's score), log(first / second score), its cosine similarity,
+  share of the question's character pairs found in it]): the absolute match quality catches
+  questions the knowledge base cannot answer, which a relative softmax cannot.
 
 ``level``: "high" (answer) at or above ``high_threshold``, chosen so that about 85% of such first
 hits are right on the tune data; "medium" (ask which of 3 candidates) at or above
 ``medium_threshold``, the confidence that 95% of answerable tune questions (answer among the first
-3 hits) reach; else "low" (say it was not found and offer a person).
+3 hits) reach; else "low" (say it was not found and offer a person). A near tie (second hit >= ``tie_ratio`` of the
+first, typically sibling items such as 新增/延续取水许可) is at most "medium": the user picks.
 """
 from __future__ import annotations
 
@@ -50,14 +51,16 @@ class Calibration:
     item_temperature: float = 0.4
     policy_temperature: float = 0.7
     kind_weights: tuple[float, ...] = (0.0, 1.0, 10.0, 0.0, 0.0)
-    confidence_weights: tuple[float, ...] = (0.0, 1.0, 0.0, 0.0)
+    confidence_weights: tuple[float, ...] = (0.0, 1.0, 0.0, 0.0, 0.0)
     high_threshold: float = 0.6
     medium_threshold: float = 0.25
+    # A near tie (the second hit at least this share of the first) is never "high": ask instead.
+    tie_ratio: float = 0.6
 
     def __post_init__(self) -> None:
         if self.item_temperature <= 0 or self.policy_temperature <= 0:
             raise ValueError(f"temperatures must be > 0, got {self.item_temperature}, {self.policy_temperature}")
-        if len(self.kind_weights) != 5 or len(self.confidence_weights) != 4:
+        if len(self.kind_weights) != 5 or len(self.confidence_weights) != 5:
             raise ValueError(f"need 5 kind weights and 4 confidence weights, got {self.kind_weights}, {self.confidence_weights}")
         if not 0 <= self.medium_threshold <= self.high_threshold <= 1:
             raise ValueError(
@@ -98,13 +101,20 @@ class Calibration:
         ranked.sort(key=lambda entry: entry[2], reverse=True)
         return ranked
 
-    def confidence(self, top_probability: float, cosine: float, coverage: float) -> float:
+    @staticmethod
+    def confidence_features(top_probability: float, second_probability: float, cosine: float,
+                            coverage: float) -> tuple[float, ...]:
         p = min(max(top_probability, 1e-6), 1 - 1e-6)
-        features = (1.0, math.log(p / (1 - p)), cosine, coverage)
+        margin = math.log(p / max(second_probability, 1e-6))
+        return (1.0, math.log(p / (1 - p)), margin, cosine, coverage)
+
+    def confidence(self, top_probability: float, second_probability: float, cosine: float, coverage: float) -> float:
+        features = self.confidence_features(top_probability, second_probability, cosine, coverage)
         return _sigmoid(sum(w * x for w, x in zip(self.confidence_weights, features)))
 
-    def level(self, confidence: float) -> ConfidenceLevel:
-        if confidence >= self.high_threshold:
+    def level(self, confidence: float, second_share: float = 0.0) -> ConfidenceLevel:
+        """``second_share``: the second hit's score as a share of the first's."""
+        if confidence >= self.high_threshold and second_share < self.tie_ratio:
             return "high"
         if confidence >= self.medium_threshold:
             return "medium"

@@ -160,7 +160,7 @@ def fit_calibration(settings: IndexerSettings, weights: FusionWeights = FusionWe
                                  balance=True)
     draft = replace(draft, kind_weights=kind_weights)
 
-    confidence_rows, correct, in_top3 = [], [], []
+    confidence_rows, correct, in_top3, seconds = [], [], [], []
     for normalized, kind, gold, item_scores, policy_scores, evidence in samples:
         ranked = draft.rank(evidence)
         top_kind, top_row, top_p = ranked[0]
@@ -171,14 +171,18 @@ def fit_calibration(settings: IndexerSettings, weights: FusionWeights = FusionWe
             chunk = int(policy_scores.best_chunk[top_row])
             cosine = float(policy_scores.cosine[top_row])
             text = normalize_text(index.policies_in_order[top_row].title + " " + index.policy_chunks[chunk].text)
-        p = min(max(top_p, 1e-6), 1 - 1e-6)
-        confidence_rows.append([1.0, math.log(p / (1 - p)), cosine, coverage(normalized, text)])
+        second_p = ranked[1][2] if len(ranked) > 1 else 0.0
+        confidence_rows.append(list(Calibration.confidence_features(top_p, second_p, cosine, coverage(normalized, text))))
+        seconds.append(second_p / max(top_p, 1e-9))
         correct.append(top_kind == kind and top_row in gold)
         in_top3.append(any(k == kind and row in gold for k, row, _ in ranked[:3]))
     confidence_weights = _fit_logistic(np.array(confidence_rows), np.array(correct), balance=False)
     calibrated = replace(draft, confidence_weights=confidence_weights)
-    confidences = np.array([calibrated.confidence(_inverse_logit(r[1]), r[2], r[3]) for r in confidence_rows])
-    high = _threshold(confidences, np.array(correct), TARGET_HIGH_PRECISION)
+    confidences = 1.0 / (1.0 + np.exp(-(np.array(confidence_rows) @ np.array(confidence_weights))))
+    # Near ties are asked about whatever their confidence, so the "high" threshold is chosen
+    # among the questions that can be high at all.
+    can_be_high = np.array(seconds) < calibrated.tie_ratio
+    high = _threshold(confidences[can_be_high], np.array(correct)[can_be_high], TARGET_HIGH_PRECISION)
     answerable = confidences[np.array(in_top3, dtype=bool)]
     medium = float(np.quantile(answerable, ANSWERABLE_BELOW_MEDIUM)) if len(answerable) else 0.0
     return replace(calibrated, high_threshold=round(max(high, medium), 3), medium_threshold=round(min(medium, high), 3))
@@ -199,10 +203,6 @@ def _fit_temperature(samples: list[tuple[np.ndarray, list[int]]]) -> float:
 
     result = optimize.minimize_scalar(loss, bounds=(math.log(0.02), math.log(5.0)), method="bounded")
     return round(math.exp(float(result.x)), 4)
-
-
-def _inverse_logit(value: float) -> float:
-    return 1.0 / (1.0 + math.exp(-value))
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray, balance: bool) -> tuple[float, ...]:

@@ -310,9 +310,11 @@ class SearchService:
                 hits.append(_item_hit(index, row, probability, item_scores))
             else:
                 hits.append(_policy_hit(index, row, probability, policy_scores))
-        confidence = self.confidence_of(normalized, hits, item_scores, policy_scores, index)
+        second = ranked[1][2] if len(ranked) > 1 else 0.0
+        confidence = self.confidence_of(normalized, hits, second, item_scores, policy_scores, index)
+        second_share = second / hits[0].score if hits and hits[0].score > 0 else 0.0
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
-                            confidence=confidence, level=self.calibration.level(confidence))
+                            confidence=confidence, level=self.calibration.level(confidence, second_share))
 
     def evidence(self, index: SearchIndex, normalized: str,
                  kind: Kind | None = None) -> tuple[KindScores | None, KindScores | None, QueryEvidence]:
@@ -330,7 +332,7 @@ class SearchService:
         )
         return item_scores, policy_scores, evidence
 
-    def confidence_of(self, normalized: str, hits: Sequence[SearchHit], item_scores: KindScores | None,
+    def confidence_of(self, normalized: str, hits: Sequence[SearchHit], second: float, item_scores: KindScores | None,
                       policy_scores: KindScores | None, index: SearchIndex) -> float:
         if not hits:
             return 0.0
@@ -345,7 +347,7 @@ class SearchService:
             row = index.policy_row(top.id)
             cosine = float(policy_scores.cosine[row])
             text = normalize_text(top.title + " " + top.snippet)
-        return self.calibration.confidence(top.score, cosine, coverage(normalized, text))
+        return self.calibration.confidence(top.score, second, cosine, coverage(normalized, text))
 
     def record(self, record_id: str) -> ServiceItem | PolicyDoc | None:
         """The item or policy document with this id in the current index, or None."""

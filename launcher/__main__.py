@@ -132,6 +132,16 @@ def _print_desk_urls() -> None:
     desk = DeskSettings.from_env()
     print(f"  widget demo page: http://{desk.host}:{desk.port}/\n  staff console:    http://{desk.host}:{desk.port}/console",
           flush=True)
+    from sqlalchemy import func, select
+
+    from desk.db import Database
+    from desk.models import Staff
+
+    with Database(desk.database_url).session() as session:
+        accounts = session.scalar(select(func.count()).select_from(Staff)) or 0
+    if not accounts:
+        print("  no staff account yet; create the first admin with:\n"
+              "    .venv/bin/python -m desk create-user admin --role admin", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ from indexer.settings import IndexerSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-TRAINED_MODEL = PROJECT_ROOT / "var" / "rasa" / "models" / "daofu.tar.gz"
+TRAINED_MODEL = Path(os.environ.get("DAOFU_TEST_RASA_MODEL",
+                                   PROJECT_ROOT / "var" / "rasa" / "test-models" / "daofu-test.tar.gz"))
 FIXTURE_KB = PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base"
 
 
@@ -57,7 +58,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: flo
 @contextmanager
 def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, str, str], ...] = ()) -> Iterator[Stack]:
     """Yield a running stack; ``staff`` = (username, password, role) accounts to create."""
-    assert TRAINED_MODEL.exists(), "no trained Rasa model: run `make rasa-model`"
+    assert TRAINED_MODEL.exists(), f"no trained Rasa model at {TRAINED_MODEL}: run `make rasa-test-model`"
     shutil.copytree(FIXTURE_KB, root / "knowledge_base")
     base = IndexerSettings.from_env()
     settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",

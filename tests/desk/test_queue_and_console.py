@@ -206,3 +206,16 @@ def test_transfer_to_a_colleague(client: TestClient) -> None:
         assert client.post(f"/api/conversations/{conversation_id}/reply", json={"text": "x"}).status_code == 403
         bob = login(TestClient(client.app), "bob")
         assert bob.post(f"/api/conversations/{conversation_id}/reply", json={"text": "我是李明"}).status_code == 200
+
+
+def test_widget_button_handoff_carries_question_and_bot_findings(client: TestClient) -> None:
+    login(client, "alice")
+    with client.websocket_connect("/ws/widget") as widget:
+        conversation_id = start_chat(widget, "取水许可怎么办")
+        receive_until(widget, "message")  # the bot's buttons
+        widget.send_json({"type": "handoff", "client_id": "h-1"})
+        receive_until(widget, "status")
+    details = client.get(f"/api/conversations/{conversation_id}").json()["handoff"]
+    assert details["reason"] == "widget_button"
+    assert "取水许可怎么办" in details["summary"]
+    assert [c["title"] for c in details["candidates"]] == ["新增取水许可"]

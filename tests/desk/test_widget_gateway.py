@@ -118,3 +118,15 @@ def test_messages_of_one_conversation_are_relayed_in_order(client: TestClient, r
             if frame["type"] == "message":
                 replies.append(frame["message"]["text"])
     assert replies == [f"机器人回答：问题{i}" for i in range(5)]
+
+
+def test_text_and_custom_of_one_utterance_become_one_message() -> None:
+    from desk.service import merge_replies
+
+    replies = [{"text": "【新增取水许可】…"}, {"custom": {"item_card": {"name": "新增取水许可"}}},
+               {"text": "您想了解哪一项？", "buttons": [{"title": "A", "payload": "/choose"}]},
+               {"custom": {"handoff": {"reason": "user_request"}}}]
+    merged = merge_replies(replies)
+    assert merged[0] == ("【新增取水许可】…", {"custom": {"item_card": {"name": "新增取水许可"}}})
+    assert merged[1][1] == {"buttons": [{"title": "A", "payload": "/choose"}], "custom": {"handoff": {"reason": "user_request"}}}
+    assert len(merged) == 2

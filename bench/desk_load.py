@@ -1,0 +1,144 @@
+"""50 concurrent widget conversations over WebSocket against the real stack (Rasa, actions, desk).
+
+Each conversation sends 10 messages, one after another (the next when the bot has answered),
+the way people type. Measured: messages lost and duplicated (from the desk's database),
+reply latency (send -> first bot message) p50/p95, and the desk's memory.
+
+    .venv/bin/python bench/desk_load.py [--conversations 50] [--messages 10]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from indexer.evaluation import load_item_questions, load_policy_questions  # noqa: E402
+from tests.stack import free_port, wait_for  # noqa: E402
+
+TARGET_P95_MS = 500.0
+CHAT = ["你好", "谢谢", "好的"]
+
+
+async def conversation(url: str, questions: list[str], latencies: list[float], replies_seen: list[int]) -> str:
+    import websockets
+
+    async with websockets.connect(url, max_size=2**22) as socket:
+        await socket.send(json.dumps({"type": "hello", "conversation_id": None, "after": 0}))
+        conversation_id = ""
+        while not conversation_id:
+            frame = json.loads(await socket.recv())
+            if frame["type"] == "welcome":
+                conversation_id = frame["conversation_id"]
+        received = 0
+        for text in questions:
+            started = time.perf_counter()
+            await socket.send(json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": text}))
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=120))
+                if frame["type"] == "message" and frame["message"]["sender"] in ("bot", "system"):
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    received += 1
+                    break
+            # Drain the rest of this answer (a card and a text may come as two messages).
+            try:
+                while True:
+                    frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=0.3))
+                    received += frame["type"] == "message"
+            except asyncio.TimeoutError:
+                pass
+        replies_seen.append(received)
+        return conversation_id
+
+
+async def load(url: str, conversations: int, messages: int) -> tuple[list[str], list[float], list[int], float]:
+    pool = [q.query for q in load_item_questions()] + [q.query for q in load_policy_questions() if q.source == "dev"]
+    plans = []
+    for c in range(conversations):
+        plan = [pool[(c * messages + m) % len(pool)] for m in range(messages)]
+        plan[0] = CHAT[c % len(CHAT)]  # a greeting or thanks among the questions, as in real chats
+        plans.append(plan)
+    latencies: list[float] = []
+    replies: list[int] = []
+    started = time.perf_counter()
+    ids = await asyncio.gather(*(conversation(url, plan, latencies, replies) for plan in plans))
+    return list(ids), latencies, replies, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=10)
+    args = parser.parse_args()
+    import psutil
+
+    root = Path(tempfile.mkdtemp(prefix="daofu-load-"))
+    rasa_port, actions_port, desk_port = free_port(), free_port(), free_port()
+    database = root / "desk.sqlite3"
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
+           "DAOFU_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook", "DAOFU_DESK_PORT": str(desk_port),
+           "DAOFU_DESK_RASA_URL": f"http://127.0.0.1:{rasa_port}", "DAOFU_DATABASE_URL": f"sqlite:///{database}",
+           "DAOFU_RASA_TIMEOUT": "60"}
+    commands = {
+        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
+        "rasa": [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api", "--credentials",
+                 "bot/credentials.yml", "--endpoints", "bot/endpoints.yml", "--model", "var/rasa/models/daofu.tar.gz",
+                 "-i", "127.0.0.1", "-p", str(rasa_port)],
+        "desk": [sys.executable, "-m", "desk"],
+    }
+    health = {"actions": f"http://127.0.0.1:{actions_port}/health", "rasa": f"http://127.0.0.1:{rasa_port}/status",
+              "desk": f"http://127.0.0.1:{desk_port}/healthz"}
+    processes = {}
+    try:
+        for name, command in commands.items():
+            log = root / f"{name}.log"
+            processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"),
+                                               stderr=subprocess.STDOUT)
+            wait_for(health[name], processes[name], log)
+        url = f"ws://127.0.0.1:{desk_port}/ws/widget"
+        asyncio.run(load(url, 2, 2))  # warm-up: the index and model load in the action server
+        ids, latencies, replies, seconds = asyncio.run(load(url, args.conversations, args.messages))
+        desk_rss = psutil.Process(processes["desk"].pid).memory_info().rss / 1e6
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=30)
+    with sqlite3.connect(database) as db:
+        counts = dict(db.execute(
+            "SELECT conversation_id, count(*) FROM messages WHERE sender='user' GROUP BY conversation_id").fetchall())
+        duplicates = db.execute("SELECT count(*) FROM (SELECT conversation_id, client_message_id, count(*) c FROM messages "
+                                "WHERE sender='user' GROUP BY 1, 2 HAVING c > 1)").fetchone()[0]
+    lost = sum(max(0, args.messages - counts.get(i, 0)) for i in ids)
+    extra = sum(max(0, counts.get(i, 0) - args.messages) for i in ids)
+    sent = args.conversations * args.messages
+    p50, p95 = np.percentile(latencies, 50), np.percentile(latencies, 95)
+    print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages "
+          f"(real Rasa, actions, desk; this 2-core CPU)\n")
+    print("| measure | value |\n|---|---|")
+    print(f"| user messages sent / stored | {sent} / {sum(counts.get(i, 0) for i in ids)} |")
+    print(f"| messages lost | {lost} |")
+    print(f"| messages duplicated | {duplicates + extra} |")
+    print(f"| reply latency p50 | {p50:.0f} ms |")
+    print(f"| reply latency p95 | {p95:.0f} ms |")
+    print(f"| throughput | {sent / seconds:.1f} messages/s |")
+    print(f"| desk RSS after the run | {desk_rss:.0f} MB |")
+    print(f"\ntarget p95 <= {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}; "
+          f"replies received per conversation: min {min(replies)}")
+    return 0 if lost == 0 and duplicates + extra == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
