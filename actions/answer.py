@@ -161,12 +161,14 @@ def clarify(dispatcher: CollectingDispatcher, result: SearchResult) -> List[Even
 def not_found(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult) -> List[EventType]:
     failed = float(tracker.get_slot("failed_turns") or 0) + 1
     candidates = [formatting.candidate(hit) for hit in result.hits[:MAX_CHOICES]]
+    # The marker lets the desk list the question among knowledge gaps for editors.
+    marker = formatting.not_found_payload(result.query, result.confidence)
     if failed >= FAILED_TURNS_BEFORE_HANDOFF:
-        dispatcher.utter_message(text="抱歉，我还是没有找到相关的办事事项或政策。正在为您转接人工客服。")
+        dispatcher.utter_message(text="抱歉，我还是没有找到相关的办事事项或政策。正在为您转接人工客服。", json_message=marker)
         return [SlotSet("failed_turns", 0.0), SlotSet("candidates", candidates),
                 SlotSet("handoff_reason", "repeated_failure")]
     dispatcher.utter_message(text="抱歉，没有找到和您的问题相符的办事事项或政策。可以换个说法再问一次（比如说明想办什么证、什么业务），"
-                                  "或者需要为您转接人工客服吗？")
+                                  "或者需要为您转接人工客服吗？", json_message=marker)
     return [SlotSet("failed_turns", failed), SlotSet("candidates", candidates), SlotSet("pending_offer", "human"),
             SlotSet("answered", False)]
 

@@ -172,6 +172,11 @@ def choice_buttons(candidates: Sequence[Mapping[str, Any]]) -> list[dict[str, st
             for c in candidates]
 
 
+def not_found_payload(question: str, confidence: float) -> dict[str, Any]:
+    """Marks a reply that found nothing (the desk counts these as knowledge gaps)."""
+    return {"not_found": {"question": question, "confidence": round(float(confidence), 4)}}
+
+
 def handoff_payload(reason: str, summary: str, candidates: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     if reason not in HANDOFF_REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}; expected one of {sorted(HANDOFF_REASONS)}")

@@ -17,13 +17,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk import auth
+from desk import analytics_api, auth, gaps_api, knowledge_api
 from desk.db import Database, migrate
 from desk.errors import BadFrame, DeskError, NotFound, NotLoggedIn
 from desk.hub import make_hub
 from desk.models import Handoff, Message, Staff, Ticket, utcnow
 from desk.rasa_client import RasaClient
 from desk.service import CONSOLE_TOPIC, REASON_TEXT, DeskService, aware, conversation_topic, message_dict
+from desk.routing import RouterContext
 from desk.settings import DeskSettings
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,21 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         return FileResponse(STATIC / "console" / "index.html", media_type="text/html; charset=utf-8")
 
     app.mount("/console/static", StaticFiles(directory=STATIC / "console"), name="console-static")
+
+    async def console_page(request: Request, page: str) -> Response:
+        try:
+            await service.run(lambda s: auth.staff_for_token(s, request.cookies.get(auth.SESSION_COOKIE)))
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        return FileResponse(STATIC / "console" / page, media_type="text/html; charset=utf-8")
+
+    @app.get("/console/knowledge", response_model=None)
+    async def knowledge_console(request: Request) -> Response:
+        return await console_page(request, "knowledge.html")
+
+    @app.get("/console/analytics", response_model=None)
+    async def analytics_console(request: Request) -> Response:
+        return await console_page(request, "analytics.html")
 
     # ------------------------------------------------------------------ public ticket lookup
 
@@ -234,6 +250,13 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         closed = await service.run(work)
         await hub.publish(CONSOLE_TOPIC, {"type": "tickets"})
         return closed
+
+    # ------------------------------------------------------------------ feature routers
+
+    context = RouterContext(service=service, settings=settings, hub=hub, current_staff=current_staff,
+                            knowledge=knowledge or _LazyKnowledge())
+    for module in (knowledge_api, gaps_api, analytics_api):
+        app.include_router(module.build_router(context))
 
     # ------------------------------------------------------------------ WebSockets
 
@@ -501,6 +524,13 @@ def _insertable(hit: Any) -> dict[str, Any]:
 def _iso(value: datetime.datetime | None) -> str | None:
     value = aware(value)
     return value.isoformat() if value else None
+
+
+class _LazyKnowledge:
+    """The process-wide search service, loaded on first use (the desk starts without the model)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_default_knowledge(), name)
 
 
 def _default_knowledge() -> Any:

@@ -239,6 +239,9 @@
   function renderMe() {
     $("#me-name").textContent = state.me.display_name || state.me.username || "";
     $("#me-role").textContent = ROLE_LABELS[state.me.role] || state.me.role || "";
+    // Knowledge editing and analytics are for editors and admins (the API checks too).
+    const isEditor = state.me.role === "editor" || state.me.role === "admin";
+    document.querySelectorAll(".editor-only").forEach((el) => { el.hidden = !isEditor; });
   }
 
   function showTab(tab) {

@@ -1,0 +1,34 @@
+"""What the desk's feature routers (knowledge editing, knowledge gaps, analytics) get from the app."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, Request
+
+from desk.errors import Forbidden
+from desk.models import Staff
+from desk.service import DeskService
+from desk.settings import DeskSettings
+
+EDITOR_ROLES = ("editor", "admin")
+
+
+@dataclass(frozen=True)
+class RouterContext:
+    service: DeskService
+    settings: DeskSettings
+    hub: Any  # desk.hub.Hub: publish(topic, event) pushes to /ws/console (CONSOLE_TOPIC)
+    current_staff: Callable[..., Staff]  # FastAPI dependency: the logged-in account (401 otherwise)
+    knowledge: Any  # the served indexer.search.SearchService (or a test double with the same API)
+
+    def require_role(self, *roles: str) -> Callable[..., Staff]:
+        """A dependency that answers 403 unless the logged-in account has one of ``roles``."""
+        current = self.current_staff
+
+        def dependency(request: Request, staff: Staff = Depends(current)) -> Staff:
+            if staff.role not in roles:
+                raise Forbidden(f"需要以下角色之一：{'、'.join(roles)}（当前账号角色：{staff.role}）")
+            return staff
+        return dependency
