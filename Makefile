@@ -16,7 +16,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help run test setup setup-test venv rasa-venv base-model model index userdict rasa-model \
-        rasa-test-model system-deps test-unit nlu-eval bench clean
+        rasa-test-model system-deps test-unit nlu-eval bench clean frontend
 
 help:
 	@echo "make run    set up what is missing, then start the whole assistant (prints the URLs)"
@@ -42,6 +42,13 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 
 venv: $(VENV)/.installed
 rasa-venv: $(RASA_VENV)/.installed
+
+# Browser libraries of the consoles (Chart.js), exactly as desk/frontend/package-lock.json pins them.
+desk/frontend/node_modules/.installed: desk/frontend/package-lock.json
+	npm ci --prefix desk/frontend --no-audit --no-fund
+	@touch $@
+
+frontend: desk/frontend/node_modules/.installed
 
 # Headless Chromium and CJK fonts for the browser tests (Debian packages).
 system-deps:
@@ -74,7 +81,7 @@ rasa-test-model: rasa-venv userdict
 	$(RASA) train --config config.yml --domain bot/domain.yml --data var/rasa/split/training_data.yml bot/data \
 	  --out var/rasa/test-models --fixed-model-name daofu-test
 
-setup: venv rasa-venv model index rasa-model
+setup: venv rasa-venv model index rasa-model frontend
 
 ## ---------------------------------------------------------------- run
 
@@ -83,7 +90,7 @@ run: setup
 
 ## ---------------------------------------------------------------- tests
 
-setup-test: venv rasa-venv base-model rasa-test-model system-deps
+setup-test: venv rasa-venv base-model rasa-test-model system-deps frontend
 
 test: setup-test
 	$(RASA) data validate --fail-on-warnings $(RASA_FILES)

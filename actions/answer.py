@@ -15,7 +15,7 @@ from actions import formatting, replies
 from actions.fields import detect_field, strip_field_words
 from actions.knowledge import Knowledge, default_knowledge
 from indexer.errors import DaofuError
-from indexer.records import PolicyDoc, SearchHit, SearchResult, ServiceItem
+from indexer.records import FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +69,9 @@ class ActionAnswerQuestion(KnowledgeAccess, Action):
         except DaofuError as error:
             logger.error("knowledge search failed: %s", error)
             return not_available(dispatcher)
-        if not result.hits or result.level == "low":
-            return not_found(dispatcher, tracker, result)
-        if result.level == "high":
-            top = result.hits[0]
-            return answer_record(dispatcher, top.record, snippet=top.snippet if top.kind == "policy" else None)
-        return clarify(dispatcher, result)
+        linked = await self.record(result.hits[0].record.item_id) if (
+            result.hits and isinstance(result.hits[0].record, FaqEntry) and result.hits[0].record.item_id) else None
+        return respond(dispatcher, tracker, result, linked)
 
     async def _chosen_record(self, tracker: Tracker) -> ServiceItem | PolicyDoc | None:
         candidate_id = next(tracker.get_latest_entity_values("candidate_id"), None)
@@ -133,8 +130,32 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
         return await self.record(str(current)) if current else None
 
 
-def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc,
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult,
+            linked: ServiceItem | PolicyDoc | FaqEntry | None = None) -> List[EventType]:
+    """What the bot says to a search result: answer, ask which one, or say it found nothing.
+
+    Also used by the editor console's try-it box, so editors see exactly what the bot would say.
+    ``linked``: the item an FAQ answer refers to (its card follows the answer).
+    """
+    if not result.hits or result.level == "low":
+        return not_found(dispatcher, tracker, result)
+    if result.level == "high":
+        top = result.hits[0]
+        events = answer_record(dispatcher, top.record, snippet=top.snippet if top.kind == "policy" else None)
+        if isinstance(top.record, FaqEntry) and isinstance(linked, ServiceItem):
+            dispatcher.utter_message(text=formatting.item_card_text(linked),
+                                     json_message={"item_card": formatting.item_card(linked)})
+            events.append(SlotSet("current_item", linked.id))
+        return events
+    return clarify(dispatcher, result)
+
+
+def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | FaqEntry,
                   snippet: Optional[str]) -> List[EventType]:
+    if isinstance(record, FaqEntry):
+        dispatcher.utter_message(text=formatting.faq_answer_text(record), json_message={"faq": formatting.faq_answer(record)})
+        return [SlotSet("candidates", []), SlotSet("failed_turns", 0.0), SlotSet("answered", True),
+                SlotSet("pending_offer", None)]
     if isinstance(record, ServiceItem):
         dispatcher.utter_message(text=formatting.item_card_text(record) + "\n可以继续问：需要什么材料、在哪办、要多久、电话多少。",
                                  json_message={"item_card": formatting.item_card(record)})

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from indexer.records import PolicyDoc, SearchHit, ServiceItem
+from indexer.records import FaqEntry, PolicyDoc, SearchHit, ServiceItem
 
 CATALOG_SOURCE = "广东省政务服务事项目录"
 MAX_CONDITIONS_CHARS = 160
@@ -170,6 +170,15 @@ def candidate(hit: SearchHit) -> dict[str, Any]:
 def choice_buttons(candidates: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return [{"title": str(c["title"]), "payload": "/choose" + json.dumps({"candidate_id": c["id"]}, ensure_ascii=False)}
             for c in candidates]
+
+
+def faq_answer(faq: FaqEntry) -> dict[str, Any]:
+    return {"id": faq.id, "question": faq.question, "answer": faq.answer, "item_id": faq.item_id,
+            "source": {"faq_id": faq.id, "title": "常见问题：" + faq.question}}
+
+
+def faq_answer_text(faq: FaqEntry) -> str:
+    return f"{faq.answer}\n（来源：常见问题“{faq.question}”，由知识库编辑整理）"
 
 
 def not_found_payload(question: str, confidence: float) -> dict[str, Any]:

@@ -51,7 +51,10 @@ class AnswerBody(BaseModel):
     answer: str = Field(min_length=1, max_length=4000)
 
 
-def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = None, knowledge: Any = None) -> FastAPI:
+def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = None, knowledge: Any = None,
+               index_builder: Any = None) -> FastAPI:
+    """``knowledge``: the search service (default: the process-wide one); ``index_builder``: how
+    re-index jobs build (default: the indexer CLI in a child process; tests build in process)."""
     settings = settings or DeskSettings.from_env()
     migrate(settings.database_url)
     database = Database(settings.database_url)
@@ -73,7 +76,10 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     @app.exception_handler(DeskError)
     async def desk_error(request: Request, error: DeskError) -> JSONResponse:
         headers = {"Access-Control-Allow-Origin": "*"} if request.url.path.startswith("/api/tickets/") else None
-        return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
+        body: dict[str, Any] = {"detail": str(error)}
+        if getattr(error, "problems", None):
+            body["problems"] = error.problems  # which records of an upload or form are wrong
+        return JSONResponse(body, status_code=error.status, headers=headers)
 
     def session_dependency() -> Any:
         with database.session() as session:
@@ -254,7 +260,7 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     # ------------------------------------------------------------------ feature routers
 
     context = RouterContext(service=service, settings=settings, hub=hub, current_staff=current_staff,
-                            knowledge=knowledge or _LazyKnowledge())
+                            knowledge=knowledge or _LazyKnowledge(), index_builder=index_builder)
     for module in (knowledge_api, gaps_api, analytics_api):
         app.include_router(module.build_router(context))
 

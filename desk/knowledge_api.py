@@ -1,11 +1,299 @@
-"""Router of /api/knowledge: see desk/PROTOCOL.md. (Being written.)"""
+"""Router of /api/kb: knowledge editing, versions and audit log, re-index jobs, try-it, publish.
+
+See desk/PROTOCOL.md ("Editor console"). Editors change the workspace (``indexer.workspace``);
+every change starts a background re-index (``desk.reindex``) that is published by an editor after
+trying it, or by itself after a restore.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import functools
+from typing import Any, Optional
 
-from desk.routing import RouterContext
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from pydantic import BaseModel, Field
+
+from desk.errors import DeskError, NotFound
+from desk.knowledge_editing import (
+    KnowledgeInputError, edited_item, edited_policy, item_passages, matches, new_faq, read_upload, record_row,
+    today_in_china,
+)
+from desk.models import Staff
+from desk.reindex import ReindexJob, ReindexManager
+from desk.routing import EDITOR_ROLES, RouterContext
+from desk.service import CONSOLE_TOPIC
+from indexer.records import FaqEntry, PolicyDoc, Record, SearchResult, ServiceItem
+from indexer.settings import IndexerSettings
+from indexer.workspace import KnowledgeVersion, KnowledgeWorkspace, Snapshot, WorkspaceError
+
+MAX_LIST = 200
+TRY_HITS = 5
 
 
-def build_router(context: RouterContext) -> APIRouter:
+class PublishBody(BaseModel):
+    job_id: int
+
+
+class TryBody(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class KnowledgeDesk:
+    """The editor's view of the knowledge: workspace, jobs, and indexes to try questions on."""
+
+    def __init__(self, context: RouterContext, indexer_settings: IndexerSettings,
+                 manager: ReindexManager | None = None) -> None:
+        self.context = context
+        self.settings = indexer_settings
+        self.workspace = KnowledgeWorkspace(indexer_settings.workspace_dir, indexer_settings.knowledge_base_dir)
+        self.manager = manager or ReindexManager(indexer_settings, self.workspace, self._job_changed,
+                                                 builder=context.index_builder)
+        self.manager.listener = self._job_changed
+        self._snapshots: dict[int, Snapshot] = {}
+        self._candidates: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ reading
+
+    async def snapshot(self, number: int | None = None) -> tuple[int, Snapshot]:
+        if number is None:
+            number = (await asyncio.to_thread(self.workspace.latest)).number
+        if number not in self._snapshots:
+            snapshot = await asyncio.to_thread(self.workspace.snapshot, number)
+            self._snapshots = {number: snapshot, **{k: v for k, v in list(self._snapshots.items())[-2:]}}
+        return number, self._snapshots[number]
+
+    def version_json(self, version: KnowledgeVersion) -> dict[str, Any]:
+        data = version.to_dict()
+        data["published"] = version.number == self.workspace.published_number()
+        data["latest"] = version.number == self.workspace.latest().number
+        return data
+
+    # ------------------------------------------------------------------ changing
+
+    async def change(self, work: Any, author: Staff) -> dict[str, Any]:
+        try:
+            version: KnowledgeVersion = await asyncio.to_thread(work)
+        except WorkspaceError as error:
+            raise KnowledgeInputError(str(error)) from error
+        data = self.version_json(version)
+        await self.context.hub.publish(CONSOLE_TOPIC, {"type": "kb_version", "version": data})
+        job = await self.manager.start(version.number, author.display_name or author.username)
+        return {"version": data, "job": job.to_dict()}
+
+    async def _job_changed(self, job: ReindexJob) -> None:
+        if job.status == "published":
+            # The desk's own search service (try-it "served", staff knowledge box) switches now.
+            await asyncio.to_thread(_reload_quietly, self.context.knowledge)
+        await self.context.hub.publish(CONSOLE_TOPIC, {"type": "reindex", "job": job.to_dict()})
+
+    # ------------------------------------------------------------------ try-it
+
+    async def try_question(self, question: str) -> dict[str, Any]:
+        served = await asyncio.to_thread(_answer, self.context.knowledge, question)
+        job = self.manager.latest()
+        candidate = None
+        if job is not None and job.status == "ready" and job.index_version:
+            service = self._candidate_service(job.index_version)
+            candidate = await asyncio.to_thread(_answer, service, question)
+        return {"served": served, "candidate": candidate}
+
+    def _candidate_service(self, index_version: str) -> Any:
+        from indexer.search import SearchService
+
+        service = self._candidates.get(index_version)
+        if service is None:
+            served = self.context.knowledge
+            service = SearchService(served.settings, encoder=served.encoder, pinned_version=index_version)
+            self._candidates = {index_version: service}  # only the newest candidate is kept in memory
+        return service
+
+
+def build_router(context: RouterContext, indexer_settings: IndexerSettings | None = None,
+                 manager: ReindexManager | None = None) -> APIRouter:
     router = APIRouter()
+    editor = context.require_role(*EDITOR_ROLES)
+
+    @functools.cache
+    def desk() -> KnowledgeDesk:
+        # Settings are those of the search service the desk serves (tests give their own).
+        settings = indexer_settings or getattr(context.knowledge, "settings", None) or IndexerSettings.from_env()
+        return KnowledgeDesk(context, settings, manager)
+
+    @router.get("/api/kb/records")
+    async def records(kind: Optional[str] = None, q: str = "", department: str = "", validity: str = "all",
+                      offset: int = 0, limit: int = 50, staff: Staff = Depends(editor)) -> dict[str, Any]:
+        if kind not in (None, "", "item", "policy", "faq"):
+            raise DeskError(f"kind 必须是 item、policy 或 faq，收到 {kind!r}")
+        if validity not in ("all", "valid", "expired"):
+            raise DeskError(f"validity 必须是 all、valid 或 expired，收到 {validity!r}")
+        if offset < 0 or not 1 <= limit <= MAX_LIST:
+            raise DeskError(f"offset 不能为负，limit 必须在 1 到 {MAX_LIST} 之间")
+        number, snapshot = await desk().snapshot()
+        today = today_in_china()
+        kinds = [kind] if kind else ["item", "policy", "faq"]
+        rows = []
+        for record_kind in kinds:
+            for record in snapshot.of_kind(record_kind).values():
+                row = record_row(record, today)
+                if matches(record, row, q.strip(), department.strip(), validity):
+                    rows.append(row)
+        return {"total": len(rows), "version": number, "records": rows[offset:offset + limit]}
+
+    @router.get("/api/kb/records/{record_id}")
+    async def record(record_id: str, staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        found = snapshot.find(record_id)
+        if found is None:
+            raise NotFound(f"最新版本的知识库里没有编号为 {record_id} 的条目")
+        return {"record": found.to_dict(), "kind": found.kind,
+                "expired": isinstance(found, PolicyDoc) and found.expired(today_in_china()),
+                "chunks": await asyncio.to_thread(_passages, desk(), found)}
+
+    @router.put("/api/kb/items/{item_id}")
+    async def put_item(item_id: str, body: dict[str, Any], staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        existing = snapshot.items.get(item_id)
+        item = edited_item(existing, item_id, body)
+        summary = f"{'修改' if existing else '新增'}事项“{item.name}”"
+        return await desk().change(lambda: desk().workspace.put([item], _author(staff), summary), staff)
+
+    @router.put("/api/kb/policies/{policy_id}")
+    async def put_policy(policy_id: str, body: dict[str, Any], staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        existing = snapshot.policies.get(policy_id)
+        if existing is None:
+            raise NotFound(f"没有编号为 {policy_id} 的政策文件；新文件请用上传")
+        policy = edited_policy(existing, body)
+        return await desk().change(lambda: desk().workspace.put([policy], _author(staff), f"修改政策文件《{policy.title}》"), staff)
+
+    @router.delete("/api/kb/records/{record_id}")
+    async def delete(record_id: str, staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        found = snapshot.find(record_id)
+        if found is None:
+            raise NotFound(f"最新版本的知识库里没有编号为 {record_id} 的条目")
+        title = found.name if isinstance(found, ServiceItem) else found.title
+        return await desk().change(lambda: desk().workspace.delete([record_id], _author(staff), f"删除“{title}”"), staff)
+
+    @router.post("/api/kb/upload")
+    async def upload(file: UploadFile = File(...), kind: str = Form(...), staff: Staff = Depends(editor)) -> dict[str, Any]:
+        limit = context.settings.max_upload_mb * 1024 * 1024
+        content = await file.read(limit + 1)
+        loaded = await asyncio.to_thread(read_upload, file.filename or "", content, kind, limit)
+        _, snapshot = await desk().snapshot()
+        replaced = [r.id for r in loaded if snapshot.find(r.id) is not None]
+        added = [r.id for r in loaded if r.id not in replaced]
+        summary = f"上传{'政策文件' if kind == 'policy' else '事项目录'} {file.filename}（新增 {len(added)}，替换 {len(replaced)}）"
+        result = await desk().change(lambda: desk().workspace.put(loaded, _author(staff), summary), staff)
+        return {**result, "added": added, "replaced": replaced}
+
+    @router.post("/api/kb/faqs")
+    async def add_faq(body: dict[str, Any], staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        faq = new_faq(body, _author(staff), known_item=lambda item_id: item_id in snapshot.items)
+        result = await desk().change(lambda: desk().workspace.put([faq], _author(staff), f"新增常见问题“{faq.question}”"), staff)
+        return {**result, "id": faq.id}
+
+    @router.put("/api/kb/faqs/{faq_id}")
+    async def put_faq(faq_id: str, body: dict[str, Any], staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        if faq_id not in snapshot.faqs:
+            raise NotFound(f"没有编号为 {faq_id} 的常见问题")
+        faq = new_faq(body, _author(staff), faq_id, known_item=lambda item_id: item_id in snapshot.items)
+        result = await desk().change(lambda: desk().workspace.put([faq], _author(staff), f"修改常见问题“{faq.question}”"), staff)
+        return {**result, "id": faq.id}
+
+    @router.get("/api/kb/versions")
+    async def versions(staff: Staff = Depends(editor)) -> list[dict[str, Any]]:
+        listed = await asyncio.to_thread(desk().workspace.versions)
+        return [desk().version_json(v) for v in listed]
+
+    @router.post("/api/kb/versions/{number}/restore")
+    async def restore(number: int, staff: Staff = Depends(editor)) -> dict[str, Any]:
+        try:
+            version = await asyncio.to_thread(desk().workspace.restore, number, _author(staff))
+        except WorkspaceError as error:
+            raise NotFound(f"第 {number} 版不存在") from error
+        data = desk().version_json(version)
+        await context.hub.publish(CONSOLE_TOPIC, {"type": "kb_version", "version": data})
+        job = await desk().manager.start(version.number, _author(staff), publish_when_ready=True)
+        return {"version": data, "job": job.to_dict()}
+
+    @router.post("/api/kb/reindex")
+    async def reindex(staff: Staff = Depends(editor)) -> dict[str, Any]:
+        latest = await asyncio.to_thread(desk().workspace.latest)
+        return (await desk().manager.start(latest.number, _author(staff))).to_dict()
+
+    @router.get("/api/kb/jobs/latest")
+    async def latest_job(staff: Staff = Depends(editor)) -> Optional[dict[str, Any]]:
+        job = desk().manager.latest()
+        return job.to_dict() if job else None
+
+    @router.post("/api/kb/try")
+    async def try_it(body: TryBody, staff: Staff = Depends(editor)) -> dict[str, Any]:
+        return await desk().try_question(body.question)
+
+    @router.post("/api/kb/publish")
+    async def publish(body: PublishBody, staff: Staff = Depends(editor)) -> dict[str, Any]:
+        job = await desk().manager.publish(body.job_id)
+        return {"published": job.index_version, "kb_version": job.kb_version}
+
+    router.state_desk = desk  # type: ignore[attr-defined]  # tests and benchmarks reach the manager
     return router
+
+
+def _author(staff: Staff) -> str:
+    return staff.display_name or staff.username
+
+
+def _reload_quietly(knowledge: Any) -> None:
+    try:
+        knowledge.reload()
+    except Exception:  # the served index stays; the next search retries
+        import logging
+
+        logging.getLogger(__name__).exception("could not load the published index")
+
+
+def _answer(service: Any, question: str) -> dict[str, Any]:
+    """What the bot would say to ``question`` on ``service``'s index (the action's own code)."""
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.answer import respond
+
+    result: SearchResult = service.search(question, TRY_HITS)
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker.from_dict({"sender_id": "editor-try-it", "slots": {}, "events": [],
+                                 "latest_message": {"text": question, "intent": {"name": "ask_item"}}})
+    top = result.hits[0].record if result.hits else None
+    linked = service.record(top.item_id) if isinstance(top, FaqEntry) and top.item_id else None
+    respond(dispatcher, tracker, result, linked)
+    manifest = service.index().manifest
+    return {"index_version": manifest.get("version"), "kb_version": manifest.get("kb_version"),
+            "level": result.level, "confidence": round(result.confidence, 4),
+            "messages": [{key: message[key] for key in ("text", "custom", "buttons") if message.get(key)}
+                         for message in dispatcher.messages],
+            "hits": [{"id": h.id, "kind": h.kind, "title": h.title, "score": round(h.score, 4)} for h in result.hits]}
+
+
+def _passages(desk: KnowledgeDesk, record: Record) -> list[dict[str, Any]]:
+    """How the record is cut for search, from the newest index that holds it."""
+    if isinstance(record, ServiceItem):
+        return item_passages(record)
+    if isinstance(record, FaqEntry):
+        return [{"position": i, "text": q} for i, q in enumerate(record.questions())]
+    services = []
+    job = desk.manager.latest()
+    if job is not None and job.index_version and job.status in ("ready", "published"):
+        services.append(desk._candidate_service(job.index_version))
+    services.append(desk.context.knowledge)
+    for service in services:
+        try:
+            index = service.index()
+        except Exception:
+            continue
+        chunks = [c for c in index.policy_chunks if c.record_id == record.id]
+        if chunks:
+            return [{"position": c.position, "text": c.text} for c in chunks]
+    return []

@@ -22,6 +22,7 @@ class RouterContext:
     hub: Any  # desk.hub.Hub: publish(topic, event) pushes to /ws/console (CONSOLE_TOPIC)
     current_staff: Callable[..., Staff]  # FastAPI dependency: the logged-in account (401 otherwise)
     knowledge: Any  # the served indexer.search.SearchService (or a test double with the same API)
+    index_builder: Any = None  # desk.reindex.Builder for re-index jobs; None: the indexer CLI in a child process
 
     def require_role(self, *roles: str) -> Callable[..., Staff]:
         """A dependency that answers 403 unless the logged-in account has one of ``roles``."""

@@ -42,6 +42,9 @@ class DeskSettings:
     max_message_chars: int = field(default=2000, metadata={
         "env": "DAOFU_MAX_MESSAGE_CHARS", "help": "Longer widget messages are refused with an error frame."})
 
+    max_upload_mb: int = field(default=20, metadata={
+        "env": "DAOFU_MAX_UPLOAD_MB", "help": "Largest policy or catalog file editors may upload, in MB."})
+
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"DAOFU_DESK_PORT must be 1-65535, got {self.port}")
@@ -51,6 +54,8 @@ class DeskSettings:
             raise ConfigurationError(f"DAOFU_SERVICE_HOURS must look like 09:00-17:30, got {self.service_hours!r}")
         if not _WEEKDAYS.match(self.service_days.replace(" ", "")):
             raise ConfigurationError(f"DAOFU_SERVICE_DAYS must list weekdays 1-7 like 1,2,3,4,5, got {self.service_days!r}")
+        if self.max_upload_mb < 1:
+            raise ConfigurationError(f"DAOFU_MAX_UPLOAD_MB must be >= 1, got {self.max_upload_mb}")
         if self.max_message_chars < 1:
             raise ConfigurationError(f"DAOFU_MAX_MESSAGE_CHARS must be >= 1, got {self.max_message_chars}")
 

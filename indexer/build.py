@@ -19,15 +19,15 @@ import numpy as np
 
 from indexer import features
 from indexer.chunking import ChunkingSettings, item_chunk, policy_chunks
-from indexer.embedding import Encoder, OnnxEncoder, encode_passages
-from indexer.embedding_cache import EmbeddingCache
+from indexer.embedding import Encoder, OnnxEncoder, encode_passages, encode_queries
+from indexer.embedding_cache import EmbeddingCache, JsonCache
 from indexer.errors import BuildError, DaofuError
 from indexer.lexical import Bm25Index
 from indexer.loaders import LoadedKnowledge, LoadReport, load_knowledge_base
 from indexer.model_setup import model_info
 from indexer.nlp import PolicyAnnotator
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
-from indexer.records import Chunk, PolicyDoc, ServiceItem
+from indexer.records import Chunk, FaqEntry, PolicyDoc, ServiceItem
 from indexer.settings import IndexerSettings
 from indexer.store import FORMAT_VERSION, MANIFEST_FILE, IndexStore, IndexVersion
 from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
@@ -51,8 +51,13 @@ class BuildResult:
 
 
 def build_index(settings: IndexerSettings, progress: Progress | None = None,
-                knowledge: LoadedKnowledge | None = None, encoder: Encoder | None = None) -> BuildResult:
-    """Build from ``settings.knowledge_base_dir`` (or ``knowledge``) and make it the served index."""
+                knowledge: LoadedKnowledge | None = None, encoder: Encoder | None = None,
+                publish: bool = True, kb_version: int | None = None) -> BuildResult:
+    """Build from ``settings.knowledge_base_dir`` (or ``knowledge``) and, if ``publish``, serve it.
+
+    An unpublished build is complete and checked but not served until ``IndexStore.switch``
+    (the editor's "publish"); ``kb_version`` records which knowledge-base version it holds.
+    """
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
     encoder = encoder or OnnxEncoder(settings.model_dir, threads=settings.threads)
@@ -69,15 +74,17 @@ def build_index(settings: IndexerSettings, progress: Progress | None = None,
         embedded = _write_index(folder, knowledge, settings, encoder, progress)
         manifest = _manifest(name, knowledge, settings, model, folder, started)
         manifest["embedded"] = embedded
+        manifest["kb_version"] = kb_version
         (folder / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _check(folder, encoder)
-        version = store.commit(name, folder)
+        version = store.commit(name, folder, switch=publish)
     except BaseException:
         # Nothing half-written is ever served; the partial folder is removed (or, if the
         # process dies here, ignored and cleaned by a later build).
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    _publish_user_dictionary(version.path, settings.index_dir)
+    if publish:
+        publish_user_dictionary(version.path, settings.index_dir)
     store.clean(keep=settings.keep_versions)
     return BuildResult(version, manifest, knowledge.report, time.perf_counter() - started, embedded)
 
@@ -91,21 +98,14 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     write_user_dictionary(user_dictionary, dictionary_terms(items, departments))
 
     annotator = PolicyAnnotator(departments, sorted({item.region for item in items}), user_dictionary)
-    policies: list[PolicyDoc] = []
-    for done, policy in enumerate(knowledge.policies, start=1):
-        normalized = dataclasses.replace(policy, title=normalize_text(policy.title), body=normalize_text(policy.body))
-        found = annotator.annotate(normalized)
-        policies.append(dataclasses.replace(policy, issuer=found.issuer, doc_number=found.doc_number, date=found.date))
-        if done % 50 == 0 or done == len(knowledge.policies):
-            progress("annotate", done, len(knowledge.policies))
-
-    chunking = ChunkingSettings(max_chars=settings.chunk_max_chars, overlap_sentences=0)
+    policies, passages_of = _prepare_policies(knowledge.policies, annotator, settings, user_dictionary, progress)
     chunks: list[Chunk] = [item_chunk(item) for item in items]
     for policy in policies:
-        chunks.extend(policy_chunks(policy, annotator.sentences, chunking))
+        chunks.extend(passages_of[policy.id].chunks)
     policy_chunk_list = [chunk for chunk in chunks if chunk.kind == "policy"]
+    policy_words = [tokens for policy in policies for tokens in passages_of[policy.id].words]
 
-    _write_jsonl(folder / "records.jsonl", [record.to_dict() for record in (*items, *policies)])
+    _write_jsonl(folder / "records.jsonl", [record.to_dict() for record in (*items, *policies, *knowledge.faqs)])
     _write_jsonl(folder / "chunks.jsonl", [chunk.to_dict() for chunk in policy_chunk_list])
 
     views = item_views(items)
@@ -114,7 +114,7 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     item_names = views["name"]
     Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, "items_name_chars")
     Bm25Index.build([search_tokens(text, user_dictionary) for text in views["full"]]).save(folder, "items_text_words")
-    Bm25Index.build([search_tokens(text, user_dictionary) for text in policy_texts]).save(folder, "policies_words")
+    Bm25Index.build(policy_words).save(folder, "policies_words")
     Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, "policies_chars")
     progress("lexical", 1, 1)
 
@@ -138,7 +138,65 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
             index.add(np.ascontiguousarray(vectors[offset:offset + len(group)]))
         faiss.write_index(index, str(folder / f"{label}.faiss"))
         offset += len(group)
+    computed += _write_faq_index(folder, knowledge.faqs, settings, encoder)
     knowledge.report.write_jsonl(folder / "errors.jsonl")
+    return computed
+
+
+@dataclass(frozen=True)
+class PreparedPolicy:
+    policy: PolicyDoc  # with issuer, number and date filled where the text shows them
+    chunks: list[Chunk]
+    words: list[list[str]]  # jieba tokens of each passage (title + text), for BM25
+
+
+def _prepare_policies(raw: list[PolicyDoc], annotator: PolicyAnnotator, settings: IndexerSettings,
+                      user_dictionary: Path, progress: Progress) -> tuple[list[PolicyDoc], dict[str, PreparedPolicy]]:
+    """Annotate, chunk and tokenise each document, reusing what an earlier build derived from the
+    same document: spaCy and jieba over every body are what make an unchanged rebuild slow."""
+    vocabulary = hashlib.sha256(user_dictionary.read_bytes()).hexdigest()[:16]
+    cache = JsonCache(settings.embedding_cache,
+                      f"policy:{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}:{vocabulary}")
+    keys = [JsonCache.digest(json.dumps(policy.to_dict(), ensure_ascii=False, sort_keys=True)) for policy in raw]
+    found = cache.get_many(keys)
+    chunking = ChunkingSettings(max_chars=settings.chunk_max_chars, overlap_sentences=0)
+    prepared: dict[str, PreparedPolicy] = {}
+    fresh: list[tuple[str, Any]] = []
+    for done, (policy, key) in enumerate(zip(raw, keys), start=1):
+        entry = found.get(key)
+        if entry is None:
+            normalized = dataclasses.replace(policy, title=normalize_text(policy.title), body=normalize_text(policy.body))
+            annotated = annotator.annotate(normalized)
+            # Passages quote the document as written (normalised only for search).
+            chunks = policy_chunks(dataclasses.replace(policy, issuer=annotated.issuer, doc_number=annotated.doc_number,
+                                                       date=annotated.date), annotator.sentences, chunking)
+            words = [search_tokens(normalize_text(chunk.title + "\n" + chunk.text), user_dictionary) for chunk in chunks]
+            entry = {"metadata": {"issuer": annotated.issuer, "doc_number": annotated.doc_number, "date": annotated.date},
+                     "chunks": [chunk.to_dict() for chunk in chunks], "words": words}
+            fresh.append((key, entry))
+        prepared[policy.id] = PreparedPolicy(dataclasses.replace(policy, **entry["metadata"]),
+                                             [Chunk(**chunk) for chunk in entry["chunks"]], entry["words"])
+        if done % 50 == 0 or done == len(raw):
+            progress("annotate", done, len(raw))
+    cache.put_many(fresh)
+    return [prepared[policy.id].policy for policy in raw], prepared
+
+
+def _write_faq_index(folder: Path, faqs: list[FaqEntry], settings: IndexerSettings, encoder: Encoder) -> int:
+    """FAQ questions and their variants as query vectors (a question is matched against questions)."""
+    import faiss
+
+    questions = [normalize_text(text) for faq in faqs for text in faq.questions()]
+    owners = [row for row, faq in enumerate(faqs) for _ in faq.questions()]
+    model = encoder.model_id
+    cache = EmbeddingCache(settings.embedding_cache, f"{model['name']}:{model['fingerprint']}:query", encoder.dimension)
+    vectors, computed = cache.embed(questions, lambda texts: encode_queries(encoder, texts)) if questions else (
+        np.zeros((0, encoder.dimension), dtype=np.float32), 0)
+    index = faiss.IndexFlatIP(encoder.dimension)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors))
+    faiss.write_index(index, str(folder / "faqs.faiss"))
+    np.save(folder / "faq_owners.npy", np.asarray(owners, dtype=np.int64))
     return computed
 
 
@@ -156,14 +214,16 @@ def item_views(items: list[ServiceItem]) -> dict[str, list[str]]:
 def content_hash(knowledge: LoadedKnowledge, settings: IndexerSettings) -> str:
     """Hash of everything a build depends on besides the model: records, chunking, code versions."""
     digest = hashlib.sha256(f"{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}".encode())
-    for record in (*knowledge.items, *knowledge.policies):
+    for record in (*knowledge.items, *knowledge.policies, *knowledge.faqs):
         digest.update(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 
 
 def is_up_to_date(settings: IndexerSettings) -> bool:
-    """True when the current index was built from the same knowledge base, model and code."""
+    """True when the current index was built from the published knowledge-base version, with the
+    configured model and this code."""
     from indexer.errors import IndexNotFoundError, ModelNotFoundError
+    from indexer.workspace import KnowledgeWorkspace
 
     try:
         manifest = IndexStore(settings.index_dir).current().manifest()
@@ -172,7 +232,9 @@ def is_up_to_date(settings: IndexerSettings) -> bool:
         return False
     if manifest.get("model", {}).get("fingerprint") != model.get("fingerprint"):
         return False
-    return bool(manifest.get("content_hash") == content_hash(load_knowledge_base(settings.knowledge_base_dir), settings))
+    workspace = KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir)
+    knowledge = workspace.knowledge(workspace.published_number())
+    return bool(manifest.get("content_hash") == content_hash(knowledge, settings))
 
 
 def _manifest(name: str, knowledge: LoadedKnowledge, settings: IndexerSettings, model: dict[str, Any],
@@ -191,6 +253,7 @@ def _manifest(name: str, knowledge: LoadedKnowledge, settings: IndexerSettings, 
             "items": len(knowledge.items),
             "policies": len(knowledge.policies),
             "policy_chunks": policy_chunks_count,
+            "faqs": len(knowledge.faqs),
             "problems": len(knowledge.report),
         },
         "chunking": {"max_chars": settings.chunk_max_chars, "overlap_sentences": 0, "unit": "sentences (spaCy sentencizer)"},
@@ -223,7 +286,7 @@ def write_rasa_user_dictionary(settings: IndexerSettings) -> Path:
     return target
 
 
-def _publish_user_dictionary(version_path: Path, index_dir: Path) -> None:
+def publish_user_dictionary(version_path: Path, index_dir: Path) -> None:
     """Copy the dictionary where Rasa's JiebaTokenizer reads it (config.yml: dictionary_path)."""
     target = rasa_user_dictionary_path(index_dir)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.add_argument("--if-needed", action="store_true",
                        help="skip when the current index was built from the same knowledge base, model and code")
+    build.add_argument("--kb-version", type=int,
+                       help="knowledge-base version to build (default: the published one; see DAOFU_WORKSPACE_DIR)")
+    build.add_argument("--no-publish", action="store_true",
+                       help="build and check the new version but keep serving the current one")
+    build.add_argument("--progress-json", action="store_true",
+                       help="progress as JSON lines on stdout (used by the editor console's re-index jobs)")
     build.set_defaults(handler=_build)
 
     search = commands.add_parser("search", help="search; without a query, read one query per line from stdin")
@@ -117,22 +123,37 @@ def _progress_bars(bars: dict[str, Any], quiet: bool) -> Any:
 
 def _build(args: argparse.Namespace, settings: IndexerSettings) -> int:
     from indexer.build import build_index, is_up_to_date
+    from indexer.workspace import KnowledgeWorkspace
 
-    if args.if_needed and is_up_to_date(settings):
+    if args.if_needed and args.kb_version is None and is_up_to_date(settings):
         print("index is up to date; nothing to build")
         return 0
+    workspace = KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir)
+    number = args.kb_version if args.kb_version is not None else workspace.published_number()
+    knowledge = workspace.knowledge(number)
     bars: dict[str, Any] = {}
+    progress = _json_progress if args.progress_json else _progress_bars(bars, quiet=args.quiet)
     try:
-        result = build_index(settings, progress=_progress_bars(bars, quiet=args.quiet))
+        result = build_index(settings, progress=progress, knowledge=knowledge, publish=not args.no_publish,
+                             kb_version=number)
     finally:
         for bar in bars.values():
             bar.close()
     counts = result.manifest["counts"]
-    print(f"built index {result.version.name} in {result.seconds:.0f}s: {counts['items']} items, "
-          f"{counts['policies']} policies ({counts['policy_chunks']} passages), "
-          f"{result.embedded} passages embedded (others from cache)")
-    print(result.report.summary())
+    if args.progress_json:
+        print(json.dumps({"stage": "done", "index_version": result.version.name, "kb_version": number,
+                          "seconds": round(result.seconds, 1), "embedded": result.embedded}), flush=True)
+        return 0
+    print(f"built index {result.version.name} from knowledge-base version {number} in {result.seconds:.0f}s: "
+          f"{counts['items']} items, {counts['policies']} policies ({counts['policy_chunks']} passages), "
+          f"{counts.get('faqs', 0)} FAQ entries; {result.embedded} passages embedded (others from cache)"
+          + ("" if not args.no_publish else "; not published"))
+    print(workspace.import_report(number) or result.report.summary())
     return 0
+
+
+def _json_progress(stage: str, done: int, total: int) -> None:
+    print(json.dumps({"stage": stage, "done": done, "total": total}), flush=True)
 
 
 def _search(args: argparse.Namespace, settings: IndexerSettings) -> int:
@@ -185,7 +206,7 @@ def _result_json(result: Any, with_fields: bool) -> dict[str, Any]:
         record = source.record
         if record.kind == "item":
             hit["department"] = record.department
-        else:
+        elif record.kind == "policy":
             hit.update(issuer=record.issuer, doc_number=record.doc_number, date=record.date)
     return data
 
@@ -194,7 +215,7 @@ def _print_result(result: Any) -> None:
     print(f"query: {result.normalized_query}    confidence {result.confidence:.2f} ({result.level})")
     for rank, hit in enumerate(result.hits, start=1):
         record = hit.record
-        where = record.department if hit.kind == "item" else " ".join(
+        where = record.department if hit.kind == "item" else "" if hit.kind == "faq" else " ".join(
             part for part in (record.issuer, record.doc_number, record.date) if part)
         print(f"{rank:2d}. [{hit.kind}] {hit.title}  ({hit.score:.3f}; {', '.join(hit.sources) or '-'})")
         if where:

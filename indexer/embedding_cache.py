@@ -1,10 +1,13 @@
-"""Passage vectors cached by (model fingerprint, text hash): a rebuild only embeds changed text."""
+"""Build caches keyed by content hash: passage vectors by (model fingerprint, text), so a rebuild only
+embeds changed text, and other per-record products (``JsonCache``)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,3 +77,51 @@ class EmbeddingCache:
                 "INSERT OR REPLACE INTO vectors (model, digest, vector) VALUES (?, ?, ?)",
                 [(self.model_key, digest, np.asarray(vector, dtype=np.float32).tobytes()) for digest, vector in entries],
             )
+
+
+_JSON_SCHEMA = "CREATE TABLE IF NOT EXISTS derived (namespace TEXT NOT NULL, digest TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (namespace, digest))"
+
+
+class JsonCache:
+    """Other costly per-record build products (annotated policies, passages, tokens) by content hash.
+
+    ``namespace`` must change whenever the code or settings that derive the values change.
+    """
+
+    def __init__(self, path: Path, namespace: str) -> None:
+        self.path = path
+        self.namespace = namespace
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute(_JSON_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
+        return connection
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+    def get_many(self, digests: Sequence[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        wanted = list(set(digests))
+        with self._connect() as connection:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                marks = ",".join("?" * len(part))
+                rows = connection.execute(
+                    f"SELECT digest, value FROM derived WHERE namespace = ? AND digest IN ({marks})",
+                    [self.namespace, *part])
+                for digest, value in rows:
+                    found[digest] = json.loads(value)
+        return found
+
+    def put_many(self, entries: Sequence[tuple[str, Any]]) -> None:
+        if not entries:
+            return
+        with self._connect() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO derived (namespace, digest, value) VALUES (?, ?, ?)",
+                [(self.namespace, digest, json.dumps(value, ensure_ascii=False)) for digest, value in entries])

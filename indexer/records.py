@@ -5,8 +5,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["item", "policy"]
-KINDS: tuple[Kind, ...] = ("item", "policy")
+Kind = Literal["item", "policy", "faq"]
+KINDS: tuple[Kind, ...] = ("item", "policy", "faq")
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,45 @@ class PolicyDoc:
     doc_number: str = ""  # 发文字号, e.g. 国办发〔2020〕6号
     date: str = ""  # ISO date (YYYY-MM-DD) when one was found
     source: str = ""
+    effective_date: str = ""  # ISO dates set by editors; empty: no limit
+    expiry_date: str = ""  # last day the document applies; after it the bot no longer answers from it
 
     kind: Kind = field(default="policy", init=False)
 
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self)
 
+    def expired(self, today: str) -> bool:
+        """Whether the document no longer applies on ``today`` (ISO date)."""
+        return bool(self.expiry_date) and self.expiry_date < today
 
-Record = ServiceItem | PolicyDoc
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """A question editors answered themselves (常见问题), often from a staff member's reply."""
+
+    id: str
+    question: str
+    answer: str
+    variants: tuple[str, ...] = ()  # other ways people ask the same thing
+    item_id: str = ""  # an item the answer refers to (its card is shown with the answer)
+    author: str = ""
+    source: str = ""
+
+    kind: Kind = field(default="faq", init=False)
+
+    @property
+    def title(self) -> str:
+        return self.question
+
+    def questions(self) -> tuple[str, ...]:
+        return (self.question, *self.variants)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+Record = ServiceItem | PolicyDoc | FaqEntry
 
 
 @dataclass(frozen=True)
@@ -124,7 +155,7 @@ class SearchResult:
         }
 
 
-def _to_dict(record: ServiceItem | PolicyDoc) -> dict[str, Any]:
+def _to_dict(record: Record) -> dict[str, Any]:
     data = dataclasses.asdict(record)
     for key, value in data.items():
         if isinstance(value, tuple):
@@ -142,4 +173,7 @@ def record_from_dict(data: dict[str, Any]) -> Record:
         return ServiceItem(**values)
     if kind == "policy":
         return PolicyDoc(**values)
+    if kind == "faq":
+        values["variants"] = tuple(values.get("variants", ()))
+        return FaqEntry(**values)
     raise ValueError(f"unknown record kind {kind!r}; expected one of {KINDS}")

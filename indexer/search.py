@@ -8,6 +8,7 @@ its best passage. The weights come from the ablation in the README (``python -m 
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import threading
@@ -25,7 +26,7 @@ from indexer.errors import IndexMismatchError, InvalidQueryError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
 from indexer.lexical import Bm25Index
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
-from indexer.records import Chunk, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict
+from indexer.records import Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
@@ -71,10 +72,15 @@ class SearchIndex:
     dense: dict[str, Any]  # faiss indexes: items_<view>, policies
     lexical: dict[str, Bm25Index]
     user_dictionary: Path
+    faqs: list[FaqEntry] = field(default_factory=list)
+    faq_dense: Any = None  # faiss index of FAQ questions and variants (query vectors)
+    faq_owners: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # FAQ row per vector
+    policy_expiry: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
     item_variants: list[frozenset[str]] = field(default_factory=list)
     item_names: list[str] = field(default_factory=list)  # normalised, for fuzzy matching
     _item_rows: dict[str, int] = field(default_factory=dict)
     _policy_rows: dict[str, int] = field(default_factory=dict)
+    _faq_rows: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, model: dict[str, Any]) -> SearchIndex:
@@ -84,10 +90,16 @@ class SearchIndex:
         check_compatible(manifest, model, NORMALIZER_VERSION)
         items: list[ServiceItem] = []
         policies: list[PolicyDoc] = []
+        faqs: list[FaqEntry] = []
         with (path / "records.jsonl").open(encoding="utf-8") as lines:
             for line in lines:
                 record = record_from_dict(json.loads(line))
-                (items if isinstance(record, ServiceItem) else policies).append(record)  # type: ignore[arg-type]
+                if isinstance(record, ServiceItem):
+                    items.append(record)
+                elif isinstance(record, PolicyDoc):
+                    policies.append(record)
+                else:
+                    faqs.append(record)
         chunks = []
         with (path / "chunks.jsonl").open(encoding="utf-8") as lines:
             for line in lines:
@@ -102,9 +114,15 @@ class SearchIndex:
         lexical = {name: Bm25Index.load(path, name) for name in
                    ("items_name_chars", "items_text_words", "policies_words", "policies_chars")}
         index = cls(path, manifest, items, policies, chunks, chunk_document, document_starts, dense, lexical,
-                    path / "userdict.txt", [variants.item_variants(item.name) for item in items],
-                    [normalize_text(item.name) for item in items])
+                    path / "userdict.txt", item_variants=[variants.item_variants(item.name) for item in items],
+                    item_names=[normalize_text(item.name) for item in items])
+        index.faqs = faqs
+        if (path / "faqs.faiss").exists():
+            index.faq_dense = faiss.read_index(str(path / "faqs.faiss"))
+            index.faq_owners = np.load(path / "faq_owners.npy")
+        index.policy_expiry = np.array([policy.expiry_date or "9999-12-31" for policy in policies], dtype="<U10")
         index._validate()
+        index._faq_rows = {faq.id: row for row, faq in enumerate(faqs)}
         index._item_rows = {item.id: row for row, item in enumerate(items)}
         index._policy_rows = {policy.id: row for row, policy in enumerate(policies)}
         return index
@@ -121,6 +139,13 @@ class SearchIndex:
                 raise IndexMismatchError(f"{self.path}: {name} covers {self.lexical[name].size} rows for {count}; rebuild the index")
         if len(self.policies_in_order) and len(self.policy_chunks) == 0:
             raise IndexMismatchError(f"{self.path}: policies without passages; rebuild the index")
+
+    def best_faq(self, vector: np.ndarray) -> tuple[int, float]:
+        """(FAQ row, cosine) of the FAQ question or variant closest to the query; (-1, 0) if none."""
+        if self.faq_dense is None or self.faq_dense.ntotal == 0:
+            return -1, 0.0
+        values, rows = self.faq_dense.search(vector.reshape(1, -1), 1)
+        return int(self.faq_owners[rows[0][0]]), float(values[0][0])
 
     def item_row(self, item_id: str) -> int:
         return self._item_rows[item_id]
@@ -208,8 +233,10 @@ class SearchService:
 
     def __init__(self, settings: IndexerSettings, encoder: Encoder | None = None,
                  weights: FusionWeights = FusionWeights(), calibration: Calibration | None = None,
-                 kind_classifier: KindClassifier | None = None) -> None:
+                 kind_classifier: KindClassifier | None = None, pinned_version: str | None = None) -> None:
+        """``pinned_version``: serve that index version only (the editor's try-it on a new build)."""
         self.settings = settings
+        self.pinned_version = pinned_version
         self.weights = weights
         self.calibration = calibration or load_calibration()
         self.kind_classifier = kind_classifier or load_kind_classifier()
@@ -235,6 +262,12 @@ class SearchService:
 
     def index(self) -> SearchIndex:
         """The current index; a newer published version is loaded in the background and swapped in."""
+        if self.pinned_version is not None:
+            with self._lock:
+                if self._index is None:
+                    self._swap(IndexVersion(self.pinned_version, self._store.versions_dir / self.pinned_version))
+            assert self._index is not None
+            return self._index
         name = self._store.current_name()
         if self._index is not None and (name == self._index_name or name is None):
             return self._index
@@ -249,6 +282,21 @@ class SearchService:
                 self._reloading = threading.Thread(target=self._reload_quietly, name="index-reload", daemon=True)
                 self._reloading.start()
         return self._index
+
+    def watch(self, interval: float = 1.0) -> None:
+        """Check for a newly published version every ``interval`` seconds and load it in the
+        background, so the first question after a publish already gets the new index."""
+        def loop() -> None:
+            import time
+
+            while True:
+                time.sleep(interval)
+                if self._index is not None:
+                    try:
+                        self.index()
+                    except Exception:  # the served index stays; logged by the reload itself
+                        pass
+        threading.Thread(target=loop, name="index-watch", daemon=True).start()
 
     def reload(self) -> SearchIndex:
         """Load the current version now (blocking); used by tests and the editor's publish step."""
@@ -292,17 +340,20 @@ class SearchService:
                service_object: str | None = None) -> SearchResult:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        if kind not in (None, "item", "policy"):
-            raise ValueError(f"kind must be 'item', 'policy' or None, got {kind!r}")
+        if kind not in (None, "item", "policy", "faq"):
+            raise ValueError(f"kind must be 'item', 'policy', 'faq' or None, got {kind!r}")
         normalized = self.prepare_query(query)
         if not normalized.strip():
             return SearchResult(query=query, normalized_query="", hits=(), confidence=0.0, level="none")
         index = self.index()
+        if kind == "faq":
+            return self._search_faqs(index, query, normalized, k)
+        faq = self._faq_match(index, normalized) if kind is None else None
         item_scores, policy_scores, evidence = self.evidence(index, normalized, kind)
         ranked = self.calibration.rank(
             evidence,
             item_mask=_item_mask(index, department, service_object),
-            policy_mask=_policy_mask(index, department),
+            policy_mask=_policy_mask(index, department, _today()),
         )
         hits = []
         for kind_name, row, probability in ranked[:k]:
@@ -313,8 +364,30 @@ class SearchService:
         second = ranked[1][2] if len(ranked) > 1 else 0.0
         confidence = self.confidence_of(normalized, hits, second, item_scores, policy_scores, index)
         second_share = second / hits[0].score if hits and hits[0].score > 0 else 0.0
+        if faq is not None:
+            # An editor's answer to this very question comes before anything the index ranks.
+            return SearchResult(query=query, normalized_query=normalized, hits=(faq, *hits[:k - 1]),
+                                confidence=max(confidence, faq.score), level="high")
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
                             confidence=confidence, level=self.calibration.level(confidence, second_share))
+
+    def _faq_match(self, index: SearchIndex, normalized: str) -> SearchHit | None:
+        row, cosine = index.best_faq(self._query_vector(normalized))
+        if row < 0 or cosine < faq_match_threshold(self.encoder.model_id):
+            return None
+        return _faq_hit(index.faqs[row], cosine)
+
+    def _search_faqs(self, index: SearchIndex, query: str, normalized: str, k: int) -> SearchResult:
+        if index.faq_dense is None or index.faq_dense.ntotal == 0:
+            return SearchResult(query=query, normalized_query=normalized, hits=(), confidence=0.0, level="none")
+        values, rows = index.faq_dense.search(self._query_vector(normalized).reshape(1, -1), index.faq_dense.ntotal)
+        best: dict[int, float] = {}
+        for value, row in zip(values[0], rows[0]):
+            best.setdefault(int(index.faq_owners[row]), float(value))
+        hits = [_faq_hit(index.faqs[row], cosine) for row, cosine in list(best.items())[:k]]
+        top = hits[0].score if hits else 0.0
+        return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits), confidence=top,
+                            level="high" if top >= faq_match_threshold(self.encoder.model_id) else "low")
 
     def evidence(self, index: SearchIndex, normalized: str,
                  kind: Kind | None = None) -> tuple[KindScores | None, KindScores | None, QueryEvidence]:
@@ -349,13 +422,15 @@ class SearchService:
             text = normalize_text(top.title + " " + top.snippet)
         return self.calibration.confidence(top.score, second, cosine, coverage(normalized, text))
 
-    def record(self, record_id: str) -> ServiceItem | PolicyDoc | None:
-        """The item or policy document with this id in the current index, or None."""
+    def record(self, record_id: str) -> ServiceItem | PolicyDoc | FaqEntry | None:
+        """The item, policy document or FAQ entry with this id in the current index, or None."""
         index = self.index()
         if record_id in index._item_rows:
             return index.items[index._item_rows[record_id]]
         if record_id in index._policy_rows:
             return index.policies_in_order[index._policy_rows[record_id]]
+        if record_id in index._faq_rows:
+            return index.faqs[index._faq_rows[record_id]]
         return None
 
     def search_many(self, queries: Sequence[str], **options: Any) -> list[SearchResult]:
@@ -363,6 +438,17 @@ class SearchService:
 
 
 FUZZY_CANDIDATES = 100
+# An FAQ answers when one of its questions is this close (cosine of e5 query vectors) to the user's.
+# Chosen for precision on bench/data/gap_pairs.jsonl (44 questions, 11 meanings; each question
+# against all others): base e5 at 0.94 matched 30% of paraphrases and 0% of other meanings; the
+# fine-tuned model spreads questions apart, and at 0.65 matched 52% and 0%. A missed FAQ still
+# gets the ordinary search; a wrong FAQ answer would not.
+FAQ_MATCH_COSINE = 0.94
+FAQ_MATCH_COSINE_FINETUNED = 0.65
+
+
+def faq_match_threshold(model: dict[str, Any]) -> float:
+    return FAQ_MATCH_COSINE_FINETUNED if str(model.get("variant", "")).endswith("+finetuned") else FAQ_MATCH_COSINE
 
 
 def _top_rows(*scores: np.ndarray, count: int = FUZZY_CANDIDATES) -> np.ndarray:
@@ -400,10 +486,22 @@ def _item_mask(index: SearchIndex, department: str | None, service_object: str |
     ], dtype=bool)
 
 
-def _policy_mask(index: SearchIndex, department: str | None) -> np.ndarray | None:
-    if not department:
-        return None
-    return np.array([department in policy.issuer for policy in index.policies_in_order], dtype=bool)
+def _policy_mask(index: SearchIndex, department: str | None, today: str) -> np.ndarray | None:
+    """Documents an answer may come from: not expired (editors' expiry dates), of ``department``."""
+    valid = index.policy_expiry >= today
+    if department:
+        valid &= np.array([department in policy.issuer for policy in index.policies_in_order], dtype=bool)
+    return None if valid.all() else valid
+
+
+def _today() -> str:
+    # Expiry dates are dates of the city's calendar (China Standard Time).
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
+
+
+def _faq_hit(faq: FaqEntry, cosine: float) -> SearchHit:
+    return SearchHit(id=faq.id, kind="faq", title=faq.question, score=cosine, snippet=faq.answer,
+                     sources=("faq",), record=faq)
 
 
 def _sources(parts: dict[str, np.ndarray], row: int) -> tuple[str, ...]:
@@ -439,4 +537,6 @@ def _policy_hit(index: SearchIndex, row: int, probability: float, scores: KindSc
 @functools.cache
 def get_search_service() -> SearchService:
     """The process-wide search service, configured from the environment (loads lazily)."""
-    return SearchService(IndexerSettings.from_env())
+    service = SearchService(IndexerSettings.from_env())
+    service.watch()
+    return service

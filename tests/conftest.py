@@ -28,6 +28,7 @@ def settings(tmp_path: Path, knowledge_base: Path) -> IndexerSettings:
     return IndexerSettings(
         knowledge_base_dir=knowledge_base,
         index_dir=tmp_path / "index",
+        workspace_dir=tmp_path / "workspace",
         model_dir=tmp_path / "no-model",
         embedding_cache=tmp_path / "cache" / "embeddings.sqlite",
         chunk_max_chars=120,

@@ -9,7 +9,7 @@ from typing import TypeVar
 from indexer.loaders.catalog import CATALOG_SUFFIXES, load_catalog_file
 from indexer.loaders.policies import POLICY_SUFFIXES, load_policy_file
 from indexer.loaders.report import LoadReport
-from indexer.records import PolicyDoc, ServiceItem
+from indexer.records import FaqEntry, PolicyDoc, ServiceItem
 
 CATALOG_FOLDER = "catalog"
 POLICY_FOLDER = "policies"
@@ -22,6 +22,7 @@ RecordT = TypeVar("RecordT", ServiceItem, PolicyDoc)
 class LoadedKnowledge:
     items: list[ServiceItem] = field(default_factory=list)
     policies: list[PolicyDoc] = field(default_factory=list)
+    faqs: list[FaqEntry] = field(default_factory=list)  # only editors add these (the workspace)
     report: LoadReport = field(default_factory=LoadReport)
 
 
