@@ -19,6 +19,7 @@ from pathlib import Path
 
 from indexer.build import build_index
 from indexer.settings import IndexerSettings
+from indexer.workspace import KnowledgeWorkspace
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -62,13 +63,16 @@ def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, st
     shutil.copytree(FIXTURE_KB, root / "knowledge_base")
     base = IndexerSettings.from_env()
     settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
-                               model_dir=base.base_model_dir, embedding_cache=root / "cache.sqlite")
-    build_index(settings)
+                               workspace_dir=root / "workspace", model_dir=base.base_model_dir,
+                               embedding_cache=root / "cache.sqlite")
+    workspace = KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir)
+    build_index(settings, knowledge=workspace.knowledge(1), kb_version=1)
     rasa_port, actions_port, desk_port = free_port(), free_port(), free_port()
     environment = {
         **os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1", "TOKENIZERS_PARALLELISM": "false",
         "DAOFU_INDEX_DIR": str(settings.index_dir), "DAOFU_MODEL_DIR": str(settings.model_dir),
-        "DAOFU_KB_DIR": str(settings.knowledge_base_dir),
+        "DAOFU_KB_DIR": str(settings.knowledge_base_dir), "DAOFU_WORKSPACE_DIR": str(settings.workspace_dir),
+        "DAOFU_EMBEDDING_CACHE": str(settings.embedding_cache),
         "DAOFU_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
         "DAOFU_DESK_PORT": str(desk_port), "DAOFU_DESK_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "DAOFU_DATABASE_URL": f"sqlite:///{root / 'desk.sqlite3'}", "DAOFU_RASA_TIMEOUT": "20",
