@@ -489,7 +489,7 @@
         return;
       }
       clearError();
-      await afterChange(res && res.version);
+      await afterChange(res && res.version, res && res.job);
       await openDetail(record.id);
       reloadVisibleList();
     });
@@ -511,7 +511,7 @@
       }
       clearError();
       closeDetail();
-      await afterChange(res && res.version);
+      await afterChange(res && res.version, res && res.job);
       reloadVisibleList();
     });
   }
@@ -568,7 +568,7 @@
       nodes.push(el("p", { class: "muted", text: "新版本正在后台重建索引，完成后请到“重建与发布”试一试并发布。" }));
       result.replaceChildren.apply(result, nodes);
       input.value = "";
-      await afterChange(version);
+      await afterChange(version, res && res.job);
     });
   }
 
@@ -677,10 +677,14 @@
   // ---------------------------------------------------------------- jobs
 
   /** After any change: report the new version and make sure its re-index runs. */
-  async function afterChange(version) {
+  async function afterChange(version, job) {
     if (version && version.number !== undefined) toast("已生成知识库版本 v" + version.number + "，正在后台重建索引", "ok");
     refreshVersionsQuietly();
     if (!version || version.number === undefined) return;
+    if (job && typeof job === "object" && Number(job.kb_version) >= Number(version.number)) {
+      takeJob(job);  // the desk started the re-index of this version itself
+      return;
+    }
     await ensureReindex(Number(version.number));
   }
 
@@ -720,6 +724,7 @@
 
   function setJob(job) {
     const current = state.job;
+    if (job && current && str(job.id) !== str(current.id) && isOlder(job, current)) return;  // e.g. a superseded job
     if (job && current && str(job.id) === str(current.id)) {
       const a = JOB_RANK[job.status] === undefined ? 0 : JOB_RANK[job.status];
       const b = JOB_RANK[current.status] === undefined ? 0 : JOB_RANK[current.status];
@@ -745,6 +750,13 @@
       state.wantReindexFor = 0;
       startReindex();
     }
+  }
+
+  /** Job ids grow with every job the desk starts. */
+  function isOlder(job, than) {
+    const a = Number(job.id);
+    const b = Number(than.id);
+    return !isNaN(a) && !isNaN(b) && a < b;
   }
 
   function renderJob() {
@@ -810,8 +822,7 @@
       return;
     }
     if (epoch !== state.jobEpoch) return;  // an action set a newer job meanwhile
-    if (job && state.job && str(job.id) !== str(state.job.id) && ACTIVE[state.job.status] && !ACTIVE[job.status]
-        && str(job.started_at) < str(state.job.started_at)) return;
+    if (!job && state.job) return;
     setJob(job);
   }
 
@@ -1044,7 +1055,7 @@
       }
       clearError();
       closeFaqDialog();
-      await afterChange(res && res.version);
+      await afterChange(res && res.version, res && res.job);
       if (state.view === "faqs") loadFaqs();
     });
   }
