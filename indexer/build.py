@@ -95,7 +95,7 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     items = knowledge.items
     departments = sorted({item.department for item in items})
     user_dictionary = folder / USER_DICTIONARY_FILE
-    write_user_dictionary(user_dictionary, dictionary_terms(items, departments))
+    write_user_dictionary(user_dictionary, _dictionary_terms(items, departments, settings))
 
     annotator = PolicyAnnotator(departments, sorted({item.region for item in items}), user_dictionary)
     policies, passages_of = _prepare_policies(knowledge.policies, annotator, settings, user_dictionary, progress)
@@ -104,16 +104,16 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
         chunks.extend(passages_of[policy.id].chunks)
     policy_chunk_list = [chunk for chunk in chunks if chunk.kind == "policy"]
     policy_words = [tokens for policy in policies for tokens in passages_of[policy.id].words]
+    policy_texts = [text for policy in policies for text in passages_of[policy.id].texts]
 
     _write_jsonl(folder / "records.jsonl", [record.to_dict() for record in (*items, *policies, *knowledge.faqs)])
     _write_jsonl(folder / "chunks.jsonl", [chunk.to_dict() for chunk in policy_chunk_list])
 
-    views = item_views(items)
-    policy_texts = [normalize_text(chunk.title + "\n" + chunk.text) for chunk in policy_chunk_list]
+    views, item_words = _prepare_items(items, settings, user_dictionary)
     progress("lexical", 0, 1)
     item_names = views["name"]
     Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, "items_name_chars")
-    Bm25Index.build([search_tokens(text, user_dictionary) for text in views["full"]]).save(folder, "items_text_words")
+    Bm25Index.build(item_words).save(folder, "items_text_words")
     Bm25Index.build(policy_words).save(folder, "policies_words")
     Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, "policies_chars")
     progress("lexical", 1, 1)
@@ -147,7 +147,44 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
 class PreparedPolicy:
     policy: PolicyDoc  # with issuer, number and date filled where the text shows them
     chunks: list[Chunk]
-    words: list[list[str]]  # jieba tokens of each passage (title + text), for BM25
+    texts: list[str]  # normalised title + passage: what the model and character BM25 see
+    words: list[list[str]]  # jieba tokens of each text, for BM25
+
+
+def _dictionary_terms(items: list[ServiceItem], departments: list[str], settings: IndexerSettings) -> list[tuple[str, int]]:
+    """The jieba user dictionary's terms, recomputed only when item names or departments change."""
+    names = sorted({item.name for item in items} | {item.catalog_name for item in items if item.catalog_name})
+    cache = JsonCache(settings.embedding_cache, f"userdict:{BUILD_VERSION}")
+    key = JsonCache.digest(json.dumps([names, departments], ensure_ascii=False))
+    found = cache.get_many([key]).get(key)
+    if found is None:
+        found = dictionary_terms(items, departments)
+        cache.put_many([(key, found)])
+    return [(term, int(frequency)) for term, frequency in found]
+
+
+def _prepare_items(items: list[ServiceItem], settings: IndexerSettings,
+                   user_dictionary: Path) -> tuple[dict[str, list[str]], list[list[str]]]:
+    """The texts of each item (``item_views``) and the jieba tokens of its full text, by item."""
+    vocabulary = hashlib.sha256(user_dictionary.read_bytes()).hexdigest()[:16]
+    cache = JsonCache(settings.embedding_cache, f"item:{BUILD_VERSION}:{NORMALIZER_VERSION}:{vocabulary}")
+    keys = [JsonCache.digest(json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True)) for item in items]
+    found = cache.get_many(keys)
+    fresh: list[tuple[str, Any]] = []
+    views: dict[str, list[str]] = {name: [] for name in (*ITEM_VIEWS, "full")}
+    words: list[list[str]] = []
+    for item, key in zip(items, keys):
+        entry = found.get(key)
+        if entry is None:
+            single = item_views([item])
+            entry = {"views": {name: texts[0] for name, texts in single.items()},
+                     "words": search_tokens(single["full"][0], user_dictionary)}
+            fresh.append((key, entry))
+        for name in views:
+            views[name].append(entry["views"][name])
+        words.append(entry["words"])
+    cache.put_many(fresh)
+    return views, words
 
 
 def _prepare_policies(raw: list[PolicyDoc], annotator: PolicyAnnotator, settings: IndexerSettings,
@@ -156,7 +193,7 @@ def _prepare_policies(raw: list[PolicyDoc], annotator: PolicyAnnotator, settings
     same document: spaCy and jieba over every body are what make an unchanged rebuild slow."""
     vocabulary = hashlib.sha256(user_dictionary.read_bytes()).hexdigest()[:16]
     cache = JsonCache(settings.embedding_cache,
-                      f"policy:{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}:{vocabulary}")
+                      f"policy:{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}:{vocabulary}:2")
     keys = [JsonCache.digest(json.dumps(policy.to_dict(), ensure_ascii=False, sort_keys=True)) for policy in raw]
     found = cache.get_many(keys)
     chunking = ChunkingSettings(max_chars=settings.chunk_max_chars, overlap_sentences=0)
@@ -170,12 +207,13 @@ def _prepare_policies(raw: list[PolicyDoc], annotator: PolicyAnnotator, settings
             # Passages quote the document as written (normalised only for search).
             chunks = policy_chunks(dataclasses.replace(policy, issuer=annotated.issuer, doc_number=annotated.doc_number,
                                                        date=annotated.date), annotator.sentences, chunking)
-            words = [search_tokens(normalize_text(chunk.title + "\n" + chunk.text), user_dictionary) for chunk in chunks]
+            texts = [normalize_text(chunk.title + "\n" + chunk.text) for chunk in chunks]
             entry = {"metadata": {"issuer": annotated.issuer, "doc_number": annotated.doc_number, "date": annotated.date},
-                     "chunks": [chunk.to_dict() for chunk in chunks], "words": words}
+                     "chunks": [chunk.to_dict() for chunk in chunks], "texts": texts,
+                     "words": [search_tokens(text, user_dictionary) for text in texts]}
             fresh.append((key, entry))
         prepared[policy.id] = PreparedPolicy(dataclasses.replace(policy, **entry["metadata"]),
-                                             [Chunk(**chunk) for chunk in entry["chunks"]], entry["words"])
+                                             [Chunk(**chunk) for chunk in entry["chunks"]], entry["texts"], entry["words"])
         if done % 50 == 0 or done == len(raw):
             progress("annotate", done, len(raw))
     cache.put_many(fresh)

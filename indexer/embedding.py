@@ -35,7 +35,6 @@ class OnnxEncoder:
             raise ValueError(f"max_tokens must be at least 8, got {max_tokens}")
         self.model_id = model_info(model_dir)
         self.dimension = int(self.model_id["dimension"])
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -44,15 +43,29 @@ class OnnxEncoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
+        self._model_dir, self._threads = model_dir, threads
+        self._session_instance: Any = None
+        self._session_lock = threading.Lock()
+        self._lock = threading.Lock()  # the tokenizer's truncation state is not thread-safe
+
+    @property
+    def _session(self) -> Any:
+        # Created on first use: a rebuild whose passages are all cached never runs the model.
+        with self._session_lock:
+            if self._session_instance is None:
+                self._session_instance = self._new_session()
+        return self._session_instance
+
+    def _new_session(self) -> Any:
+        import onnxruntime
+
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads > 0:
-            options.intra_op_num_threads = threads
+        if self._threads > 0:
+            options.intra_op_num_threads = self._threads
             options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(model_dir / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-        )
-        self._lock = threading.Lock()  # the tokenizer's truncation state is not thread-safe
+        return onnxruntime.InferenceSession(
+            str(self._model_dir / ONNX_FILE), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:

@@ -222,3 +222,40 @@ def test_editor_uploads_tries_publishes_and_restores(stack: Stack, browser: Any,
     shot(user, "editor-11-widget-after-restore")
     user.context.close()
     assert len(dialogs) == 1, dialogs
+
+
+def test_editor_expires_a_policy_and_writes_a_faq(stack: Stack, browser: Any) -> None:
+    editor = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN").new_page()
+    log_in(editor, stack.desk_url)
+
+    # An expiry date in the past marks the document expired (the bot no longer answers from it).
+    editor.locator("#filter-q").fill("粤府办")
+    editor.locator("#filter-submit").click()
+    row = editor.locator("#records-list tr.record-row[data-kind='policy']", has_text="中小微企业")
+    row.wait_for()
+    row.click()
+    editor.locator("#detail-edit").click()
+    editor.locator("#edit-expiry_date").fill("2020-12-31")
+    editor.locator("#detail-save").click()
+    editor.locator("#detail-expired").wait_for(timeout=30_000)
+    assert editor.locator("#detail-fields dd[data-field='expiry_date']").inner_text() == "2020-12-31"
+    editor.locator("#detail-close").click()
+    editor.locator("#filter-validity").select_option("expired")
+    editor.locator("#records-list tr.record-row.expired", has_text="中小微企业").wait_for(timeout=30_000)
+    shot(editor, "editor-12-policy-expired")
+
+    # A FAQ written in the form is a record like the others.
+    open_tab(editor, "faqs")
+    editor.locator("#faq-new").click()
+    editor.locator("#faq-question").fill("新生儿医保怎么办理")
+    editor.locator("#faq-variants").fill("宝宝怎么参加医保\n小孩医保在哪里办")
+    editor.locator("#faq-answer").fill("新生儿出生后凭出生医学证明和户口簿到户籍所在地医保经办机构办理参保登记。")
+    editor.locator("#faq-submit").click()
+    faq = editor.locator("#faqs-list tr.record-row", has_text="新生儿医保怎么办理")
+    faq.wait_for(timeout=30_000)
+    faq.click()
+    editor.locator("#detail-chunks .chunk", has_text="宝宝怎么参加医保").wait_for()
+    shot(editor, "editor-13-faq")
+    summaries = [v["summary"] for v in versions(editor, stack.desk_url)[:2]]
+    assert any("新生儿医保怎么办理" in s for s in summaries), summaries
+    assert editor.locator("#kb-error").is_hidden()

@@ -337,12 +337,12 @@
     $("#detail-expired").hidden = !data.expired;
 
     const fields = [];
-    const keys = Object.keys(record);
-    if (kind === "policy") {
-      for (const k of POLICY_FIELDS) {
-        if (keys.indexOf(k) < 0) keys.push(k);  // effective / expiry dates even when unset
-      }
-    }
+    // Identity and metadata first, long text last; a policy shows its dates even when unset.
+    const first = kind === "policy" ? ["id"].concat(POLICY_FIELDS.filter((k) => k !== "body"))
+      : kind === "faq" ? ["id", "question", "variants", "answer", "item_id"] : ["id", "name", "department"];
+    const keys = first.filter((k) => kind === "policy" || k in record)
+      .concat(Object.keys(record).filter((k) => first.indexOf(k) < 0 && k !== "body"));
+    if ("body" in record || kind === "policy") keys.push("body");
     for (const key of keys) {
       if (key === "kind") continue;
       const dd = el("dd", { dataset: { field: key } }, valueNode(record[key]));
