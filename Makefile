@@ -110,6 +110,8 @@ bench: setup
 	$(PY) -m indexer eval
 	$(PY) bench/rasa_latency.py
 	$(PY) bench/desk_load.py
+	$(PY) bench/reindex_bench.py
+	$(PY) -m bench.gap_clustering
 
 clean:
 	rm -rf var/index var/cache var/rasa var/log

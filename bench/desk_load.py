@@ -1,10 +1,12 @@
 """50 concurrent widget conversations over WebSocket against the real stack (Rasa, actions, desk).
 
-Each conversation sends 10 messages, one after another (the next when the bot has answered),
-the way people type. Measured: messages lost and duplicated (from the desk's database),
+Each conversation sends 10 messages, one after another: the next when the bot has answered and the
+user has read and typed (a pause drawn uniformly from --think, 3-8 s by default; typing a Chinese
+question takes longer than that). ``--think 0 0`` sends back to back: a saturation test, not a
+model of people. Measured: messages lost and duplicated (from the desk's database),
 reply latency (send -> first bot message) p50/p95, and the desk's memory.
 
-    .venv/bin/python bench/desk_load.py [--conversations 50] [--messages 10]
+    .venv/bin/python bench/desk_load.py [--conversations 50] [--messages 10] [--think 3 8]
 """
 from __future__ import annotations
 
@@ -32,8 +34,13 @@ TARGET_P95_MS = 500.0
 CHAT = ["你好", "谢谢", "好的"]
 
 
-async def conversation(url: str, questions: list[str], latencies: list[float], replies_seen: list[int]) -> str:
+async def conversation(url: str, questions: list[str], latencies: list[float], replies_seen: list[int],
+                       think: tuple[float, float], seed: int) -> str:
+    import random
+
     import websockets
+
+    pauses = random.Random(seed)
 
     async with websockets.connect(url, max_size=2**22) as socket:
         await socket.send(json.dumps({"type": "hello", "conversation_id": None, "after": 0}))
@@ -44,6 +51,7 @@ async def conversation(url: str, questions: list[str], latencies: list[float], r
                 conversation_id = frame["conversation_id"]
         received = 0
         for text in questions:
+            await asyncio.sleep(pauses.uniform(*think))
             started = time.perf_counter()
             await socket.send(json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": text}))
             while True:
@@ -63,7 +71,8 @@ async def conversation(url: str, questions: list[str], latencies: list[float], r
         return conversation_id
 
 
-async def load(url: str, conversations: int, messages: int) -> tuple[list[str], list[float], list[int], float]:
+async def load(url: str, conversations: int, messages: int,
+               think: tuple[float, float] = (0.0, 0.0)) -> tuple[list[str], list[float], list[int], float]:
     pool = [q.query for q in load_item_questions()] + [q.query for q in load_policy_questions() if q.source == "dev"]
     plans = []
     for c in range(conversations):
@@ -73,7 +82,8 @@ async def load(url: str, conversations: int, messages: int) -> tuple[list[str], 
     latencies: list[float] = []
     replies: list[int] = []
     started = time.perf_counter()
-    ids = await asyncio.gather(*(conversation(url, plan, latencies, replies) for plan in plans))
+    ids = await asyncio.gather(*(conversation(url, plan, latencies, replies, think, seed)
+                                 for seed, plan in enumerate(plans)))
     return list(ids), latencies, replies, time.perf_counter() - started
 
 
@@ -81,6 +91,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
+                        help="seconds between a reply and the user's next message (uniform)")
     args = parser.parse_args()
     import psutil
 
@@ -109,7 +121,7 @@ def main() -> int:
             wait_for(health[name], processes[name], log)
         url = f"ws://127.0.0.1:{desk_port}/ws/widget"
         asyncio.run(load(url, 2, 2))  # warm-up: the index and model load in the action server
-        ids, latencies, replies, seconds = asyncio.run(load(url, args.conversations, args.messages))
+        ids, latencies, replies, seconds = asyncio.run(load(url, args.conversations, args.messages, tuple(args.think)))
         desk_rss = psutil.Process(processes["desk"].pid).memory_info().rss / 1e6
     finally:
         for process in processes.values():
@@ -125,8 +137,8 @@ def main() -> int:
     extra = sum(max(0, counts.get(i, 0) - args.messages) for i in ids)
     sent = args.conversations * args.messages
     p50, p95 = np.percentile(latencies, 50), np.percentile(latencies, 95)
-    print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages "
-          f"(real Rasa, actions, desk; this 2-core CPU)\n")
+    print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages, "
+          f"{args.think[0]:g}-{args.think[1]:g} s between a reply and the next message (real Rasa, actions, desk; this 2-core CPU)\n")
     print("| measure | value |\n|---|---|")
     print(f"| user messages sent / stored | {sent} / {sum(counts.get(i, 0) for i in ids)} |")
     print(f"| messages lost | {lost} |")

@@ -130,7 +130,9 @@ def _print_desk_urls() -> None:
     except ImportError:
         return
     desk = DeskSettings.from_env()
-    print(f"  widget demo page: http://{desk.host}:{desk.port}/\n  staff console:    http://{desk.host}:{desk.port}/console",
+    base = f"http://{desk.host}:{desk.port}"
+    print(f"  widget demo page: {base}/\n  staff console:    {base}/console\n"
+          f"  knowledge editor: {base}/console/knowledge\n  analytics:        {base}/console/analytics",
           flush=True)
     from sqlalchemy import func, select
 
