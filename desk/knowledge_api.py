@@ -7,6 +7,7 @@ trying it, or by itself after a restore.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from typing import Any, Optional
 
@@ -51,6 +52,7 @@ class KnowledgeDesk:
         self.manager.listener = self._job_changed
         self._snapshots: dict[int, Snapshot] = {}
         self._candidates: dict[str, Any] = {}
+        self._metadata_cache: dict[str, dict[str, PolicyDoc]] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -67,6 +69,35 @@ class KnowledgeDesk:
         data["published"] = version.number == self.workspace.published_number()
         data["latest"] = version.number == self.workspace.latest().number
         return data
+
+    def with_found_metadata(self, record: Record) -> Record:
+        """A policy as editors should see it: issuer, 发文字号 and date the build found in its text
+        (newest index holding it) where the editors left them empty."""
+        if not isinstance(record, PolicyDoc) or (record.issuer and record.doc_number and record.date):
+            return record
+        found = self._found_metadata().get(record.id)
+        if found is None:
+            return record
+        return dataclasses.replace(record, issuer=record.issuer or found.issuer,
+                                   doc_number=record.doc_number or found.doc_number, date=record.date or found.date)
+
+    def _found_metadata(self) -> dict[str, PolicyDoc]:
+        found: dict[str, PolicyDoc] = {}
+        job = self.manager.latest()
+        services = [self.context.knowledge]
+        if job is not None and job.index_version and job.status in ("ready", "published"):
+            services.append(self._candidate_service(job.index_version))
+        for service in services:  # the newer index wins
+            try:
+                index = service.index()
+            except Exception:  # no index yet: nothing found
+                continue
+            key = str(index.path)
+            if key not in self._metadata_cache:
+                self._metadata_cache = {key: {p.id: p for p in index.policies_in_order}, **{
+                    k: v for k, v in list(self._metadata_cache.items())[-1:]}}
+            found.update(self._metadata_cache[key])
+        return found
 
     # ------------------------------------------------------------------ changing
 
@@ -134,7 +165,7 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         rows = []
         for record_kind in kinds:
             for record in snapshot.of_kind(record_kind).values():
-                row = record_row(record, today)
+                row = record_row(desk().with_found_metadata(record), today)
                 if matches(record, row, q.strip(), department.strip(), validity):
                     rows.append(row)
         return {"total": len(rows), "version": number, "records": rows[offset:offset + limit]}
@@ -145,6 +176,7 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         found = snapshot.find(record_id)
         if found is None:
             raise NotFound(f"最新版本的知识库里没有编号为 {record_id} 的条目")
+        found = desk().with_found_metadata(found)
         return {"record": found.to_dict(), "kind": found.kind,
                 "expired": isinstance(found, PolicyDoc) and found.expired(today_in_china()),
                 "chunks": await asyncio.to_thread(_passages, desk(), found)}

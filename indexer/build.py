@@ -34,7 +34,7 @@ from indexer.tokenize import dictionary_terms, search_tokens, write_user_diction
 
 USER_DICTIONARY_FILE = "userdict.txt"
 # Bump when what a build writes changes for the same input (views, chunking, tokenisation).
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 ITEM_VIEWS = ("name", "name_department", "text")
 _ITEM_TEXT_VIEW_CHARS = 200  # the dense "text" view: name, department, materials, start of conditions
 

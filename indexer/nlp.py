@@ -184,11 +184,22 @@ def _is_addressee(doc: Doc, ent: Span) -> bool:
     return doc.text[max(0, ent.start_char - 1):ent.start_char] == "各" or ent.text.startswith("各")
 
 
+_PERIOD_BEFORE = ("有效期至", "有效期到", "执行至", "执行到", "截至", "截止", "至", "自", "从")
+_PERIOD_AFTER = ("起施行", "起实施", "起执行", "起生效", "止", "为止", "前", "以前", "之前")
+
+
+def _is_period_date(doc: Doc, ent: Span) -> bool:
+    before = doc.text[max(0, ent.start_char - 4):ent.start_char].strip()
+    after = doc.text[ent.end_char:ent.end_char + 3].strip()
+    return before.endswith(_PERIOD_BEFORE) or after.startswith(_PERIOD_AFTER)
+
+
 def _date(head: Doc, tail: Doc | None) -> str:
     for doc, reverse in ((tail, True), (head, False)):
         if doc is None:
             continue
-        dates: list[Span] = [ent for ent in doc.ents if ent.label_ == "DATE"]
+        # A date that ends a validity period or starts one (有效期至…, 自…起施行) is not the issue date.
+        dates: list[Span] = [ent for ent in doc.ents if ent.label_ == "DATE" and not _is_period_date(doc, ent)]
         for ent in reversed(dates) if reverse else dates:
             parsed = parse_date(ent.text)
             if parsed:

@@ -148,6 +148,9 @@ def test_edit_item_and_policy_dates_and_delete(editor_client: TestClient) -> Non
     assert client.get(f"/api/kb/records/{item_id}").json()["record"]["materials"] == ["申请书", "营业执照"]
     assert client.put(f"/api/kb/items/{item_id}", json={"name": ""}).status_code == 422
 
+    # Issuer, number and date the build found in the text are shown where editors left them empty.
+    found = client.get("/api/kb/records", params={"kind": "policy", "q": "粤府办〔2020〕12号"}).json()["records"]
+    assert [row["doc_number"] for row in found] == ["粤府办〔2020〕12号"] and found[0]["department"]
     policy_id = client.get("/api/kb/records", params={"kind": "policy"}).json()["records"][0]["id"]
     bad = client.put(f"/api/kb/policies/{policy_id}", json={"expiry_date": "2020-13-40"})
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.json()["detail"]

@@ -29,7 +29,7 @@
     catalog_name: "所属目录", basis: "设定依据", source: "来源文件",
     title: "标题", issuer: "发文机关", doc_number: "发文字号", date: "发布日期",
     effective_date: "生效日期", expiry_date: "失效日期", body: "正文",
-    question: "问题", variants: "相似问法", answer: "答案", item_id: "关联事项",
+    question: "问题", variants: "相似问法", answer: "答案", item_id: "关联事项", author: "作者",
   };
   const POLICY_FIELDS = ["title", "issuer", "doc_number", "date", "effective_date", "expiry_date", "body"];
   const DATE_FIELDS = { date: true, effective_date: true, expiry_date: true };
