@@ -26,18 +26,17 @@ class Bm25Index:
     def build(cls, documents: Sequence[Sequence[str]], k1: float = DEFAULT_K1, b: float = DEFAULT_B) -> Bm25Index:
         if k1 < 0 or not 0 <= b <= 1:
             raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
-        vocabulary: dict[str, int] = {}
-        rows, columns, counts = [], [], []
-        lengths = np.zeros(len(documents), dtype=np.float32)
-        for row, tokens in enumerate(documents):
-            lengths[row] = len(tokens)
-            for token, count in Counter(tokens).items():
-                rows.append(row)
-                columns.append(vocabulary.setdefault(token, len(vocabulary)))
-                counts.append(count)
+        # Term ids in order of first occurrence; one pass over all tokens, counts summed by scipy.
+        lengths = np.fromiter((len(tokens) for tokens in documents), dtype=np.int64, count=len(documents))
+        flat = [token for tokens in documents for token in tokens]
+        vocabulary: dict[str, int] = {token: i for i, token in enumerate(dict.fromkeys(flat))}
         shape = (len(documents), max(len(vocabulary), 1))
-        tf = sparse.csr_matrix((np.asarray(counts, dtype=np.float32), (rows, columns)), shape=shape)
-        document_frequency = np.bincount(columns, minlength=shape[1]).astype(np.float32)
+        term_ids = np.fromiter((vocabulary[token] for token in flat), dtype=np.int64, count=len(flat))
+        document_ids = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+        tf = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), (document_ids, term_ids)), shape=shape)
+        tf.sum_duplicates()
+        document_frequency = np.bincount(tf.indices, minlength=shape[1]).astype(np.float32)
+        lengths = lengths.astype(np.float32)
         n = float(len(documents))
         idf = np.log(1.0 + (n - document_frequency + 0.5) / (document_frequency + 0.5))
         average = float(lengths.mean()) if len(documents) else 1.0

@@ -155,11 +155,11 @@ class SearchIndex:
 
     def raw_search_check(self, text: str) -> None:
         """A lexical probe used by the build before publishing (no model needed)."""
-        tokens = search_tokens(normalize_text(text), self.user_dictionary)
+        text = normalize_text(text)
         if self.items:
             self.lexical["items_name_chars"].scores(features.character_ngrams(text))
         if self.policy_chunks:
-            self.lexical["policies_words"].scores(tokens)
+            self.lexical["policies_chars"].scores(features.character_ngrams(text, sizes=(2,)))
 
     def dense_scores(self, name: str, vector: np.ndarray) -> np.ndarray:
         index = self.dense[name]
