@@ -14,19 +14,26 @@ import numpy as np
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, digest TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, digest))"
 
 
-class EmbeddingCache:
-    def __init__(self, path: Path, model_key: str, dimension: int) -> None:
+class _SqliteTable:
+    """One table of the cache file; WAL lets a build write while other processes read."""
+
+    def __init__(self, path: Path, schema: str) -> None:
         self.path = path
-        self.model_key = model_key
-        self.dimension = dimension
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
-            connection.execute(_SCHEMA)
+            connection.execute(schema)
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30)
         connection.execute("PRAGMA journal_mode=WAL")
         return connection
+
+
+class EmbeddingCache(_SqliteTable):
+    def __init__(self, path: Path, model_key: str, dimension: int) -> None:
+        super().__init__(path, _SCHEMA)
+        self.model_key = model_key
+        self.dimension = dimension
 
     def embed(self, texts: Sequence[str], compute: Callable[[Sequence[str]], np.ndarray],
               progress: Callable[[int], None] | None = None, batch: int = 256) -> tuple[np.ndarray, int]:
@@ -82,23 +89,15 @@ class EmbeddingCache:
 _JSON_SCHEMA = "CREATE TABLE IF NOT EXISTS derived (namespace TEXT NOT NULL, digest TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (namespace, digest))"
 
 
-class JsonCache:
+class JsonCache(_SqliteTable):
     """Other costly per-record build products (annotated policies, passages, tokens) by content hash.
 
     ``namespace`` must change whenever the code or settings that derive the values change.
     """
 
     def __init__(self, path: Path, namespace: str) -> None:
-        self.path = path
+        super().__init__(path, _JSON_SCHEMA)
         self.namespace = namespace
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute(_JSON_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute("PRAGMA journal_mode=WAL")
-        return connection
 
     @staticmethod
     def digest(key: str) -> str:
