@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,9 @@ from desk.auth import create_staff
 from desk.db import Database
 from desk.models import Conversation, Handoff, Message
 from desk.settings import DeskSettings
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 ACCOUNTS = {"chief": ("password-chief", "admin"), "wangli": ("password-wangli", "staff")}
 QUESTION = "营业执照怎么办理"
 XSS = '<img src=x onerror="window.__pwned=1">社保卡'
@@ -82,18 +77,6 @@ def desk_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make system-deps`"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def logged_in_page(browser, desk_url: str, username: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     answer = context.request.post(f"{desk_url}/api/login",
@@ -123,7 +106,7 @@ def test_admin_sees_charts_tables_and_exports(desk_url: str, browser) -> None:  
     for chart in CHARTS:  # drawn: the canvas has a size and pixels were painted
         assert page.evaluate(f"() => document.getElementById('{chart}').width") > 100
     page.wait_for_timeout(600)  # let the entry animation finish for the screenshot
-    page.screenshot(path=str(ARTIFACTS / "analytics.png"), full_page=True)
+    shot(page, "analytics")
 
     page.locator(".an-seg button[data-days='7']").click()
     page.wait_for_function("() => document.querySelector(\".an-exports a[data-table='messages']\").href.endsWith('days=7')")

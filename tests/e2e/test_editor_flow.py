@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_widget_and_console import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask, shot
+from tests.e2e.conftest import ask, console_login, shot
 from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -33,18 +33,6 @@ SHADOW = "document.querySelector('#daofu-widget').shadowRoot"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("e2e-editor"), staff=(EDITOR,)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make system-deps`"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def policy_docx(folder: Path) -> Path:
@@ -71,12 +59,7 @@ def policy_docx(folder: Path) -> Path:
 
 
 def log_in(page: Any, desk_url: str) -> None:
-    page.goto(f"{desk_url}/console/knowledge")
-    page.wait_for_url("**/console/login")
-    page.locator("#login-username").fill(EDITOR[0])
-    page.locator("#login-password").fill(EDITOR[1])
-    page.locator("#login-submit").click()
-    page.wait_for_url("**/console")
+    console_login(page, desk_url, EDITOR[0], EDITOR[1], start="/console/knowledge")
     page.goto(f"{desk_url}/console/knowledge")
     page.locator("#records-list tr.record-row").first.wait_for(timeout=30_000)
 

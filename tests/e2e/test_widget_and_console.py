@@ -8,17 +8,13 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.stack import PROJECT_ROOT, Stack, running_stack
+from tests.e2e.conftest import ask, console_login, shot
+from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
-ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 STAFF = ("wangli", "password-wangli", "staff")
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
@@ -29,27 +25,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make system-deps`"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def ask(page, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.locator(".daofu-input").fill(text)
-    page.locator(".daofu-send").click()
-
-
 def test_user_and_staff_through_a_whole_conversation(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]
     user = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     staff = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
@@ -58,12 +33,7 @@ def test_user_and_staff_through_a_whole_conversation(stack: Stack, browser) -> N
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
     # The staff member is on duty before the user asks for a person.
-    staff.goto(f"{stack.desk_url}/console")
-    staff.wait_for_url("**/console/login")
-    staff.locator("#login-username").fill(STAFF[0])
-    staff.locator("#login-password").fill(STAFF[1])
-    staff.locator("#login-submit").click()
-    staff.wait_for_url("**/console")
+    console_login(staff, stack.desk_url, STAFF[0], STAFF[1])
     staff.locator("#queue").wait_for()
     shot(staff, "00-console-logged-in")
 

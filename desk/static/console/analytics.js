@@ -7,9 +7,9 @@
 (function () {
   "use strict";
 
-  const LOGIN_URL = "/console/login";
+  const C = window.DaofuConsole;
+  const { $, el } = C;
   const DEFAULT_DAYS = 30;
-  const ROLE_LABELS = { staff: "坐席", editor: "知识编辑", admin: "管理员" };
   const NO_PERMISSION = "需要编辑或管理员权限才能查看数据分析。请联系管理员开通“知识编辑”或“管理员”角色。";
   const COLORS = { blue: "#1f5fbf", blueFill: "rgba(31,95,191,.75)", green: "#2e7d32", orange: "#e67e00",
                    red: "#c62828", grey: "#9aa3ae" };
@@ -17,59 +17,11 @@
 
   const state = { days: DEFAULT_DAYS, charts: {}, loading: 0 };
 
-  // ---------------------------------------------------------------- helpers
+  // ---------------------------------------------------------------- helpers (the rest: common.js)
 
-  function $(sel, root) { return (root || document).querySelector(sel); }
-
-  /** Build an element; strings among children become text nodes (never parsed as HTML). */
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = String(value);
-      else node.setAttribute(key, String(value));
-    }
-    for (const child of [].concat(children === undefined ? [] : children)) {
-      if (child === null || child === undefined) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; this.detail = detail; }
-  }
-
-  async function api(method, path) {
-    let res;
-    try {
-      res = await fetch(path, { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } });
-    } catch (e) {
-      throw new ApiError(0, "网络连接失败，请稍后重试");
-    }
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (res.status === 401) {
-      location.href = LOGIN_URL;
-      throw new ApiError(401, "请先登录");
-    }
-    if (!res.ok) {
-      const detail = data && typeof data.detail === "string" ? data.detail : "请求失败（" + res.status + "）";
-      throw new ApiError(res.status, detail);
-    }
-    return data;
-  }
-
-  let toastTimer = null;
-  function toast(message, kind) {
-    const box = $("#toast");
-    box.textContent = String(message);
-    box.className = "toast" + (kind ? " toast-" + kind : "");
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
-  }
+  const client = C.createClient({ failedText: "请求失败" });
+  const api = client.api;
+  const toast = C.createToast(4000, 4000);
 
   function showMessage(text, isError) {
     const box = $("#an-message");
@@ -238,15 +190,11 @@
       if (err.status !== 401) showMessage("无法获取登录信息：" + err.detail, true);
       return;
     }
-    $("#me-name").textContent = me.display_name || me.username || "";
-    $("#me-role").textContent = ROLE_LABELS[me.role] || me.role || "";
-    const isEditor = me.role === "editor" || me.role === "admin";
+    C.showMe(me);
+    const isEditor = C.isEditor(me);
     $("#link-knowledge").hidden = !isEditor;
 
-    $("#logout").addEventListener("click", async () => {
-      try { await fetch("/api/logout", { method: "POST", credentials: "same-origin" }); } catch (e) { /* leave anyway */ }
-      location.href = LOGIN_URL;
-    });
+    C.wireLogout(client);
     document.querySelectorAll(".an-seg .btn").forEach((button) => {
       button.addEventListener("click", () => { state.days = Number(button.dataset.days); load(); });
     });
@@ -259,6 +207,5 @@
     await load();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  C.onReady(init);
 })();

@@ -8,152 +8,33 @@
 (function () {
   "use strict";
 
-  const LOGIN_URL = "/console/login";
+  const C = window.DaofuConsole;
+  const { $, el, appendAll, truncate, pad2, formatTime, busy, ROLE_LABELS } = C;
   const CONSOLE_URL = "/console";
   const POLL_MS = 5000;          // queue polling while the socket is down
   const BACKGROUND_MS = 30000;   // light refresh while the socket is up (overdue flags)
   const BACKOFF_MAX_MS = 15000;
 
-  const ROLE_LABELS = { staff: "坐席", editor: "知识编辑", admin: "管理员" };
   const STATUS_LABELS = { bot: "机器人服务中", queued: "排队中", live: "人工服务中", closed: "已结束" };
   const TICKET_STATUS_LABELS = { open: "待回复", answered: "已回复", closed: "已关闭" };
   const KIND_LABELS = { item: "事项", policy: "政策" };
   const SENDER_LABELS = { user: "用户", bot: "机器人", staff: "坐席", system: "系统" };
 
-  // ---------------------------------------------------------------- helpers
+  // ---------------------------------------------------------------- helpers (the rest: common.js)
 
-  function $(sel, root) { return (root || document).querySelector(sel); }
-
-  /** Build an element. Strings/numbers among children become text nodes (never parsed as HTML). */
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (value === undefined || value === null || value === false) continue;
-        if (key === "class") node.className = value;
-        else if (key === "text") node.textContent = String(value);
-        else if (key === "dataset") Object.assign(node.dataset, value);
-        else node.setAttribute(key, value === true ? "" : String(value));
-      }
-    }
-    appendAll(node, children);
-    return node;
-  }
-
-  function appendAll(node, children) {
-    if (children === undefined || children === null) return;
-    if (!Array.isArray(children)) children = [children];
-    for (const child of children) {
-      if (child === undefined || child === null || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-  }
-
-  function truncate(text, max) {
-    const s = String(text == null ? "" : text);
-    return s.length > max ? s.slice(0, max) + "…" : s;
-  }
-
-  function pad2(n) { return n < 10 ? "0" + n : String(n); }
+  const client = C.createClient();
+  const api = client.api;
+  const detailText = client.detailText;
+  const toast = C.createToast(5000, 3000);
 
   function mmss(seconds) {
     const s = Math.max(0, Math.floor(Number(seconds) || 0));
     return pad2(Math.floor(s / 60)) + ":" + pad2(s % 60);
   }
 
-  /** Parse an ISO time; a value without an offset is taken as UTC (the store keeps UTC). */
-  function parseTime(iso) {
-    if (!iso) return null;
-    let s = String(iso);
-    if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s = s.replace(" ", "T") + "Z";
-    const d = new Date(s);
-    return isNaN(d.getTime()) ? null : d;
-  }
-
-  function formatTime(iso, withDate) {
-    const d = parseTime(iso);
-    if (!d) return iso ? String(iso) : "";
-    const hms = pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
-    const now = new Date();
-    const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-    if (withDate) {
-      return d.getFullYear() + "-" + pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + " " + pad2(d.getHours()) + ":" + pad2(d.getMinutes());
-    }
-    return sameDay ? hms : pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + " " + hms;
-  }
-
-  class ApiError extends Error {
-    constructor(status, detail) {
-      super(detail);
-      this.status = status;
-      this.detail = detail;
-    }
-  }
-
-  function detailText(data, status) {
-    const detail = data && data.detail;
-    if (typeof detail === "string" && detail) return detail;
-    if (Array.isArray(detail)) {
-      const parts = detail.map((d) => (d && typeof d.msg === "string" ? d.msg : "")).filter(Boolean);
-      if (parts.length) return "请求有误：" + parts.join("；");
-    }
-    if (status === 0) return "网络连接失败，请稍后重试";
-    return "操作失败（" + status + "）";
-  }
-
-  async function readJson(res) {
-    const text = await res.text();
-    if (!text) return null;
-    try { return JSON.parse(text); } catch (e) { return null; }
-  }
-
-  function goLogin() {
-    if (location.pathname !== LOGIN_URL) location.href = LOGIN_URL;
-  }
-
-  /** JSON API call. Any 401 sends the browser to the login page. */
-  async function api(method, path, body) {
-    const opts = {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-    };
-    if (method !== "GET") opts.body = JSON.stringify(body === undefined ? {} : body);
-    let res;
-    try {
-      res = await fetch(path, opts);
-    } catch (e) {
-      throw new ApiError(0, detailText(null, 0));
-    }
-    const data = await readJson(res);
-    if (res.status === 401) {
-      goLogin();
-      throw new ApiError(401, detailText(data, 401));
-    }
-    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
-    return data;
-  }
-
-  let toastTimer = null;
-  function toast(message, kind) {
-    const box = $("#toast");
-    if (!box) return;
-    box.textContent = String(message);
-    box.className = "toast" + (kind ? " toast-" + kind : "");
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 5000 : 3000);
-  }
-
   function errorToast(err) {
     if (err && err.status === 401) return;  // already leaving for the login page
     toast(err && err.detail ? err.detail : String(err && err.message ? err.message : err), "error");
-  }
-
-  /** Disable a button while an async action runs. */
-  async function busy(button, fn) {
-    if (button) button.disabled = true;
-    try { return await fn(); } finally { if (button) button.disabled = false; }
   }
 
   // ---------------------------------------------------------------- login page
@@ -188,7 +69,7 @@
           headers: { "Content-Type": "application/json", "Accept": "application/json" },
           body: JSON.stringify({ username: username, password: password }),
         });
-        const data = await readJson(res);
+        const data = await C.readJson(res);
         if (res.ok) {
           location.href = CONSOLE_URL;
           return;
@@ -215,10 +96,6 @@
     openStatus: null,
     seen: new Set(),         // message ids shown in #chat
     unread: new Set(),       // conversation ids (held by me, not open) with new user messages
-    ws: null,
-    wsUp: false,
-    backoff: 1000,
-    reconnectTimer: null,
     pollTimer: null,
     tab: "chats",
   };
@@ -237,10 +114,9 @@
   // ----- header, tabs
 
   function renderMe() {
-    $("#me-name").textContent = state.me.display_name || state.me.username || "";
-    $("#me-role").textContent = ROLE_LABELS[state.me.role] || state.me.role || "";
+    C.showMe(state.me);
     // Knowledge editing and analytics are for editors and admins (the API checks too).
-    const isEditor = state.me.role === "editor" || state.me.role === "admin";
+    const isEditor = C.isEditor(state.me);
     document.querySelectorAll(".editor-only").forEach((el) => { el.hidden = !isEditor; });
   }
 
@@ -363,13 +239,6 @@
 
   // ----- socket, polling
 
-  function setConn(up) {
-    const c = $("#conn-status");
-    c.textContent = up ? "实时连接" : "重连中…（每5秒刷新）";
-    c.classList.toggle("conn-up", up);
-    c.classList.toggle("conn-down", !up);
-  }
-
   function pollOnce() {
     refreshQueue();
     if (state.openId) refreshOpenMessages();
@@ -386,49 +255,18 @@
     state.pollTimer = null;
   }
 
-  function connect() {
-    state.reconnectTimer = null;
-    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console";
-    let ws;
-    try {
-      ws = new WebSocket(url);
-    } catch (e) {
-      socketDown();
-      return;
-    }
-    state.ws = ws;
-    ws.onopen = () => {
-      if (state.ws !== ws) return;
-      state.wsUp = true;
-      state.backoff = 1000;
-      setConn(true);
+  const socket = C.createSocket({
+    downText: "重连中…（每5秒刷新）",
+    maxBackoffMs: BACKOFF_MAX_MS,
+    onFrame: handleFrame,
+    onUp: () => {
       stopPolling();
       // Catch up on whatever happened while we were away.
       refreshQueue();
       if (state.openId) refreshOpenMessages();
-    };
-    ws.onmessage = (event) => {
-      let frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      if (frame && typeof frame === "object") handleFrame(frame);
-    };
-    ws.onclose = () => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      socketDown();
-    };
-    ws.onerror = () => { /* onclose follows */ };
-  }
-
-  function socketDown() {
-    state.wsUp = false;
-    setConn(false);
-    startPolling();
-    if (state.reconnectTimer) return;
-    const delay = state.backoff;
-    state.backoff = Math.min(state.backoff * 2, BACKOFF_MAX_MS);
-    state.reconnectTimer = setTimeout(connect, delay);
-  }
+    },
+    onDown: startPolling,
+  });
 
   function handleFrame(frame) {
     if (frame.type === "queue") {
@@ -806,10 +644,7 @@
   // ----- wiring
 
   function wireConsole() {
-    $("#logout").addEventListener("click", async () => {
-      try { await api("POST", "/api/logout"); } catch (e) { /* leave anyway */ }
-      location.href = LOGIN_URL;
-    });
+    C.wireLogout(client);
     $("#tab-chats").addEventListener("click", () => showTab("chats"));
     $("#tab-tickets").addEventListener("click", () => showTab("tickets"));
 
@@ -863,15 +698,15 @@
       if (err.status !== 401) toast("无法获取登录信息：" + err.detail, "error");
       return;
     }
-    if (!state.me) { goLogin(); return; }
+    if (!state.me) { C.goLogin(); return; }
     renderMe();
     wireConsole();
-    setConn(false);
+    socket.setConn(false);
     renderQueue();
     await refreshQueue();
-    connect();
+    socket.connect();
     setInterval(tickWaited, 1000);
-    setInterval(() => { if (state.wsUp) refreshQueue(); }, BACKGROUND_MS);
+    setInterval(() => { if (socket.up) refreshQueue(); }, BACKGROUND_MS);
   }
 
   function start() {
@@ -880,6 +715,5 @@
     else if (page === "console") initConsole();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  C.onReady(start);
 })();

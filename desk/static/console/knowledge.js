@@ -7,13 +7,14 @@
 (function () {
   "use strict";
 
-  const LOGIN_URL = "/console/login";
+  const C = window.DaofuConsole;
+  const { $, el, str, busy } = C;
+  const formatTime = C.formatDateTime;
   const POLL_MS = 2000;            // job polling: fallback for /ws/console "reindex" frames
   const IDLE_POLL_EVERY = 5;       // with the socket up and no job running: one poll in 5 ticks
   const BACKOFF_MAX_MS = 15000;
   const PAGE_SIZE = 50;
 
-  const ROLE_LABELS = { staff: "坐席", editor: "知识编辑", admin: "管理员" };
   const KIND_LABELS = { item: "事项", policy: "政策", faq: "问答" };
   const JOB_LABELS = { queued: "排队中", running: "重建中", ready: "已完成，待发布", published: "已发布", failed: "失败" };
   const JOB_RANK = { queued: 0, running: 1, ready: 2, published: 3, failed: 3 };
@@ -39,58 +40,7 @@
     catalog: ".xlsx,.csv,.jsonl",
   };
 
-  // ---------------------------------------------------------------- helpers
-
-  function $(sel, root) { return (root || document).querySelector(sel); }
-
-  /** Build an element. Strings/numbers among children become text nodes (never parsed as HTML). */
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (value === undefined || value === null || value === false) continue;
-        if (key === "class") node.className = value;
-        else if (key === "text") node.textContent = String(value);
-        else if (key === "dataset") Object.assign(node.dataset, value);
-        else node.setAttribute(key, value === true ? "" : String(value));
-      }
-    }
-    appendAll(node, children);
-    return node;
-  }
-
-  function appendAll(node, children) {
-    if (children === undefined || children === null) return;
-    if (!Array.isArray(children)) children = [children];
-    for (const child of children) {
-      if (child === undefined || child === null || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-  }
-
-  function str(value) { return value === undefined || value === null ? "" : String(value); }
-
-  function truncate(text, max) {
-    const s = str(text);
-    return s.length > max ? s.slice(0, max) + "…" : s;
-  }
-
-  function pad2(n) { return n < 10 ? "0" + n : String(n); }
-
-  function parseTime(iso) {
-    if (!iso) return null;
-    let s = String(iso);
-    if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s = s.replace(" ", "T") + "Z";
-    const d = new Date(s);
-    return isNaN(d.getTime()) ? null : d;
-  }
-
-  function formatTime(iso) {
-    const d = parseTime(iso);
-    if (!d) return str(iso);
-    return d.getFullYear() + "-" + pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + " " +
-      pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
-  }
+  // ---------------------------------------------------------------- helpers (the rest: common.js)
 
   function safeClass(value) { return str(value).replace(/[^a-z0-9_-]/gi, ""); }
 
@@ -98,73 +48,10 @@
     return el("span", { class: "kind-tag kind-" + safeClass(kind || "item"), text: KIND_LABELS[kind] || kind || "—" });
   }
 
-  class ApiError extends Error {
-    constructor(status, detail, problems) {
-      super(detail);
-      this.status = status;
-      this.detail = detail;
-      this.problems = Array.isArray(problems) ? problems : [];
-    }
-  }
-
-  function detailText(data, status) {
-    const detail = data && data.detail;
-    if (typeof detail === "string" && detail) return detail;
-    if (Array.isArray(detail)) {
-      const parts = detail.map((d) => (d && typeof d.msg === "string" ? d.msg : "")).filter(Boolean);
-      if (parts.length) return "请求有误：" + parts.join("；");
-    }
-    if (status === 0) return "网络连接失败，请稍后重试";
-    if (status === 403) return "需要知识编辑或管理员权限";
-    if (status === 413) return "文件太大";
-    return "操作失败（" + status + "）";
-  }
-
-  async function readJson(res) {
-    const text = await res.text();
-    if (!text) return null;
-    try { return JSON.parse(text); } catch (e) { return null; }
-  }
-
-  function goLogin() {
-    if (location.pathname !== LOGIN_URL) location.href = LOGIN_URL;
-  }
-
-  async function request(path, opts) {
-    let res;
-    try {
-      res = await fetch(path, Object.assign({ credentials: "same-origin" }, opts));
-    } catch (e) {
-      throw new ApiError(0, detailText(null, 0));
-    }
-    const data = await readJson(res);
-    if (res.status === 401) {
-      goLogin();
-      throw new ApiError(401, detailText(data, 401));
-    }
-    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status), data && data.problems);
-    return data;
-  }
-
-  /** JSON API call. Any 401 sends the browser to the login page. */
-  function api(method, path, body) {
-    const opts = { method: method, headers: { "Accept": "application/json" } };
-    if (method !== "GET" && method !== "DELETE") {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body === undefined ? {} : body);
-    }
-    return request(path, opts);
-  }
-
-  let toastTimer = null;
-  function toast(message, kind) {
-    const box = $("#toast");
-    box.textContent = String(message);
-    box.className = "toast" + (kind ? " toast-" + kind : "");
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 6000 : 3500);
-  }
+  const client = C.createClient({ statusTexts: { 403: "需要知识编辑或管理员权限", 413: "文件太大" } });
+  const api = client.api;
+  const request = client.request;
+  const toast = C.createToast(6000, 3500);
 
   /** The visible error box (#kb-error): the API's detail and, for uploads, every bad record. */
   function showError(err) {
@@ -191,11 +78,6 @@
     $("#kb-error").hidden = true;
   }
 
-  async function busy(button, fn) {
-    if (button) button.disabled = true;
-    try { return await fn(); } finally { if (button) button.disabled = false; }
-  }
-
   // ---------------------------------------------------------------- state
 
   const state = {
@@ -208,9 +90,6 @@
     jobEpoch: 0,            // bumped when an action sets the job: older poll answers are dropped
     wantReindexFor: 0,      // a KB version that still needs a re-index once the running job ends
     versions: [],
-    ws: null,
-    wsUp: false,
-    backoff: 1000,
     tick: 0,
   };
 
@@ -829,7 +708,7 @@
   function pollTick() {
     state.tick += 1;
     const active = state.job && ACTIVE[state.job.status];
-    if (!state.wsUp || active || state.tick % IDLE_POLL_EVERY === 0) refreshJob();
+    if (!socket.up || active || state.tick % IDLE_POLL_EVERY === 0) refreshJob();
   }
 
   async function publish(button) {
@@ -1090,55 +969,18 @@
 
   // ---------------------------------------------------------------- socket
 
-  function setConn(up) {
-    const c = $("#conn-status");
-    c.textContent = up ? "实时连接" : "重连中…";
-    c.classList.toggle("conn-up", up);
-    c.classList.toggle("conn-down", !up);
-  }
-
-  function connect() {
-    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console";
-    let ws;
-    try {
-      ws = new WebSocket(url);
-    } catch (e) {
-      socketDown();
-      return;
-    }
-    state.ws = ws;
-    ws.onopen = () => {
-      if (state.ws !== ws) return;
-      state.wsUp = true;
-      state.backoff = 1000;
-      setConn(true);
-      refreshJob();
-    };
-    ws.onmessage = (event) => {
-      let frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      if (!frame || typeof frame !== "object") return;
+  const socket = C.createSocket({
+    downText: "重连中…",
+    maxBackoffMs: BACKOFF_MAX_MS,
+    onUp: refreshJob,
+    onFrame: (frame) => {
       if (frame.type === "reindex" && frame.job && typeof frame.job === "object") {
         setJob(frame.job);
       } else if (frame.type === "kb_version") {
         refreshVersionsQuietly();
       }
-    };
-    ws.onclose = () => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      socketDown();
-    };
-    ws.onerror = () => { /* onclose follows */ };
-  }
-
-  function socketDown() {
-    state.wsUp = false;
-    setConn(false);
-    const delay = state.backoff;
-    state.backoff = Math.min(state.backoff * 2, BACKOFF_MAX_MS);
-    setTimeout(connect, delay);
-  }
+    },
+  });
 
   // ---------------------------------------------------------------- wiring
 
@@ -1155,10 +997,7 @@
   }
 
   function wire() {
-    $("#logout").addEventListener("click", async () => {
-      try { await api("POST", "/api/logout"); } catch (e) { /* leave anyway */ }
-      location.href = LOGIN_URL;
-    });
+    C.wireLogout(client);
     for (const name of VIEWS) $("#tab-" + name).addEventListener("click", () => showView(name));
     $("#kb-error-close").addEventListener("click", clearError);
 
@@ -1213,21 +1052,19 @@
       if (err.status !== 401) showError({ detail: "无法获取登录信息：" + err.detail });
       return;
     }
-    if (!state.me) { goLogin(); return; }
-    $("#me-name").textContent = state.me.display_name || state.me.username || "";
-    $("#me-role").textContent = ROLE_LABELS[state.me.role] || state.me.role || "";
+    if (!state.me) { C.goLogin(); return; }
+    C.showMe(state.me);
     wire();
-    if (state.me.role !== "editor" && state.me.role !== "admin") {
+    if (!C.isEditor(state.me)) {
       showError({ detail: "知识库管理需要知识编辑或管理员角色，当前账号无权修改知识库。" });
     }
-    setConn(false);
+    socket.setConn(false);
     renderJob();
     showView("records");
     refreshVersionsQuietly();
-    connect();
+    socket.connect();
     setInterval(pollTick, POLL_MS);
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  C.onReady(init);
 })();
