@@ -34,10 +34,11 @@ $(VENV)/.installed: requirements/app.lock pyproject.toml
 	@touch $@
 
 # Rasa 3.6.21 on Python 3.11 in its own environment (TensorFlow needs numpy < 1.24).
-$(RASA_VENV)/.installed: requirements/rasa.lock
+$(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-nlu-features.lock
 	@test -x $(RASA_VENV)/bin/python || $(PYTHON) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install $(PIP) --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
 	$(RASA_VENV)/bin/pip install $(PIP) -r requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install $(PIP) --no-deps -r requirements/rasa-nlu-features.lock
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -71,12 +72,12 @@ userdict: venv
 	$(PY) -m indexer userdict
 
 # Rasa skips training when config, domain and data are unchanged (its fingerprint).
-rasa-model: rasa-venv userdict
+rasa-model: rasa-venv userdict base-model
 	$(RASA) train $(RASA_FILES) --out $(RASA_MODELS) --fixed-model-name daofu
 
 # For the tests: one model trained on 80% of the NLU examples (all rules and stories); the other
 # 20% is the held-out split its intent macro-F1 is measured on.
-rasa-test-model: rasa-venv userdict
+rasa-test-model: rasa-venv userdict base-model
 	$(RASA) data split nlu --nlu nlu_data --training-fraction 0.8 --random-seed 42 --out var/rasa/split
 	$(RASA) train --config config.yml --domain bot/domain.yml --data var/rasa/split/training_data.yml bot/data \
 	  --out var/rasa/test-models --fixed-model-name daofu-test

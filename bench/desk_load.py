@@ -91,6 +91,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--model", default="var/rasa/models/daofu.tar.gz",
+                        help="trained Rasa model (make rasa-model); any model of the same pipeline measures the same")
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
                         help="seconds between a reply and the user's next message (uniform)")
     args = parser.parse_args()
@@ -106,7 +108,7 @@ def main() -> int:
     commands = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
         "rasa": [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api", "--credentials",
-                 "bot/credentials.yml", "--endpoints", "bot/endpoints.yml", "--model", "var/rasa/models/daofu.tar.gz",
+                 "bot/credentials.yml", "--endpoints", "bot/endpoints.yml", "--model", args.model,
                  "-i", "127.0.0.1", "-p", str(rasa_port)],
         "desk": [sys.executable, "-m", "desk"],
     }

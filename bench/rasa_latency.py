@@ -68,6 +68,8 @@ def _rss_mb(pid: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--model", default="var/rasa/models/daofu.tar.gz",
+                        help="trained Rasa model (make rasa-model); any model of the same pipeline measures the same")
     args = parser.parse_args()
     rasa_port, actions_port = _free_port(), _free_port()
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
@@ -79,7 +81,7 @@ def main() -> int:
                                stderr=subprocess.STDOUT)
     rasa = subprocess.Popen([str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api",
                              "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
-                             "--model", "var/rasa/models/daofu.tar.gz", "-i", "127.0.0.1", "-p", str(rasa_port)],
+                             "--model", args.model, "-i", "127.0.0.1", "-p", str(rasa_port)],
                             cwd=PROJECT_ROOT, env=env, stdout=(log_dir / "bench-rasa.log").open("wb"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{rasa_port}"

