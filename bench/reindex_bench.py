@@ -82,21 +82,25 @@ def main() -> int:
 
     # 1. One changed policy document, from the change to the served index answering with it.
     manager = ReindexManager(settings, workspace, noop)
-    snapshot = workspace.snapshot(workspace.published_number())
+    served_before = workspace.published_number()
+    snapshot = workspace.snapshot(served_before)
     original = next(iter(snapshot.policies.values()))
     changed = dataclasses.replace(original, body=original.body + "\n" + MARKER)
-    started = time.perf_counter()
-    version = workspace.put([changed], "bench", "基准测试：修改一份政策文件")
-    job = asyncio.run(run_job(manager, version.number, publish=True))
-    assert job.status == "published", job
-    while MARKER[:20] not in service.search(MARKER, 1, kind="policy").hits[0].snippet:
-        if time.perf_counter() - started > 120:
-            raise SystemExit("the changed policy did not go live within 120 s")
-        time.sleep(0.05)
-    live = time.perf_counter() - started
-    rows.append(("one changed policy: change -> answered from it", f"{live:.1f} s (build job {job.seconds} s)"))
-    restored = workspace.put([original], "bench", "基准测试：改回")
-    asyncio.run(run_job(manager, restored.number, publish=True))
+    try:
+        started = time.perf_counter()
+        version = workspace.put([changed], "bench", "基准测试：修改一份政策文件")
+        job = asyncio.run(run_job(manager, version.number, publish=True))
+        assert job.status == "published", job
+        while MARKER[:20] not in service.search(MARKER, 1, kind="policy").hits[0].snippet:
+            if time.perf_counter() - started > 120:
+                raise SystemExit("the changed policy did not go live within 120 s")
+            time.sleep(0.05)
+        live = time.perf_counter() - started
+        rows.append(("one changed policy: change -> answered from it", f"{live:.1f} s (build job {job.seconds} s)"))
+    finally:
+        # Put back exactly what was served before, even when the measurement failed.
+        restored = workspace.restore(served_before, "bench")
+        asyncio.run(run_job(manager, restored.number, publish=True))
 
     # 2. A full rebuild (empty caches: every passage embedded again) while questions keep coming.
     if not args.skip_full:

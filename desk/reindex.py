@@ -143,10 +143,12 @@ class ReindexManager:
                 await self._build(job)
             if job.index_version is None:
                 raise RuntimeError("构建没有产生新的索引版本")
-            job.status = "ready"
             if job.publish_when_ready:
+                # Straight to published: nobody should see (or wait on) a "ready" it will not stay in.
                 await asyncio.to_thread(self._switch, job)
                 job.status = "published"
+            else:
+                job.status = "ready"
         except asyncio.CancelledError:
             job.status, job.error = "failed", "桌面服务停止，任务中断"
             raise

@@ -139,6 +139,8 @@ def _build(args: argparse.Namespace, settings: IndexerSettings) -> int:
     finally:
         for bar in bars.values():
             bar.close()
+    if not args.no_publish:
+        workspace.set_published(number)
     counts = result.manifest["counts"]
     if args.progress_json:
         print(json.dumps({"stage": "done", "index_version": result.version.name, "kb_version": number,
