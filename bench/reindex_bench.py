@@ -63,9 +63,23 @@ async def run_job(manager: ReindexManager, number: int, publish: bool) -> Reinde
     return await manager.wait(job.id, timeout=3600)
 
 
+async def run_full(manager: ReindexManager, number: int, seconds: float) -> ReindexJob:
+    """The full rebuild; with ``seconds`` > 0 only that long (then the child is killed)."""
+    job = await manager.start(number, "bench", publish_when_ready=False)
+    if seconds <= 0:
+        return await manager.wait(job.id, timeout=3600)
+    await asyncio.sleep(seconds)
+    snapshot = ReindexJob(**job.to_dict())
+    await manager.close()
+    await asyncio.sleep(0.5)
+    return snapshot
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-full", action="store_true", help="only the one-changed-policy measurement")
+    parser.add_argument("--full-seconds", type=float, default=0.0,
+                        help="measure only the first N seconds of the full rebuild, then stop it (0: all of it)")
     args = parser.parse_args()
     settings = IndexerSettings.from_env()
     workspace = KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir)
@@ -121,10 +135,11 @@ def main() -> int:
             asker = threading.Thread(target=ask)
             began = time.perf_counter()
             asker.start()
-            full = asyncio.run(run_job(full_manager, workspace.published_number(), publish=False))
+            full = asyncio.run(run_full(full_manager, workspace.published_number(), args.full_seconds))
             stop.set()
             asker.join()
-            rows.append(("full rebuild (all passages embedded, niced child)", f"{time.perf_counter() - began:.0f} s, {full.status}"))
+            state = full.status if full.status != "running" else f"stopped after {args.full_seconds:.0f} s, at {full.stage} {full.done}/{full.total}"
+            rows.append(("full rebuild (all passages embedded, niced child)", f"{time.perf_counter() - began:.0f} s, {state}"))
             rows.append(("search p50 / p95 during the rebuild",
                          f"{statistics.median(during):.1f} / {percentile(during, 0.95):.1f} ms over {len(during)} questions"))
             rows.append(("p95 during / p95 idle", f"{percentile(during, 0.95) / percentile(idle, 0.95):.2f}x (target <= 3x)"))

