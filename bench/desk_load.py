@@ -34,6 +34,9 @@ TARGET_P95_MS = 500.0
 CHAT = ["你好", "谢谢", "好的"]
 
 
+sent_counts: dict[str, int] = {}
+
+
 async def conversation(url: str, questions: list[str], latencies: list[float], replies_seen: list[int],
                        think: tuple[float, float], seed: int) -> str:
     import random
@@ -41,6 +44,7 @@ async def conversation(url: str, questions: list[str], latencies: list[float], r
     import websockets
 
     pauses = random.Random(seed)
+    handed_over = False
 
     async with websockets.connect(url, max_size=2**22) as socket:
         await socket.send(json.dumps({"type": "hello", "conversation_id": None, "after": 0}))
@@ -50,13 +54,22 @@ async def conversation(url: str, questions: list[str], latencies: list[float], r
             if frame["type"] == "welcome":
                 conversation_id = frame["conversation_id"]
         received = 0
+        sent = 0
         for text in questions:
+            if handed_over:
+                break  # waiting for a person now: people do not keep typing to the bot
             await asyncio.sleep(pauses.uniform(*think))
             started = time.perf_counter()
             await socket.send(json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": text}))
+            sent += 1
             while True:
                 frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=120))
-                if frame["type"] == "message" and frame["message"]["sender"] in ("bot", "system"):
+                # The user's answer: a bot or system message, or (when the bot hands over and no
+                # person is on duty) the leave-a-message form, or an error frame.
+                if frame["type"] == "status" and frame.get("status") in ("queued", "live"):
+                    handed_over = True
+                if (frame["type"] == "message" and frame["message"]["sender"] in ("bot", "system")) or \
+                        frame["type"] in ("leave_message_form", "error"):
                     latencies.append((time.perf_counter() - started) * 1000)
                     received += 1
                     break
@@ -68,6 +81,7 @@ async def conversation(url: str, questions: list[str], latencies: list[float], r
             except asyncio.TimeoutError:
                 pass
         replies_seen.append(received)
+        sent_counts[conversation_id] = sent
         return conversation_id
 
 
@@ -135,9 +149,9 @@ def main() -> int:
             "SELECT conversation_id, count(*) FROM messages WHERE sender='user' GROUP BY conversation_id").fetchall())
         duplicates = db.execute("SELECT count(*) FROM (SELECT conversation_id, client_message_id, count(*) c FROM messages "
                                 "WHERE sender='user' GROUP BY 1, 2 HAVING c > 1)").fetchone()[0]
-    lost = sum(max(0, args.messages - counts.get(i, 0)) for i in ids)
-    extra = sum(max(0, counts.get(i, 0) - args.messages) for i in ids)
-    sent = args.conversations * args.messages
+    lost = sum(max(0, sent_counts[i] - counts.get(i, 0)) for i in ids)
+    extra = sum(max(0, counts.get(i, 0) - sent_counts[i]) for i in ids)
+    sent = sum(sent_counts[i] for i in ids)
     p50, p95 = np.percentile(latencies, 50), np.percentile(latencies, 95)
     print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages, "
           f"{args.think[0]:g}-{args.think[1]:g} s between a reply and the next message (real Rasa, actions, desk; this 2-core CPU)\n")
