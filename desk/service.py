@@ -77,6 +77,9 @@ class Opened:
     problem: str | None  # unknown_conversation / expired_conversation when a new one was started
 
 
+BOT_SILENT_TEXT = "抱歉，我没能理解这句话。可以换个说法再问一次（比如说明想办什么业务），或点“转人工”。"
+
+
 def merge_replies(replies: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any] | None]]:
     """One (text, payload) per bot utterance. Rasa's REST channel sends the text and the custom
     payload of one utterance as two replies; a custom-only reply joins the text before it."""
@@ -186,7 +189,13 @@ class DeskService:
                 logger.warning("bot did not answer %s: %s", conversation_id, error)
                 await self.add_message(conversation_id, "system", BOT_TIMEOUT_TEXT, {"custom": {"bot_timeout": True}})
                 return
-            for text, payload in merge_replies(replies):
+            merged = merge_replies(replies)
+            if not merged:
+                # Rasa may answer a turn with nothing (a policy chose to listen); the user must
+                # still see an answer rather than wait.
+                await self.add_message(conversation_id, "system", BOT_SILENT_TEXT, {"custom": {"bot_silent": True}})
+                return
+            for text, payload in merged:
                 custom = (payload or {}).get("custom")
                 handoff = custom.get("handoff") if isinstance(custom, dict) else None
                 await self.add_message(conversation_id, "bot", text, payload)

@@ -22,6 +22,7 @@ class ScriptedRasa:
         self.resumed: list[str] = []
         self.delay = 0.0
         self.fail = False
+        self.silent = False
 
     async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         from desk.rasa_client import BotUnavailable
@@ -31,6 +32,8 @@ class ScriptedRasa:
             await asyncio.sleep(self.delay)
         if self.fail:
             raise BotUnavailable("机器人暂时没有回应（TimeoutException）")
+        if self.silent:
+            return []
         if "转人工" in text or text == "/request_human":
             return [{"recipient_id": conversation_id, "text": "正在为您转接人工客服，请稍候。",
                      "custom": {"handoff": {"reason": "user_request", "reason_text": "用户要求转人工",

@@ -105,6 +105,16 @@ def test_bot_timeout_tells_the_user_and_keeps_the_message(client: TestClient, ra
         assert [m["text"] for m in hello(websocket, conversation_id)["messages"]][0] == "有人吗"
 
 
+def test_a_turn_rasa_answers_with_nothing_still_gets_an_answer(client: TestClient, rasa: ScriptedRasa) -> None:
+    rasa.silent = True  # found by bench/desk_load.py: the user waited for a reply that never came
+    with client.websocket_connect("/ws/widget") as websocket:
+        hello(websocket)
+        websocket.send_json({"type": "message", "client_id": "s", "text": "嗯"})
+        receive_until(websocket, "ack")
+        notice = receive_until(websocket, "message")["message"]
+        assert notice["sender"] == "system" and notice["payload"]["custom"]["bot_silent"]
+
+
 def test_messages_of_one_conversation_are_relayed_in_order(client: TestClient, rasa: ScriptedRasa) -> None:
     rasa.delay = 0.05
     with client.websocket_connect("/ws/widget") as websocket:
