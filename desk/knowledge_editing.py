@@ -17,7 +17,7 @@ from typing import Any
 from desk.errors import DeskError
 from indexer.chunking import item_chunk
 from indexer.loaders import CATALOG_SUFFIXES, POLICY_SUFFIXES, LoadReport, load_catalog_file, load_policy_file
-from indexer.records import FaqEntry, PolicyDoc, Record, ServiceItem
+from indexer.records import FaqEntry, PolicyDoc, Record, ServiceItem, today_in_china
 
 UPLOAD_KINDS = {"policy": tuple(s for s in POLICY_SUFFIXES if s != ".jsonl"), "catalog": CATALOG_SUFFIXES}
 MAX_FILE_NAME_CHARS = 120
@@ -197,10 +197,6 @@ def matches(record: Record, row: Mapping[str, Any], query: str, department: str,
     if isinstance(record, FaqEntry):
         haystack += " " + " ".join(record.variants) + " " + record.answer
     return query in haystack
-
-
-def today_in_china() -> str:
-    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
 
 
 def _text(value: Any, key: str, problems: list[str], limit: int = MAX_FIELD_CHARS) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -62,6 +63,11 @@ class PolicyDoc:
     def expired(self, today: str) -> bool:
         """Whether the document no longer applies on ``today`` (ISO date)."""
         return bool(self.expiry_date) and self.expiry_date < today
+
+
+def today_in_china() -> str:
+    """Today's ISO date in the city's calendar (China Standard Time): what expiry dates mean."""
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
 
 
 @dataclass(frozen=True)

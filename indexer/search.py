@@ -8,7 +8,6 @@ its best passage. The weights come from the ablation in the README (``python -m 
 """
 from __future__ import annotations
 
-import datetime
 import functools
 import json
 import threading
@@ -26,7 +25,9 @@ from indexer.errors import IndexMismatchError, InvalidQueryError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
 from indexer.lexical import Bm25Index
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
-from indexer.records import Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict
+from indexer.records import (
+    Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict, today_in_china,
+)
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
@@ -353,7 +354,7 @@ class SearchService:
         ranked = self.calibration.rank(
             evidence,
             item_mask=_item_mask(index, department, service_object),
-            policy_mask=_policy_mask(index, department, _today()),
+            policy_mask=_policy_mask(index, department, today_in_china()),
         )
         hits = []
         for kind_name, row, probability in ranked[:k]:
@@ -492,11 +493,6 @@ def _policy_mask(index: SearchIndex, department: str | None, today: str) -> np.n
     if department:
         valid &= np.array([department in policy.issuer for policy in index.policies_in_order], dtype=bool)
     return None if valid.all() else valid
-
-
-def _today() -> str:
-    # Expiry dates are dates of the city's calendar (China Standard Time).
-    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
 
 
 def _faq_hit(faq: FaqEntry, cosine: float) -> SearchHit:
