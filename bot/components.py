@@ -22,7 +22,11 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import action_response_check
 from indexer.normalize import normalize_text, realign_spans
+
+# Rasa imports this module when it loads the model: the moment to speed up its response check.
+action_response_check.install()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
