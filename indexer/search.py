@@ -253,7 +253,8 @@ class SearchService:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = OnnxEncoder(self.settings.model_dir, threads=self.settings.threads)
+                    self._encoder = OnnxEncoder(self.settings.model_dir, threads=self.settings.query_threads)
+                    _limit_vector_search_threads(self.settings.query_threads)
         return self._encoder
 
     def warm_up(self) -> None:
@@ -446,6 +447,15 @@ FUZZY_CANDIDATES = 100
 # gets the ordinary search; a wrong FAQ answer would not.
 FAQ_MATCH_COSINE = 0.94
 FAQ_MATCH_COSINE_FINETUNED = 0.65
+
+
+def _limit_vector_search_threads(threads: int) -> None:
+    """One query is too small to split across cores; idle OpenMP workers spin and take CPU from
+    the other requests (and from Rasa) on a small machine. Process-wide, so only the serving path
+    sets it."""
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
 
 
 def faq_match_threshold(model: dict[str, Any]) -> float:

@@ -31,7 +31,9 @@ class IndexerSettings:
     embedding_cache: Path = field(default=PROJECT_ROOT / "var" / "cache" / "embeddings.sqlite", metadata={
         "env": "DAOFU_EMBEDDING_CACHE", "help": "SQLite cache of passage vectors keyed by model and text hash (incremental builds)."})
     threads: int = field(default=0, metadata={
-        "env": "DAOFU_THREADS", "help": "CPU threads for the embedding model; 0 lets ONNX Runtime choose (all cores)."})
+        "env": "DAOFU_THREADS", "help": "CPU threads for the embedding model when building the index or fine-tuning; 0 lets ONNX Runtime choose (all cores)."})
+    query_threads: int = field(default=1, metadata={
+        "env": "DAOFU_QUERY_THREADS", "help": "CPU threads one search uses (query encoding and vector search) while serving; 1 lets concurrent requests share the cores instead of fighting over them."})
     chunk_max_chars: int = field(default=300, metadata={
         "env": "DAOFU_CHUNK_MAX_CHARS", "help": "Upper bound of a policy passage, in characters."})
     max_query_chars: int = field(default=512, metadata={
@@ -46,6 +48,8 @@ class IndexerSettings:
             raise ConfigurationError(f"DAOFU_MAX_QUERY_CHARS must be at least 16, got {self.max_query_chars}")
         if self.threads < 0:
             raise ConfigurationError(f"DAOFU_THREADS must be >= 0, got {self.threads}")
+        if self.query_threads < 1:
+            raise ConfigurationError(f"DAOFU_QUERY_THREADS must be at least 1, got {self.query_threads}")
         if self.keep_versions < 1:
             raise ConfigurationError(f"DAOFU_KEEP_VERSIONS must be at least 1, got {self.keep_versions}")
 
