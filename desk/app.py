@@ -59,7 +59,7 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     migrate(settings.database_url)
     database = Database(settings.database_url)
     hub = make_hub(settings.redis_url)
-    service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_url, settings.rasa_timeout))
+    service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout))
     background: set[asyncio.Task[Any]] = set()
 
     @contextlib.asynccontextmanager

@@ -24,7 +24,7 @@ class DeskSettings:
     redis_url: str = field(default="", metadata={
         "env": "DAOFU_REDIS_URL", "help": "Redis URL for live events shared by several desk replicas; empty: in-process only."})
     rasa_url: str = field(default="http://127.0.0.1:5005", metadata={
-        "env": "DAOFU_DESK_RASA_URL", "help": "Base URL of the Rasa server the desk relays to (REST channel and HTTP API)."})
+        "env": "DAOFU_DESK_RASA_URL", "help": "Base URL of the Rasa server the desk relays to (REST channel and HTTP API); several comma-separated URLs spread conversations over Rasa replicas, each conversation always to the same one (the launcher sets it)."})
     rasa_timeout: float = field(default=8.0, metadata={
         "env": "DAOFU_RASA_TIMEOUT", "help": "Seconds to wait for the bot's reply before telling the user and offering a person."})
     service_hours: str = field(default="00:00-24:00", metadata={
@@ -45,9 +45,15 @@ class DeskSettings:
     max_upload_mb: int = field(default=20, metadata={
         "env": "DAOFU_MAX_UPLOAD_MB", "help": "Largest policy or catalog file editors may upload, in MB."})
 
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        return tuple(url.strip() for url in self.rasa_url.split(",") if url.strip())
+
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"DAOFU_DESK_PORT must be 1-65535, got {self.port}")
+        if not self.rasa_urls or any(not url.startswith(("http://", "https://")) for url in self.rasa_urls):
+            raise ConfigurationError(f"DAOFU_DESK_RASA_URL must be one or more comma-separated http(s) URLs, got {self.rasa_url!r}")
         if self.rasa_timeout <= 0:
             raise ConfigurationError(f"DAOFU_RASA_TIMEOUT must be > 0, got {self.rasa_timeout}")
         if not _HOURS.match(self.service_hours):

@@ -25,7 +25,8 @@ def test_overnight_hours() -> None:
     assert settings.in_service_hours(datetime.datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # 23:00 Beijing
 
 
-@pytest.mark.parametrize("values", [{"service_hours": "9-5"}, {"service_days": "0,8"}, {"port": 0}, {"rasa_timeout": 0}])
+@pytest.mark.parametrize("values", [{"service_hours": "9-5"}, {"service_days": "0,8"}, {"port": 0}, {"rasa_timeout": 0},
+                                    {"rasa_url": ""}, {"rasa_url": "127.0.0.1:5005"}, {"rasa_url": "http://a:1,ftp://b"}])
 def test_bad_settings_name_the_variable(values: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError, match="DAOFU_"):
         DeskSettings(**values)  # type: ignore[arg-type]
@@ -36,3 +37,8 @@ def test_from_environment() -> None:
     assert settings.port == 9000 and settings.rasa_timeout == 3.5
     with pytest.raises(ConfigurationError, match="DAOFU_DESK_PORT"):
         DeskSettings.from_env({"DAOFU_DESK_PORT": "eighty"})
+
+
+def test_several_rasa_urls() -> None:
+    settings = DeskSettings.from_env({"DAOFU_DESK_RASA_URL": "http://127.0.0.1:5005, http://127.0.0.1:5006,"})
+    assert settings.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
