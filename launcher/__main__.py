@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,19 +31,28 @@ class Service:
     environment: dict[str, str]
 
 
-def services(settings: ServiceSettings) -> list[Service]:
-    base = {**os.environ, "PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false", "TOKENIZERS_PARALLELISM": "false"}
+def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None) -> list[Service]:
+    """The processes of the assistant, in start order: the action server, the Rasa replicas (one
+    Rasa process serves one message at a time on one core), the desk (told where the replicas are)."""
+    base = {**(os.environ if environ is None else environ), "PYTHONUNBUFFERED": "1",
+            "RASA_TELEMETRY_ENABLED": "false", "TOKENIZERS_PARALLELISM": "false"}
     model = newest_model(settings.rasa_model)
+    # One thread per TensorFlow op: several replicas share the cores instead of fighting over
+    # them (halves the tail latency under load on 2 cores; bench/desk_load.py).
+    rasa_environment = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1",
+                        **base, "DAOFU_ACTION_ENDPOINT": settings.action_endpoint}
     found: list[Service] = [
         Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(settings.actions_port)],
                 f"http://{settings.actions_host}:{settings.actions_port}/health",
                 {**base, "SANIC_HOST": settings.actions_host}),
-        Service("rasa", [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api", "--cors", "*",
-                         "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
-                         "--model", str(model), "-i", settings.rasa_host, "-p", str(settings.rasa_port)],
-                f"{settings.rasa_url}/status", {**base, "DAOFU_ACTION_ENDPOINT": settings.action_endpoint}),
     ]
-    desk = _desk_service(base)
+    for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports), start=1):
+        found.append(Service("rasa" if number == 1 else f"rasa-{number}",
+                             [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api", "--cors", "*",
+                              "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
+                              "--model", str(model), "-i", settings.rasa_host, "-p", str(port)],
+                             f"{url}/status", rasa_environment))
+    desk = _desk_service({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls)})
     if desk is not None:
         found.append(desk)
     return found
@@ -53,8 +63,51 @@ def _desk_service(base: dict[str, str]) -> Service | None:
         from desk.settings import DeskSettings
     except ImportError:
         return None
-    desk = DeskSettings.from_env()
+    desk = DeskSettings.from_env(base)
     return Service("desk", [sys.executable, "-m", "desk"], f"http://{desk.host}:{desk.port}/healthz", base)
+
+
+_LONG_QUESTION = ("我们是一家做食品加工的小微企业，去年在开发区租了厂房，今年受疫情影响停工了三个月，"
+                  "现在准备复工，想问一下复工需要向哪个部门报备、要准备哪些材料，房租能不能减免，"
+                  "社保和税款能不能缓交，另外我们还打算新开一个门店卖自己的产品，需要办理哪些许可证，"
+                  "多长时间能办下来，在哪里办理，电话是多少。")
+# The annotated one loads the pinyin dictionaries of the normaliser (~0.5 s, lazily, in Rasa and
+# in the action server: the first toneless "(DSA)" or "辦(ban)理" otherwise stalls a replica);
+# the long one runs the models on a long input.
+WARM_UP_MESSAGES = ("你好", "开饭店要办什么证", "需要什么材料", "营业执照怎么辦(ban)理（DSA设备）", _LONG_QUESTION * 3)
+
+
+def warm_up(rasa_url: str, timeout: float = 120.0) -> bool:
+    """Send a few messages through a Rasa replica (NLU, policies, action server, search): its
+    first answers take seconds (TensorFlow builds its graphs on first use), and a person should
+    not be the one who waits. The conversation is Rasa-only; the desk never sees it."""
+    import json
+    import uuid
+
+    sender = f"warm-up-{uuid.uuid4().hex}"
+    try:
+        for text in WARM_UP_MESSAGES:
+            request = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook", method="POST",
+                                             data=json.dumps({"sender": sender, "message": text}).encode("utf-8"),
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+        return True
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as error:
+        print(f"warning: warming up {rasa_url} failed ({error}); its first answers will be slow", file=sys.stderr)
+        return False
+
+
+def start_stages(found: list[Service]) -> list[list[Service]]:
+    """Services grouped by kind, in order: each group starts together, the next when it is up."""
+    stages: list[list[Service]] = []
+    for service in found:
+        kind = service.name.split("-")[0]
+        if stages and stages[-1][0].name.split("-")[0] == kind:
+            stages[-1].append(service)
+        else:
+            stages.append([service])
+    return stages
 
 
 def newest_model(path: Path) -> Path:
@@ -99,14 +152,22 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
-        for service in services(settings):
-            log = (LOG_DIR / f"{service.name}.log").open("ab")
-            process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=service.environment,
-                                       stdout=log, stderr=subprocess.STDOUT)
-            running.append((service, process))
-            print(f"starting {service.name} (log: {LOG_DIR / (service.name + '.log')}) ...", flush=True)
-            wait_healthy(service, process, settings.startup_timeout)
-        print(f"\ndaofu is running:\n  Rasa server (REST, socket.io, HTTP API): {settings.rasa_url}\n"
+        for stage in start_stages(services(settings)):
+            started = []
+            for service in stage:  # the Rasa replicas load their models side by side
+                log = (LOG_DIR / f"{service.name}.log").open("ab")
+                process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=service.environment,
+                                           stdout=log, stderr=subprocess.STDOUT)
+                running.append((service, process))
+                started.append((service, process))
+                print(f"starting {service.name} (log: {LOG_DIR / (service.name + '.log')}) ...", flush=True)
+            for service, process in started:
+                wait_healthy(service, process, settings.startup_timeout)
+            for service, _process in started:
+                if service.name.startswith("rasa"):
+                    warm_up(service.health_url.removesuffix("/status"))
+        replicas = ", ".join(settings.rasa_urls)
+        print(f"\ndaofu is running:\n  Rasa server (REST, socket.io, HTTP API): {replicas}\n"
               f"  action server: {settings.action_endpoint}", flush=True)
         _print_desk_urls()
         print("Press Ctrl-C to stop.", flush=True)

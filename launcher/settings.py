@@ -14,6 +14,7 @@ from indexer.settings import PROJECT_ROOT, settings_from_env
 class ServiceSettings:
     rasa_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_RASA_HOST", "help": "Address the Rasa server binds to."})
     rasa_port: int = field(default=5005, metadata={"env": "DAOFU_RASA_PORT", "help": "Port of the Rasa server (REST, socket.io, HTTP API)."})
+    rasa_replicas: int = field(default=2, metadata={"env": "DAOFU_RASA_REPLICAS", "help": "Rasa server processes, on DAOFU_RASA_PORT and the ports after it; each conversation always goes to the same one. One Rasa process answers one message at a time on one core, so 2 suits a 2-core machine; each needs about 2 GB of memory."})
     actions_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_ACTIONS_HOST", "help": "Address the action server binds to."})
     actions_port: int = field(default=5055, metadata={"env": "DAOFU_ACTIONS_PORT", "help": "Port of the rasa-sdk action server."})
     rasa_model: Path = field(default=PROJECT_ROOT / "var" / "rasa" / "models", metadata={
@@ -28,6 +29,21 @@ class ServiceSettings:
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise ConfigurationError(f"{name} must be a TCP port (1-65535), got {port}")
+        if not 1 <= self.rasa_replicas <= 16:
+            raise ConfigurationError(f"DAOFU_RASA_REPLICAS must be 1-16, got {self.rasa_replicas}")
+        if self.rasa_port + self.rasa_replicas - 1 >= 65536:
+            raise ConfigurationError(f"DAOFU_RASA_PORT {self.rasa_port} leaves no room for {self.rasa_replicas} replicas")
+        if self.actions_port in self.rasa_ports:
+            raise ConfigurationError(f"DAOFU_ACTIONS_PORT {self.actions_port} is one of the Rasa replicas' ports "
+                                     f"{self.rasa_ports}; choose another")
+
+    @property
+    def rasa_ports(self) -> tuple[int, ...]:
+        return tuple(range(self.rasa_port, self.rasa_port + self.rasa_replicas))
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        return tuple(f"http://{self.rasa_host}:{port}" for port in self.rasa_ports)
 
     @property
     def rasa_url(self) -> str:
