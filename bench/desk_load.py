@@ -28,6 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from indexer.evaluation import load_item_questions, load_policy_questions  # noqa: E402
+from launcher.__main__ import services, start_stages, warm_up  # noqa: E402
+from launcher.settings import ServiceSettings  # noqa: E402
 from tests.stack import free_port, wait_for  # noqa: E402
 
 TARGET_P95_MS = 500.0
@@ -101,44 +103,77 @@ async def load(url: str, conversations: int, messages: int,
     return list(ids), latencies, replies, time.perf_counter() - started
 
 
+def free_port_block(count: int) -> int:
+    """A port with the ``count - 1`` ports after it free too (Rasa replicas use consecutive ports)."""
+    import socket
+
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children: where a turn's time goes on 2 cores."""
+    import psutil
+
+    process = psutil.Process(pid)
+    total = sum(process.cpu_times()[:2])
+    for child in process.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--model", default="var/rasa/models/daofu.tar.gz",
                         help="trained Rasa model (make rasa-model); any model of the same pipeline measures the same")
+    parser.add_argument("--rasa-replicas", type=int, default=ServiceSettings().rasa_replicas,
+                        help="Rasa server processes (DAOFU_RASA_REPLICAS; default as `make run`)")
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
                         help="seconds between a reply and the user's next message (uniform)")
     args = parser.parse_args()
     import psutil
 
     root = Path(tempfile.mkdtemp(prefix="daofu-load-"))
-    rasa_port, actions_port, desk_port = free_port(), free_port(), free_port()
+    rasa_port, actions_port, desk_port = free_port_block(args.rasa_replicas), free_port(), free_port()
     database = root / "desk.sqlite3"
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
-           "DAOFU_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook", "DAOFU_DESK_PORT": str(desk_port),
-           "DAOFU_DESK_RASA_URL": f"http://127.0.0.1:{rasa_port}", "DAOFU_DATABASE_URL": f"sqlite:///{database}",
-           "DAOFU_RASA_TIMEOUT": "60"}
-    commands = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
-        "rasa": [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api", "--credentials",
-                 "bot/credentials.yml", "--endpoints", "bot/endpoints.yml", "--model", args.model,
-                 "-i", "127.0.0.1", "-p", str(rasa_port)],
-        "desk": [sys.executable, "-m", "desk"],
-    }
-    health = {"actions": f"http://127.0.0.1:{actions_port}/health", "rasa": f"http://127.0.0.1:{rasa_port}/status",
-              "desk": f"http://127.0.0.1:{desk_port}/healthz"}
+    # The processes exactly as `make run` starts them (launcher.services), on free ports.
+    settings = ServiceSettings(rasa_port=rasa_port, actions_port=actions_port, rasa_model=Path(args.model),
+                               rasa_replicas=args.rasa_replicas)
+    environment = {**os.environ, "SANIC_HOST": "127.0.0.1", "DAOFU_DESK_PORT": str(desk_port),
+                   "DAOFU_DATABASE_URL": f"sqlite:///{database}", "DAOFU_RASA_TIMEOUT": "60"}
     processes = {}
     try:
-        for name, command in commands.items():
-            log = root / f"{name}.log"
-            processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"),
-                                               stderr=subprocess.STDOUT)
-            wait_for(health[name], processes[name], log)
+        for stage in start_stages(services(settings, environment)):
+            for service in stage:
+                log = root / f"{service.name}.log"
+                processes[service.name] = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=service.environment,
+                                                           stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            for service in stage:
+                wait_for(service.health_url, processes[service.name], root / f"{service.name}.log")
+            for service in stage:
+                if service.name.startswith("rasa"):
+                    warm_up(service.health_url.removesuffix("/status"))
         url = f"ws://127.0.0.1:{desk_port}/ws/widget"
-        asyncio.run(load(url, 2, 2))  # warm-up: the index and model load in the action server
+        asyncio.run(load(url, 2, 2))  # the desk's own first use
+        sent_counts.clear()
+        cpu_before = {name: cpu_seconds(process.pid) for name, process in processes.items()}
         ids, latencies, replies, seconds = asyncio.run(load(url, args.conversations, args.messages, tuple(args.think)))
+        cpu_used = {name: cpu_seconds(process.pid) - cpu_before[name] for name, process in processes.items()}
         desk_rss = psutil.Process(processes["desk"].pid).memory_info().rss / 1e6
+        rasa_rss = [psutil.Process(p.pid).memory_info().rss / 1e6 for n, p in processes.items() if n.startswith("rasa")]
     finally:
         for process in processes.values():
             process.terminate()
@@ -154,7 +189,7 @@ def main() -> int:
     sent = sum(sent_counts[i] for i in ids)
     p50, p95 = np.percentile(latencies, 50), np.percentile(latencies, 95)
     print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages, "
-          f"{args.think[0]:g}-{args.think[1]:g} s between a reply and the next message (real Rasa, actions, desk; this 2-core CPU)\n")
+          f"{args.think[0]:g}-{args.think[1]:g} s between a reply and the next message (real Rasa, actions, desk as `make run` starts them; this 2-core CPU)\n")
     print("| measure | value |\n|---|---|")
     print(f"| user messages sent / stored | {sent} / {sum(counts.get(i, 0) for i in ids)} |")
     print(f"| messages lost | {lost} |")
@@ -163,6 +198,10 @@ def main() -> int:
     print(f"| reply latency p95 | {p95:.0f} ms |")
     print(f"| throughput | {sent / seconds:.1f} messages/s |")
     print(f"| desk RSS after the run | {desk_rss:.0f} MB |")
+    print(f"| Rasa replicas (RSS each) | {args.rasa_replicas} ({', '.join(f'{r:.0f}' for r in rasa_rss)} MB) |")
+    for name in ("actions", "rasa", "desk"):
+        used = sum(seconds for process, seconds in cpu_used.items() if process.split("-")[0] == name)
+        print(f"| CPU per user message: {name} | {used / max(sent, 1) * 1000:.0f} ms |")
     print(f"\ntarget p95 <= {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}; "
           f"replies received per conversation: min {min(replies)}")
     return 0 if lost == 0 and duplicates + extra == 0 else 1
