@@ -28,9 +28,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from indexer.evaluation import load_item_questions, load_policy_questions  # noqa: E402
-from launcher.__main__ import services, start_stages, warm_up  # noqa: E402
+from launcher.__main__ import Service, services, start  # noqa: E402
 from launcher.settings import ServiceSettings  # noqa: E402
-from tests.stack import free_port, wait_for  # noqa: E402
+from tests.stack import free_port  # noqa: E402
 
 TARGET_P95_MS = 500.0
 CHAT = ["你好", "谢谢", "好的"]
@@ -154,18 +154,10 @@ def main() -> int:
                                rasa_replicas=args.rasa_replicas)
     environment = {**os.environ, "SANIC_HOST": "127.0.0.1", "DAOFU_DESK_PORT": str(desk_port),
                    "DAOFU_DATABASE_URL": f"sqlite:///{database}", "DAOFU_RASA_TIMEOUT": "60"}
-    processes = {}
+    running: list[tuple[Service, subprocess.Popen[bytes]]] = []
     try:
-        for stage in start_stages(services(settings, environment)):
-            for service in stage:
-                log = root / f"{service.name}.log"
-                processes[service.name] = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=service.environment,
-                                                           stdout=log.open("wb"), stderr=subprocess.STDOUT)
-            for service in stage:
-                wait_for(service.health_url, processes[service.name], root / f"{service.name}.log")
-            for service in stage:
-                if service.name.startswith("rasa"):
-                    warm_up(service.health_url.removesuffix("/status"))
+        start(services(settings, environment), root, 300, running)
+        processes = {service.name: process for service, process in running}
         url = f"ws://127.0.0.1:{desk_port}/ws/widget"
         asyncio.run(load(url, 2, 2))  # the desk's own first use
         sent_counts.clear()
@@ -175,9 +167,9 @@ def main() -> int:
         desk_rss = psutil.Process(processes["desk"].pid).memory_info().rss / 1e6
         rasa_rss = [psutil.Process(p.pid).memory_info().rss / 1e6 for n, p in processes.items() if n.startswith("rasa")]
     finally:
-        for process in processes.values():
+        for _service, process in running:
             process.terminate()
-        for process in processes.values():
+        for _service, process in running:
             process.wait(timeout=30)
     with sqlite3.connect(database) as db:
         counts = dict(db.execute(

@@ -110,6 +110,27 @@ def start_stages(found: list[Service]) -> list[list[Service]]:
     return stages
 
 
+def start(found: list[Service], log_dir: Path, timeout: float,
+          running: list[tuple[Service, subprocess.Popen[bytes]]]) -> None:
+    """Start the services stage by stage (the Rasa replicas load their models side by side), wait
+    for each stage's health checks, warm the Rasa replicas up. Every started process is appended
+    to ``running`` at once, so the caller can stop what did start when a later one fails."""
+    for stage in start_stages(found):
+        started = []
+        for service in stage:
+            log = log_dir / f"{service.name}.log"
+            process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=service.environment,
+                                       stdout=log.open("ab"), stderr=subprocess.STDOUT)
+            running.append((service, process))
+            started.append((service, process))
+            print(f"starting {service.name} (log: {log}) ...", flush=True)
+        for service, process in started:
+            wait_healthy(service, process, timeout, log)
+        for service, _process in started:
+            if service.name.startswith("rasa"):
+                warm_up(service.health_url.removesuffix("/status"))
+
+
 def newest_model(path: Path) -> Path:
     if path.is_file():
         return path
@@ -119,11 +140,11 @@ def newest_model(path: Path) -> Path:
     return models[-1]
 
 
-def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with code {process.returncode}; see {LOG_DIR / (service.name + '.log')}")
+            raise RuntimeError(f"{service.name} exited with code {process.returncode}; see {log}")
         try:
             with urllib.request.urlopen(service.health_url, timeout=2) as response:
                 if response.status == 200:
@@ -131,8 +152,7 @@ def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout: fl
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{service.name} did not answer {service.health_url} within {timeout:.0f}s; "
-                       f"see {LOG_DIR / (service.name + '.log')}")
+    raise RuntimeError(f"{service.name} did not answer {service.health_url} within {timeout:.0f}s; see {log}")
 
 
 def main() -> int:
@@ -152,20 +172,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
-        for stage in start_stages(services(settings)):
-            started = []
-            for service in stage:  # the Rasa replicas load their models side by side
-                log = (LOG_DIR / f"{service.name}.log").open("ab")
-                process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=service.environment,
-                                           stdout=log, stderr=subprocess.STDOUT)
-                running.append((service, process))
-                started.append((service, process))
-                print(f"starting {service.name} (log: {LOG_DIR / (service.name + '.log')}) ...", flush=True)
-            for service, process in started:
-                wait_healthy(service, process, settings.startup_timeout)
-            for service, _process in started:
-                if service.name.startswith("rasa"):
-                    warm_up(service.health_url.removesuffix("/status"))
+        start(services(settings), LOG_DIR, settings.startup_timeout, running)
         replicas = ", ".join(settings.rasa_urls)
         print(f"\ndaofu is running:\n  Rasa server (REST, socket.io, HTTP API): {replicas}\n"
               f"  action server: {settings.action_endpoint}", flush=True)

@@ -46,10 +46,6 @@ class ServiceSettings:
         return tuple(f"http://{self.rasa_host}:{port}" for port in self.rasa_ports)
 
     @property
-    def rasa_url(self) -> str:
-        return f"http://{self.rasa_host}:{self.rasa_port}"
-
-    @property
     def action_endpoint(self) -> str:
         return f"http://{self.actions_host}:{self.actions_port}/webhook"
 
