@@ -1,6 +1,6 @@
 """Rasa 3.6 checks every action server response against its JSON schema with
 ``jsonschema.validate``, which first re-checks the schema itself against the 2020-12 meta-schema.
-That meta-schema check is ~18 ms of the Rasa server's single event loop per custom action on a
+That meta-schema check is 18-24 ms of the Rasa server's single event loop per custom action on a
 2-core CPU (20% of its time under bench/desk_load.py, found with py-spy), for a schema that is a
 constant of Rasa. ``install`` makes Rasa check the schema once and keep its validator: responses
 are still validated, with the same best-match error and message as before.
@@ -14,6 +14,13 @@ import functools
 import logging
 from typing import Any, Dict, Text
 
+import rasa
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+
 logger = logging.getLogger(__name__)
 
 PATCHED_RASA_SERIES = "3.6."
@@ -23,9 +30,6 @@ _MARK = "_daofu_cached_validator"
 @functools.lru_cache(maxsize=1)
 def response_validator() -> Any:
     """The validator of Rasa's action response schema, the schema checked once."""
-    from jsonschema.validators import validator_for
-    from rasa.core.actions.action import RemoteAction
-
     schema = RemoteAction.action_response_format_spec()
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)
@@ -33,10 +37,6 @@ def response_validator() -> Any:
 
 
 def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
-    from jsonschema import ValidationError
-    from jsonschema.exceptions import best_match
-    from rasa.shared.constants import DOCS_BASE_URL
-
     error = best_match(response_validator().iter_errors(result))
     if error is None:
         return True
@@ -51,9 +51,6 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 
 def install() -> bool:
     """Use the cached validator in Rasa's RemoteAction; True when it is (now or already) in use."""
-    import rasa
-    from rasa.core.actions.action import RemoteAction
-
     current = getattr(RemoteAction, "_validate_action_result", None)
     if getattr(current, _MARK, False):
         return True
