@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="show the current index version and its manifest")
     info.set_defaults(handler=_info)
+
+    # 惠企政策 matching: enterprise-size, match, propose-measures (handlers import lazily).
+    from indexer.policy_matching.commands import add_commands as add_policy_matching_commands
+
+    add_policy_matching_commands(commands)
     return parser
 
 
