@@ -15,7 +15,7 @@ from actions import formatting, replies
 from actions.fields import detect_field, strip_field_words
 from actions.knowledge import Knowledge, default_knowledge
 from indexer.errors import DaofuError
-from indexer.records import FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
+from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
         if record is None:
             dispatcher.utter_message(text=replies.ASK_WHICH_SERVICE)
             return events
-        if isinstance(record, PolicyDoc):
+        if isinstance(record, (PolicyDoc, Bundle)):  # a bundle named in a follow-up: its steps
             return events + answer_record(dispatcher, record, snippet=None)
         if field is None:
             return events + answer_record(dispatcher, record, snippet=None)
@@ -150,8 +150,18 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchRe
     return clarify(dispatcher, result)
 
 
-def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | FaqEntry,
+def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | FaqEntry | Bundle,
                   snippet: Optional[str]) -> List[EventType]:
+    if isinstance(record, Bundle):
+        # The steps become the candidates: a click or "第二个" opens that step's item card, and
+        # no earlier item stays "current" for a follow-up about materials.
+        steps = formatting.bundle_candidates(record)
+        dispatcher.utter_message(text=formatting.bundle_answer_text(record),
+                                 json_message={"bundle": formatting.bundle_answer(record)},
+                                 buttons=formatting.choice_buttons(steps))
+        return [SlotSet("current_item", None), SlotSet("current_kind", record.kind), SlotSet("current_title", record.name),
+                SlotSet("candidates", steps), SlotSet("failed_turns", 0.0), SlotSet("answered", True),
+                SlotSet("pending_offer", None)]
     if isinstance(record, FaqEntry):
         dispatcher.utter_message(text=formatting.faq_answer_text(record), json_message={"faq": formatting.faq_answer(record)})
         return [SlotSet("candidates", []), SlotSet("failed_turns", 0.0), SlotSet("answered", True),

@@ -3,7 +3,9 @@
 Payload schemas (documented in the README):
 - ``{"item_card": {...}}``: a service item with its fields and source;
 - ``{"policy_passage": {...}}``: the passage of a policy document that answers, with its source;
-- ``{"handoff": {"reason", "summary", "candidates"}}``: the chat goes to a person.
+- ``{"handoff": {"reason", "summary", "candidates"}}``: the chat goes to a person;
+- ``{"bundle": {"id", "name", "intro", "steps", "outside_catalog", "source"}}``: an integrated
+  service (一件事) as the ordered items it takes, each step also a button to its item card.
 Buttons use Rasa's own ``buttons`` list with ``/choose{"candidate_id": "..."}`` payloads.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from indexer.records import FaqEntry, PolicyDoc, SearchHit, ServiceItem
+from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, ServiceItem
 
 CATALOG_SOURCE = "广东省政务服务事项目录"
 MAX_CONDITIONS_CHARS = 160
@@ -179,6 +181,30 @@ def faq_answer(faq: FaqEntry) -> dict[str, Any]:
 
 def faq_answer_text(faq: FaqEntry) -> str:
     return f"{faq.answer}\n（来源：常见问题“{faq.question}”，由知识库编辑整理）"
+
+
+def bundle_answer(bundle: Bundle) -> dict[str, Any]:
+    return {"id": bundle.id, "name": bundle.name, "intro": bundle.intro,
+            "steps": [{"item_id": step.item_id, "title": step.title, "department": step.department, "note": step.note}
+                      for step in bundle.steps],
+            "outside_catalog": list(bundle.outside_catalog),
+            "source": {"bundle_id": bundle.id, "title": "一件事：" + bundle.name, "catalog": CATALOG_SOURCE}}
+
+
+def bundle_answer_text(bundle: Bundle) -> str:
+    lines = [bundle.intro or f"办理“{bundle.name}”，按顺序需要办理以下事项（点选或回复序号可查看办事指南）："]
+    for number, step in enumerate(bundle.steps, start=1):
+        where = f"（{step.department}）" if step.department else ""
+        lines.append(f"{number}. {step.title}{where}" + (f"：{step.note}" if step.note else ""))
+    if bundle.outside_catalog:
+        lines.append("以下环节不在本目录中，请向相应部门咨询：" + "；".join(bundle.outside_catalog))
+    lines.append(f"来源：{CATALOG_SOURCE}；“一件事”由知识库编辑整理")
+    return "\n".join(lines)
+
+
+def bundle_candidates(bundle: Bundle) -> list[dict[str, Any]]:
+    """The steps as clarification candidates: buttons, and "第二个" picks the second step."""
+    return [{"id": step.item_id, "kind": "item", "title": step.title, "score": 1.0} for step in bundle.steps]
 
 
 def not_found_payload(question: str, confidence: float) -> dict[str, Any]:

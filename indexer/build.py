@@ -27,7 +27,7 @@ from indexer.loaders import LoadedKnowledge, LoadReport, load_knowledge_base
 from indexer.model_setup import model_info
 from indexer.nlp import PolicyAnnotator
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
-from indexer.records import Chunk, FaqEntry, PolicyDoc, ServiceItem
+from indexer.records import Bundle, Chunk, FaqEntry, PolicyDoc, ServiceItem, resolve_bundle
 from indexer.settings import IndexerSettings
 from indexer.store import FORMAT_VERSION, MANIFEST_FILE, IndexStore, IndexVersion
 from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
@@ -106,7 +106,9 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     policy_words = [tokens for policy in policies for tokens in passages_of[policy.id].words]
     policy_texts = [text for policy in policies for text in passages_of[policy.id].texts]
 
-    _write_jsonl(folder / "records.jsonl", [record.to_dict() for record in (*items, *policies, *knowledge.faqs)])
+    bundles = _resolved_bundles(knowledge)
+    _write_jsonl(folder / "records.jsonl",
+                 [record.to_dict() for record in (*items, *policies, *knowledge.faqs, *bundles)])
     _write_jsonl(folder / "chunks.jsonl", [chunk.to_dict() for chunk in policy_chunk_list])
 
     views, item_words = _prepare_items(items, settings, user_dictionary)
@@ -138,7 +140,8 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
             index.add(np.ascontiguousarray(vectors[offset:offset + len(group)]))
         faiss.write_index(index, str(folder / f"{label}.faiss"))
         offset += len(group)
-    computed += _write_faq_index(folder, knowledge.faqs, settings, encoder)
+    computed += _write_question_index(folder, "faq", knowledge.faqs, settings, encoder)
+    computed += _write_question_index(folder, "bundle", bundles, settings, encoder)
     knowledge.report.write_jsonl(folder / "errors.jsonl")
     return computed
 
@@ -220,12 +223,30 @@ def _prepare_policies(raw: list[PolicyDoc], annotator: PolicyAnnotator, settings
     return [prepared[policy.id].policy for policy in raw], prepared
 
 
-def _write_faq_index(folder: Path, faqs: list[FaqEntry], settings: IndexerSettings, encoder: Encoder) -> int:
-    """FAQ questions and their variants as query vectors (a question is matched against questions)."""
+def _resolved_bundles(knowledge: LoadedKnowledge) -> list[Bundle]:
+    """Bundles with their steps' current item names; a step whose item is gone is left out and
+    reported, and a bundle with no step left is not served (the workspace refuses such changes,
+    so this only meets knowledge bases put together by hand)."""
+    items = {item.id: item for item in knowledge.items}
+    bundles = []
+    for bundle in knowledge.bundles:
+        fixed, unknown = resolve_bundle(bundle, items)
+        for item_id in unknown:
+            knowledge.report.add(bundle.source or "bundles", None,
+                                 f"bundle {bundle.id} ({bundle.name}): step item {item_id} is not in the knowledge base; step left out")
+        if fixed.steps:
+            bundles.append(fixed)
+    return bundles
+
+
+def _write_question_index(folder: Path, kind: str, records: list[FaqEntry] | list[Bundle], settings: IndexerSettings,
+                          encoder: Encoder) -> int:
+    """FAQ questions or bundle names, each with its variants, as query vectors (a question is
+    matched against questions): ``<kind>s.faiss`` and the record row of each vector."""
     import faiss
 
-    questions = [normalize_text(text) for faq in faqs for text in faq.questions()]
-    owners = [row for row, faq in enumerate(faqs) for _ in faq.questions()]
+    questions = [normalize_text(text) for record in records for text in record.questions()]
+    owners = [row for row, record in enumerate(records) for _ in record.questions()]
     model = encoder.model_id
     cache = EmbeddingCache(settings.embedding_cache, f"{model['name']}:{model['fingerprint']}:query", encoder.dimension)
     vectors, computed = cache.embed(questions, lambda texts: encode_queries(encoder, texts)) if questions else (
@@ -233,8 +254,8 @@ def _write_faq_index(folder: Path, faqs: list[FaqEntry], settings: IndexerSettin
     index = faiss.IndexFlatIP(encoder.dimension)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors))
-    faiss.write_index(index, str(folder / "faqs.faiss"))
-    np.save(folder / "faq_owners.npy", np.asarray(owners, dtype=np.int64))
+    faiss.write_index(index, str(folder / f"{kind}s.faiss"))
+    np.save(folder / f"{kind}_owners.npy", np.asarray(owners, dtype=np.int64))
     return computed
 
 
@@ -252,7 +273,7 @@ def item_views(items: list[ServiceItem]) -> dict[str, list[str]]:
 def content_hash(knowledge: LoadedKnowledge, settings: IndexerSettings) -> str:
     """Hash of everything a build depends on besides the model: records, chunking, code versions."""
     digest = hashlib.sha256(f"{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}".encode())
-    for record in (*knowledge.items, *knowledge.policies, *knowledge.faqs):
+    for record in (*knowledge.items, *knowledge.policies, *knowledge.faqs, *knowledge.bundles):
         digest.update(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 
@@ -292,6 +313,7 @@ def _manifest(name: str, knowledge: LoadedKnowledge, settings: IndexerSettings, 
             "policies": len(knowledge.policies),
             "policy_chunks": policy_chunks_count,
             "faqs": len(knowledge.faqs),
+            "bundles": len(knowledge.bundles),
             "problems": len(knowledge.report),
         },
         "chunking": {"max_chars": settings.chunk_max_chars, "overlap_sentences": 0, "unit": "sentences (spaCy sentencizer)"},

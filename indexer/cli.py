@@ -222,12 +222,12 @@ def _print_result(result: Any) -> None:
     print(f"query: {result.normalized_query}    confidence {result.confidence:.2f} ({result.level})")
     for rank, hit in enumerate(result.hits, start=1):
         record = hit.record
-        where = record.department if hit.kind == "item" else "" if hit.kind == "faq" else " ".join(
+        where = record.department if hit.kind == "item" else "" if hit.kind in ("faq", "bundle") else " ".join(
             part for part in (record.issuer, record.doc_number, record.date) if part)
         print(f"{rank:2d}. [{hit.kind}] {hit.title}  ({hit.score:.3f}; {', '.join(hit.sources) or '-'})")
         if where:
             print(f"    {where}")
-        if hit.kind == "policy" and hit.snippet:
+        if hit.kind in ("policy", "bundle") and hit.snippet:  # a bundle's snippet: its steps
             print(f"    {hit.snippet[:120]}")
 
 

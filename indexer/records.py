@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["item", "policy", "faq"]
-KINDS: tuple[Kind, ...] = ("item", "policy", "faq")
+Kind = Literal["item", "policy", "faq", "bundle"]
+KINDS: tuple[Kind, ...] = ("item", "policy", "faq", "bundle")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,56 @@ class FaqEntry:
         return _to_dict(self)
 
 
-Record = ServiceItem | PolicyDoc | FaqEntry
+@dataclass(frozen=True)
+class BundleStep:
+    """One step of a bundle: a catalog item, with the editors' note on when or why it is needed."""
+
+    item_id: str
+    note: str = ""
+    # The item's name and department as the catalog has them; filled when the bundle is saved and
+    # again at every build, so a renamed item never shows its old name.
+    title: str = ""
+    department: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"item_id": self.item_id, "note": self.note, "title": self.title, "department": self.department}
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """An integrated service enterprises ask for as one thing (一件事: 开餐馆, 企业注销 ...): the
+    catalog items it takes, in order. Editors maintain it; every step must be a known item."""
+
+    id: str
+    name: str
+    steps: tuple[BundleStep, ...]
+    variants: tuple[str, ...] = ()  # everyday ways of asking for it ("开饭店要办什么证")
+    intro: str = ""
+    # Steps that belong to the matter but that the catalog lacks, with who handles them: said
+    # honestly in the answer instead of being invented as items.
+    outside_catalog: tuple[str, ...] = ()
+    author: str = ""
+    source: str = ""
+
+    kind: Kind = field(default="bundle", init=False)
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    def questions(self) -> tuple[str, ...]:
+        return (self.name, *self.variants)
+
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(step.item_id for step in self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = _to_dict(self)
+        data["steps"] = [step.to_dict() for step in self.steps]
+        return data
+
+
+Record = ServiceItem | PolicyDoc | FaqEntry | Bundle
 
 
 @dataclass(frozen=True)
@@ -184,4 +234,30 @@ def record_from_dict(data: dict[str, Any]) -> Record:
     if kind == "faq":
         values["variants"] = tuple(values.get("variants", ()))
         return FaqEntry(**values)
+    if kind == "bundle":
+        return bundle_from_dict(values)
     raise ValueError(f"unknown record kind {kind!r}; expected one of {KINDS}")
+
+
+def bundle_from_dict(values: dict[str, Any]) -> Bundle:
+    """A bundle from its ``to_dict`` form (without ``kind``); steps may omit title and department."""
+    steps = tuple(BundleStep(item_id=str(step["item_id"]), note=str(step.get("note", "")),
+                             title=str(step.get("title", "")), department=str(step.get("department", "")))
+                  for step in values.get("steps", ()))
+    return Bundle(id=values["id"], name=values["name"], steps=steps, variants=tuple(values.get("variants", ())),
+                  intro=values.get("intro", ""), outside_catalog=tuple(values.get("outside_catalog", ())),
+                  author=values.get("author", ""), source=values.get("source", ""))
+
+
+def resolve_bundle(bundle: Bundle, items: Mapping[str, ServiceItem]) -> tuple[Bundle, tuple[str, ...]]:
+    """The bundle with each step's title and department taken from ``items``, and the ids of steps
+    whose item is unknown (left out of the returned bundle)."""
+    steps = []
+    unknown = []
+    for step in bundle.steps:
+        item = items.get(step.item_id)
+        if item is None:
+            unknown.append(step.item_id)
+            continue
+        steps.append(dataclasses.replace(step, title=item.name, department=item.department))
+    return dataclasses.replace(bundle, steps=tuple(steps)), tuple(unknown)

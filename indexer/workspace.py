@@ -1,9 +1,10 @@
-"""The editable knowledge base: numbered versions of every item, policy document and FAQ entry.
+"""The editable knowledge base: numbered versions of every item, policy document, FAQ entry and
+bundle (一件事).
 
 Layout under the workspace root (``DAOFU_WORKSPACE_DIR``, by default next to the index)::
 
     versions/000001/          one complete knowledge-base version
-        items.jsonl policies.jsonl faqs.jsonl   records (``to_dict`` form), one per line
+        items.jsonl policies.jsonl faqs.jsonl bundles.jsonl   records (``to_dict`` form), one per line
         meta.json             number, author, time, summary, changes, counts, content hash
     versions/000002.partial/  a version being written (never read)
     PUBLISHED                 number of the version the served index was built from
@@ -11,7 +12,9 @@ Layout under the workspace root (``DAOFU_WORKSPACE_DIR``, by default next to the
 Every change (upload, edit, delete, FAQ, restore) writes a whole new version, so the list of
 versions is the audit log and any version can be restored by copying it forward. Files of a kind
 that did not change are hard links to the previous version's, so a version costs little disk.
-The first version is imported from the shipped ``knowledge_base/`` folder.
+The first version is imported from the shipped ``knowledge_base/`` folder. A workspace whose
+latest version predates bundles (no ``bundles.jsonl``) gets the shipped bundles as a new version.
+Every step of a bundle must be an item of the same version: a change that breaks that is refused.
 """
 from __future__ import annotations
 
@@ -29,12 +32,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from indexer.errors import DaofuError
-from indexer.loaders import LoadedKnowledge, load_knowledge_base
-from indexer.records import FaqEntry, PolicyDoc, Record, ServiceItem, record_from_dict
+from indexer.loaders import LoadedKnowledge, LoadReport, load_bundles, load_knowledge_base
+from indexer.records import Bundle, FaqEntry, PolicyDoc, Record, ServiceItem, record_from_dict, resolve_bundle
 
 VERSIONS_FOLDER = "versions"
 PUBLISHED_FILE = "PUBLISHED"
-KIND_FILES = {"item": "items.jsonl", "policy": "policies.jsonl", "faq": "faqs.jsonl"}
+KIND_FILES = {"item": "items.jsonl", "policy": "policies.jsonl", "faq": "faqs.jsonl", "bundle": "bundles.jsonl"}
 META_FILE = "meta.json"
 IMPORT_REPORT_FILE = "import-errors.jsonl"
 PARTIAL_SUFFIX = ".partial"
@@ -89,20 +92,40 @@ class Snapshot:
     items: dict[str, ServiceItem] = field(default_factory=dict)
     policies: dict[str, PolicyDoc] = field(default_factory=dict)
     faqs: dict[str, FaqEntry] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> dict[str, Any]:
-        table: dict[str, Any] = {"item": self.items, "policy": self.policies, "faq": self.faqs}[kind]
+        table: dict[str, Any] = {"item": self.items, "policy": self.policies, "faq": self.faqs,
+                                 "bundle": self.bundles}[kind]
         return table
 
     def find(self, record_id: str) -> Record | None:
-        return self.items.get(record_id) or self.policies.get(record_id) or self.faqs.get(record_id)
+        return (self.items.get(record_id) or self.policies.get(record_id) or self.faqs.get(record_id)
+                or self.bundles.get(record_id))
 
     def knowledge(self) -> LoadedKnowledge:
         return LoadedKnowledge(items=list(self.items.values()), policies=list(self.policies.values()),
-                               faqs=list(self.faqs.values()))
+                               faqs=list(self.faqs.values()), bundles=list(self.bundles.values()))
 
     def counts(self) -> dict[str, int]:
-        return {"items": len(self.items), "policies": len(self.policies), "faqs": len(self.faqs)}
+        return {"items": len(self.items), "policies": len(self.policies), "faqs": len(self.faqs),
+                "bundles": len(self.bundles)}
+
+    def bundles_using(self, item_id: str) -> list[Bundle]:
+        return [bundle for bundle in self.bundles.values() if item_id in bundle.item_ids()]
+
+    def check_bundles(self, bundles: Iterable[Bundle]) -> list[Bundle]:
+        """``bundles`` with step titles and departments from this version's items; WorkspaceError
+        naming every step whose item this version lacks."""
+        resolved = []
+        problems = []
+        for bundle in bundles:
+            fixed, unknown = resolve_bundle(bundle, self.items)
+            problems += [f"一件事“{bundle.name}”的步骤事项 {item_id} 不在知识库中（请核对事项编码）" for item_id in unknown]
+            resolved.append(fixed)
+        if problems:
+            raise WorkspaceError("；".join(problems))
+        return resolved
 
 
 def snapshot_hash(snapshot: Snapshot) -> str:
@@ -136,12 +159,17 @@ class KnowledgeWorkspace:
         with self._exclusive():
             numbers = self._numbers()
             if numbers:
-                return self.version(numbers[-1])
+                latest = self.version(numbers[-1])
+                if not (self._version_path(latest.number) / KIND_FILES["bundle"]).exists():
+                    return self._import_seed_bundles(latest)
+                return latest
             loaded = load_knowledge_base(self.seed_dir)
             snapshot = Snapshot({i.id: i for i in loaded.items}, {p.id: p for p in loaded.policies},
                                 {f.id: f for f in loaded.faqs})
+            snapshot.bundles = _seed_bundles(loaded.bundles, snapshot, loaded.report)
             changes = (Change("import", "all", "", f"{self.seed_dir.name}: {len(loaded.items)} 个事项，"
-                                                        f"{len(loaded.policies)} 份政策文件"),)
+                                                        f"{len(loaded.policies)} 份政策文件，"
+                                                        f"{len(snapshot.bundles)} 个一件事"),)
             version = self._write(1, None, snapshot, SYSTEM_AUTHOR, f"从 {self.seed_dir.name}/ 导入", changes)
             # Records the loaders could not read are reported once, with the version they were left out of.
             loaded.report.write_jsonl(self._version_path(1) / IMPORT_REPORT_FILE)
@@ -214,6 +242,9 @@ class KnowledgeWorkspace:
                 action: Action = "replace" if record.id in table else "add"
                 table[record.id] = record
                 changes.append(Change(action, record.kind, record.id, record_title(record)))
+            # Checked after the whole change: a catalog and a bundle using its new items may come together.
+            for bundle in snapshot.check_bundles([r for r in records if isinstance(r, Bundle)]):
+                snapshot.bundles[bundle.id] = bundle
             return changes
         return self._change(change, author, summary)
 
@@ -228,6 +259,11 @@ class KnowledgeWorkspace:
                     raise WorkspaceError(f"no record with id {record_id!r} in the latest knowledge-base version")
                 del snapshot.of_kind(record.kind)[record_id]
                 changes.append(Change("delete", record.kind, record_id, record_title(record)))
+            for record_id in ids:
+                users = snapshot.bundles_using(record_id)
+                if users:
+                    raise WorkspaceError(f"事项 {record_id} 是一件事“{users[0].name}”的步骤，不能删除；"
+                                         f"请先在该一件事中去掉这一步")
             return changes
         return self._change(change, author, summary or f"删除 {len(ids)} 条")
 
@@ -247,6 +283,30 @@ class KnowledgeWorkspace:
             self._write_published(number)
 
     # ------------------------------------------------------------------ internals
+
+    def _import_seed_bundles(self, latest: KnowledgeVersion) -> KnowledgeVersion:
+        """A version written before bundles existed: add the shipped ones as a new version (called
+        with the lock held). It is published at once if ``latest`` was, so the served knowledge
+        does not fall behind for a change nobody made by hand."""
+        snapshot = self._read_snapshot(latest.number)
+        report = LoadReport()
+        snapshot.bundles = _seed_bundles(load_bundles(self.seed_dir, report), snapshot, report)
+        unchanged = {kind for kind in KIND_FILES if kind != "bundle"}
+        summary = f"从 {self.seed_dir.name}/bundles 导入 {len(snapshot.bundles)} 个一件事"
+        changes = tuple(Change("import", "bundle", b.id, b.name) for b in snapshot.bundles.values()) or (
+            Change("import", "bundle", "", summary),)
+        version = self._write(latest.number + 1, latest.number, snapshot, SYSTEM_AUTHOR, summary, changes,
+                              link_from=latest.number, unchanged=unchanged)
+        report.write_jsonl(self._version_path(version.number) / IMPORT_REPORT_FILE)
+        if self._published_or_none() in (None, latest.number):
+            self._write_published(version.number)
+        return version
+
+    def _published_or_none(self) -> int | None:
+        try:
+            return int((self.root / PUBLISHED_FILE).read_text(encoding="utf-8").strip())
+        except (FileNotFoundError, ValueError):
+            return None
 
     def _change(self, apply: Any, author: str, summary: str) -> KnowledgeVersion:
         self.ensure_seeded()
@@ -313,6 +373,20 @@ class KnowledgeWorkspace:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _seed_bundles(seed: Iterable[Bundle], snapshot: Snapshot, report: LoadReport) -> dict[str, Bundle]:
+    """The shipped bundles, steps resolved against ``snapshot``'s items; an unknown step is left
+    out and reported (the import goes on, as for any unreadable record)."""
+    bundles: dict[str, Bundle] = {}
+    for bundle in seed:
+        fixed, unknown = resolve_bundle(bundle, snapshot.items)
+        for item_id in unknown:
+            report.add(bundle.source or "bundles", None,
+                              f"一件事“{bundle.name}”的步骤事项 {item_id} 不在知识库中，已略过这一步")
+        if fixed.steps:
+            bundles[fixed.id] = fixed
+    return bundles
 
 
 def snapshot_kind_hash(snapshot: Snapshot, kind: str) -> str:

@@ -23,7 +23,7 @@ from tests.fakes import FAKE_MODEL, CharacterEncoder
 def test_build_writes_a_complete_version(built_index: IndexerSettings) -> None:
     version = IndexStore(built_index.index_dir).current()
     manifest = version.manifest()
-    assert manifest["counts"] == {"items": 15, "policies": 7, "policy_chunks": manifest["counts"]["policy_chunks"], "faqs": 0, "problems": 0}
+    assert manifest["counts"] == {"items": 15, "policies": 7, "policy_chunks": manifest["counts"]["policy_chunks"], "faqs": 0, "bundles": 2, "problems": 0}
     assert manifest["counts"]["policy_chunks"] > 7
     assert manifest["model"] == {k: FAKE_MODEL[k] for k in ("name", "variant", "dimension", "fingerprint")}
     assert manifest["normalizer_version"] and len(manifest["content_hash"]) == 64

@@ -27,7 +27,7 @@ def workspace(settings: IndexerSettings) -> KnowledgeWorkspace:
 def test_first_version_is_imported_from_the_knowledge_base(workspace: KnowledgeWorkspace) -> None:
     version = workspace.latest()
     assert version.number == 1 and version.author == "system"
-    assert version.counts == {"items": 15, "policies": 7, "faqs": 0}
+    assert version.counts == {"items": 15, "policies": 7, "faqs": 0, "bundles": 2}
     assert workspace.published_number() == 1
     assert len(workspace.snapshot().items) == 15
 
