@@ -16,14 +16,14 @@ from pydantic import BaseModel, Field
 
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
-    KnowledgeInputError, edited_item, edited_policy, item_passages, matches, new_faq, read_upload, record_row,
-    today_in_china,
+    UPLOAD_LABELS, KnowledgeInputError, check_bundle_steps, edited_item, edited_policy, item_passages, matches, new_bundle,
+    new_faq, read_upload, record_row, today_in_china,
 )
 from desk.models import Staff
 from desk.reindex import ReindexJob, ReindexManager
 from desk.routing import EDITOR_ROLES, RouterContext
 from desk.service import CONSOLE_TOPIC
-from indexer.records import FaqEntry, PolicyDoc, Record, SearchResult, ServiceItem
+from indexer.records import Bundle, FaqEntry, PolicyDoc, Record, SearchResult, ServiceItem
 from indexer.settings import IndexerSettings
 from indexer.workspace import KnowledgeVersion, KnowledgeWorkspace, Snapshot, WorkspaceError
 
@@ -153,15 +153,15 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
     @router.get("/api/kb/records")
     async def records(kind: Optional[str] = None, q: str = "", department: str = "", validity: str = "all",
                       offset: int = 0, limit: int = 50, staff: Staff = Depends(editor)) -> dict[str, Any]:
-        if kind not in (None, "", "item", "policy", "faq"):
-            raise DeskError(f"kind 必须是 item、policy 或 faq，收到 {kind!r}")
+        if kind not in (None, "", "item", "policy", "faq", "bundle"):
+            raise DeskError(f"kind 必须是 item、policy、faq 或 bundle，收到 {kind!r}")
         if validity not in ("all", "valid", "expired"):
             raise DeskError(f"validity 必须是 all、valid 或 expired，收到 {validity!r}")
         if offset < 0 or not 1 <= limit <= MAX_LIST:
             raise DeskError(f"offset 不能为负，limit 必须在 1 到 {MAX_LIST} 之间")
         number, snapshot = await desk().snapshot()
         today = today_in_china()
-        kinds = [kind] if kind else ["item", "policy", "faq"]
+        kinds = [kind] if kind else ["item", "policy", "faq", "bundle"]
         rows = []
         for record_kind in kinds:
             for record in snapshot.of_kind(record_kind).values():
@@ -213,9 +213,11 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         content = await file.read(limit + 1)
         loaded = await asyncio.to_thread(read_upload, file.filename or "", content, kind, limit)
         _, snapshot = await desk().snapshot()
+        check_bundle_steps([r for r in loaded if isinstance(r, Bundle)], lambda item_id: item_id in snapshot.items,
+                           file.filename or "")
         replaced = [r.id for r in loaded if snapshot.find(r.id) is not None]
         added = [r.id for r in loaded if r.id not in replaced]
-        summary = f"上传{'政策文件' if kind == 'policy' else '事项目录'} {file.filename}（新增 {len(added)}，替换 {len(replaced)}）"
+        summary = f"上传{UPLOAD_LABELS[kind]} {file.filename}（新增 {len(added)}，替换 {len(replaced)}）"
         result = await desk().change(lambda: desk().workspace.put(loaded, _author(staff), summary), staff)
         return {**result, "added": added, "replaced": replaced}
 
@@ -234,6 +236,22 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         faq = new_faq(body, _author(staff), faq_id, known_item=lambda item_id: item_id in snapshot.items)
         result = await desk().change(lambda: desk().workspace.put([faq], _author(staff), f"修改常见问题“{faq.question}”"), staff)
         return {**result, "id": faq.id}
+
+    @router.post("/api/kb/bundles")
+    async def add_bundle(body: dict[str, Any], staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        bundle = new_bundle(body, _author(staff), known_item=lambda item_id: item_id in snapshot.items)
+        result = await desk().change(lambda: desk().workspace.put([bundle], _author(staff), f"新增一件事“{bundle.name}”"), staff)
+        return {**result, "id": bundle.id}
+
+    @router.put("/api/kb/bundles/{bundle_id}")
+    async def put_bundle(bundle_id: str, body: dict[str, Any], staff: Staff = Depends(editor)) -> dict[str, Any]:
+        _, snapshot = await desk().snapshot()
+        if bundle_id not in snapshot.bundles:
+            raise NotFound(f"没有编号为 {bundle_id} 的一件事")
+        bundle = new_bundle(body, _author(staff), bundle_id, known_item=lambda item_id: item_id in snapshot.items)
+        result = await desk().change(lambda: desk().workspace.put([bundle], _author(staff), f"修改一件事“{bundle.name}”"), staff)
+        return {**result, "id": bundle.id}
 
     @router.get("/api/kb/versions")
     async def versions(staff: Staff = Depends(editor)) -> list[dict[str, Any]]:
@@ -313,7 +331,7 @@ def _passages(desk: KnowledgeDesk, record: Record) -> list[dict[str, Any]]:
     """How the record is cut for search, from the newest index that holds it."""
     if isinstance(record, ServiceItem):
         return item_passages(record)
-    if isinstance(record, FaqEntry):
+    if isinstance(record, (FaqEntry, Bundle)):  # matched by its questions (name and variants)
         return [{"position": i, "text": q} for i, q in enumerate(record.questions())]
     services = []
     job = desk.manager.latest()

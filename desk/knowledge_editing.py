@@ -1,4 +1,5 @@
-"""What editors send, checked and turned into records: uploads, item and policy forms, FAQ entries.
+"""What editors send, checked and turned into records: uploads, item and policy forms, FAQ entries,
+bundles (一件事).
 
 Every check fails with a ``KnowledgeInputError`` that lists each bad record (file, line, reason);
 the API answers 422 with that list and the knowledge base stays as it was.
@@ -10,16 +11,21 @@ import datetime
 import re
 import tempfile
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from desk.errors import DeskError
 from indexer.chunking import item_chunk
-from indexer.loaders import CATALOG_SUFFIXES, POLICY_SUFFIXES, LoadReport, load_catalog_file, load_policy_file
-from indexer.records import FaqEntry, PolicyDoc, Record, ServiceItem, today_in_china
+from indexer.loaders import (
+    BUNDLE_SUFFIXES, CATALOG_SUFFIXES, POLICY_SUFFIXES, BundleFormatError, LoadReport, load_bundle_file, load_catalog_file,
+    load_policy_file, parse_bundle,
+)
+from indexer.records import Bundle, FaqEntry, PolicyDoc, Record, ServiceItem, today_in_china
 
-UPLOAD_KINDS = {"policy": tuple(s for s in POLICY_SUFFIXES if s != ".jsonl"), "catalog": CATALOG_SUFFIXES}
+UPLOAD_KINDS = {"policy": tuple(s for s in POLICY_SUFFIXES if s != ".jsonl"), "catalog": CATALOG_SUFFIXES,
+                "bundle": BUNDLE_SUFFIXES}
+UPLOAD_LABELS = {"policy": "政策文件", "catalog": "事项目录", "bundle": "一件事"}
 MAX_FILE_NAME_CHARS = 120
 _SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff（）()〔〕【】《》\-.· ]+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,7 +51,7 @@ class KnowledgeInputError(DeskError):
 
 def check_upload_name(file_name: str, kind: str) -> str:
     if kind not in UPLOAD_KINDS:
-        raise KnowledgeInputError(f"上传类型必须是 policy（政策文件）或 catalog（事项目录），收到 {kind!r}")
+        raise KnowledgeInputError(f"上传类型必须是 policy（政策文件）、catalog（事项目录）或 bundle（一件事），收到 {kind!r}")
     name = Path(file_name or "").name.strip()
     problem = None
     if not name or name != (file_name or "").strip():
@@ -55,7 +61,7 @@ def check_upload_name(file_name: str, kind: str) -> str:
     elif not _SAFE_NAME.match(name) or name.startswith("."):
         problem = "文件名只能包含汉字、字母、数字、空格和 -_.()（）〔〕《》"
     elif Path(name).suffix.lower() not in UPLOAD_KINDS[kind]:
-        problem = f"{'政策文件' if kind == 'policy' else '事项目录'}只接受 {'、'.join(UPLOAD_KINDS[kind])} 文件"
+        problem = f"{UPLOAD_LABELS[kind]}只接受 {'、'.join(UPLOAD_KINDS[kind])} 文件"
     if problem:
         raise KnowledgeInputError(f"不能上传“{name or file_name}”：{problem}", [{"file": name, "line": None, "reason": problem}])
     return name
@@ -73,7 +79,7 @@ def read_upload(file_name: str, content: bytes, kind: str, max_bytes: int) -> li
     with tempfile.TemporaryDirectory(prefix="daofu-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(content)
-        loader = load_policy_file if kind == "policy" else load_catalog_file
+        loader = {"policy": load_policy_file, "catalog": load_catalog_file, "bundle": load_bundle_file}[kind]
         records: list[Record] = list(loader(path, report))
     problems = [{"file": p.file, "line": p.line, "reason": p.reason} for p in report.problems]
     if problems:
@@ -166,6 +172,32 @@ def new_faq(values: Mapping[str, Any], author: str, faq_id: str | None = None,
                     item_id=item_id, author=author, source="editor")
 
 
+def new_bundle(values: Mapping[str, Any], author: str, bundle_id: str | None = None,
+               known_item: Callable[[str], bool] | None = None) -> Bundle:
+    """A bundle from the editor's form: name, variants, intro, ordered steps (item id and note),
+    steps outside the catalog. Every step must be an item of the knowledge base."""
+    record_id = bundle_id or f"bundle-{uuid.uuid4().hex[:10]}"
+    data = {key: values.get(key) for key in ("name", "variants", "intro", "steps", "outside_catalog")}
+    try:
+        bundle = parse_bundle({**data, "id": record_id}, source="editor", author=author)
+    except BundleFormatError as error:
+        raise KnowledgeInputError(str(error), [{"file": record_id, "line": None, "reason": str(error)}]) from error
+    check_bundle_steps([bundle], known_item, record_id)
+    return bundle
+
+
+def check_bundle_steps(bundles: Sequence[Bundle], known_item: Callable[[str], bool] | None, file: str) -> None:
+    """KnowledgeInputError listing every step whose item the knowledge base lacks."""
+    if known_item is None:
+        return
+    problems = [f"一件事“{bundle.name}”第 {number} 步的事项编码 {step.item_id} 不在知识库中；"
+                f"请在“知识条目”里查到该事项，复制它的编码"
+                for bundle in bundles for number, step in enumerate(bundle.steps, start=1) if not known_item(step.item_id)]
+    if problems:
+        raise KnowledgeInputError("；".join(problems) if len(problems) == 1 else f"有 {len(problems)} 个步骤的事项不在知识库中，未做任何更改",
+                                  [{"file": file, "line": None, "reason": p} for p in problems])
+
+
 def record_row(record: Record, today: str) -> dict[str, Any]:
     """One line of the editor's record list."""
     row = {"id": record.id, "kind": record.kind, "title": "", "department": "", "doc_number": "", "date": "",
@@ -175,6 +207,8 @@ def record_row(record: Record, today: str) -> dict[str, Any]:
     elif isinstance(record, PolicyDoc):
         row.update(title=record.title, department=record.issuer, doc_number=record.doc_number, date=record.date,
                    effective_date=record.effective_date, expiry_date=record.expiry_date, expired=record.expired(today))
+    elif isinstance(record, Bundle):
+        row.update(title=record.name, department="、".join(dict.fromkeys(s.department for s in record.steps if s.department)))
     else:
         row.update(title=record.question)
     return row
@@ -196,6 +230,8 @@ def matches(record: Record, row: Mapping[str, Any], query: str, department: str,
     haystack = " ".join(str(row[key]) for key in ("id", "title", "department", "doc_number"))
     if isinstance(record, FaqEntry):
         haystack += " " + " ".join(record.variants) + " " + record.answer
+    if isinstance(record, Bundle):
+        haystack += " " + " ".join((*record.variants, *(s.title for s in record.steps), *record.item_ids()))
     return query in haystack
 
 

@@ -220,6 +220,10 @@ a { color: #1f5fbf; word-break: break-all; }
 .daofu-label { color: #66788a; }
 .daofu-card ol { margin: 2px 0 0; padding-left: 22px; }
 .daofu-card li { margin: 1px 0; }
+.daofu-bundle-steps li { margin: 4px 0; }
+.daofu-step-title { font-weight: 600; }
+.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }
+.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }
 .daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }
 .daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }
 .daofu-online {
@@ -803,6 +807,9 @@ a { color: #1f5fbf; word-break: break-all; }
     } else if (custom.policy_passage && typeof custom.policy_passage === 'object') {
       showText = false; // the text repeats the passage and its source
       card = policyCard(custom.policy_passage);
+    } else if (custom.bundle && typeof custom.bundle === 'object') {
+      showText = false; // the card lists the same steps; each is also a button below it
+      card = bundleCard(custom.bundle);
     }
     if (showText && text) {
       const bubble = el('div', 'daofu-bubble');
@@ -976,6 +983,35 @@ a { color: #1f5fbf; word-break: break-all; }
     }
     box.appendChild(el('div', 'daofu-source',
       `来源：${title ? `《${title}》` : '政策文件'}${meta.length ? `（${meta.join('，')}）` : ''}`));
+    return box;
+  }
+
+  // 一件事: the items it takes, in order (the buttons under the card open each item's card).
+  function bundleCard(b) {
+    const box = el('div', 'daofu-card daofu-bundle');
+    box.appendChild(el('div', 'daofu-card-title', `一件事：${str(b.name)}`));
+    if (str(b.intro)) box.appendChild(el('div', 'daofu-row', str(b.intro)));
+    const steps = Array.isArray(b.steps) ? b.steps.filter((s) => s && typeof s === 'object') : [];
+    const ol = el('ol', 'daofu-bundle-steps');
+    for (const step of steps) {
+      const li = el('li');
+      li.appendChild(el('span', 'daofu-step-title', str(step.title)));
+      if (str(step.department)) li.appendChild(el('span', 'daofu-step-dept', `（${str(step.department)}）`));
+      if (str(step.note)) li.appendChild(el('div', 'daofu-step-note', str(step.note)));
+      ol.appendChild(li);
+    }
+    box.appendChild(ol);
+    const outside = Array.isArray(b.outside_catalog) ? b.outside_catalog.map(str).filter(Boolean) : [];
+    if (outside.length) {
+      const more = el('div', 'daofu-row daofu-outside');
+      more.appendChild(el('span', 'daofu-label', '不在本目录中的环节（请向相应部门咨询）：'));
+      const ul = el('ul');
+      for (const line of outside) ul.appendChild(el('li', null, line));
+      more.appendChild(ul);
+      box.appendChild(more);
+    }
+    const source = b.source && typeof b.source === 'object' ? b.source : {};
+    box.appendChild(el('div', 'daofu-source', `来源：${str(source.catalog) || CATALOG}；“一件事”由知识库编辑整理`));
     return box;
   }
 

@@ -187,3 +187,61 @@ def test_publish_needs_a_finished_job_and_roles_are_checked(editor_client: TestC
     client.post("/api/login", json={"username": "alice", "password": "password-alice"})
     assert client.get("/api/kb/versions").status_code == 403
     assert upload(client, "a.txt", "标题\n正文正文正文正文正文正文".encode()).status_code == 403
+
+
+COMPANY = "11440000MB2D0234372440125017008"  # 内资有限责任公司设立登记 (fixture catalog)
+FOOD_LICENCE = "11440000MB2D0234372442125080000"  # 食品经营许可查询
+
+
+def test_bundles_are_listed_with_their_steps(editor_client: TestClient) -> None:
+    client = editor_client
+    listed = client.get("/api/kb/records", params={"kind": "bundle"}).json()
+    assert {r["title"] for r in listed["records"]} == {"开餐馆", "企业注销"}
+    assert client.get("/api/kb/records", params={"q": "开饭店"}).json()["records"][0]["id"] == "bundle-restaurant"
+    detail = client.get("/api/kb/records/bundle-restaurant").json()
+    assert detail["kind"] == "bundle"
+    assert [s["title"] for s in detail["record"]["steps"]] == ["内资有限责任公司设立登记", "食品经营许可查询"]
+    assert [c["text"] for c in detail["chunks"]][:2] == ["开餐馆", "开饭店要办什么证"]
+
+
+def test_a_bundle_with_an_unknown_item_is_refused_in_chinese(editor_client: TestClient) -> None:
+    client = editor_client
+    bad = {"name": "开便利店", "steps": [{"item_id": COMPANY}, {"item_id": "11440000NOSUCHITEM", "note": "x"}]}
+    response = client.post("/api/kb/bundles", json=bad)
+    assert response.status_code == 422
+    body = response.json()
+    assert "第 2 步的事项编码 11440000NOSUCHITEM 不在知识库中" in body["detail"]
+    assert body["problems"][0]["reason"].startswith("一件事“开便利店”第 2 步")
+    assert client.post("/api/kb/bundles", json={"name": "没有步骤", "steps": []}).status_code == 422
+    assert client.put("/api/kb/bundles/bundle-restaurant", json={"name": "开餐馆", "steps": ["nope"]}).status_code == 422
+    assert client.put("/api/kb/bundles/no-such-bundle", json={"name": "x", "steps": [COMPANY]}).status_code == 404
+    lines = '{"id": "b-up", "name": "上传的一件事", "steps": [{"item_id": "11440000NOSUCHITEM"}]}\n'
+    response = upload(client, "bundles.jsonl", lines.encode(), "bundle")
+    assert response.status_code == 422 and "不在知识库中" in response.json()["problems"][0]["reason"]
+    # An item a bundle uses cannot be deleted while the bundle uses it.
+    response = client.delete(f"/api/kb/records/{FOOD_LICENCE}")
+    assert response.status_code == 422 and "开餐馆" in response.json()["detail"]
+    assert [v["number"] for v in client.get("/api/kb/versions").json()] == [1]  # nothing changed
+
+
+def test_a_new_bundle_is_answered_after_publishing(editor_client: TestClient) -> None:
+    client = editor_client
+    created = client.post("/api/kb/bundles", json={
+        "name": "开便利店", "variants": "开小卖部要办什么证\n开个小超市要办啥", "intro": "",
+        "steps": [{"item_id": COMPANY, "note": "先办执照"}, {"item_id": FOOD_LICENCE, "note": "卖散装食品才需要"}],
+        "outside_catalog": ["烟草专卖零售许可证（烟草专卖局）"]})
+    assert created.status_code == 200, created.text
+    bundle_id = created.json()["id"]
+    job = wait_for_job(client)
+    client.post("/api/kb/publish", json={"job_id": job["id"]})
+    served = client.post("/api/kb/try", json={"question": "开小卖部要办什么证"}).json()["served"]
+    assert served["hits"][0] == {"id": bundle_id, "kind": "bundle", "title": "开便利店", "score": served["hits"][0]["score"]}
+    (message,) = served["messages"]
+    assert [s["title"] for s in message["custom"]["bundle"]["steps"]] == ["内资有限责任公司设立登记", "食品经营许可查询"]
+    assert [b["title"] for b in message["buttons"]] == ["内资有限责任公司设立登记", "食品经营许可查询"]
+    assert "烟草专卖零售许可证" in message["text"]
+    edited = client.put(f"/api/kb/bundles/{bundle_id}", json={"name": "开便利店", "variants": ["开小卖部要办什么证"],
+                                                             "steps": [{"item_id": FOOD_LICENCE}]})
+    assert edited.status_code == 200, edited.text
+    record = client.get(f"/api/kb/records/{bundle_id}").json()["record"]
+    assert [s["item_id"] for s in record["steps"]] == [FOOD_LICENCE] and record["author"] == "编辑小张"

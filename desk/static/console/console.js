@@ -321,6 +321,13 @@
         parts.join(" · ") || "（无标题）",
       ]));
     }
+    if (custom && custom.bundle && typeof custom.bundle === "object") {
+      const steps = Array.isArray(custom.bundle.steps) ? custom.bundle.steps : [];
+      extras.push(el("div", { class: "msg-extra msg-card msg-bundle" }, [
+        el("span", { class: "label", text: "一件事" }),
+        (custom.bundle.name ? String(custom.bundle.name) : "（无名称）") + " · " + steps.length + " 个事项",
+      ]));
+    }
     if (custom && custom.handoff && typeof custom.handoff === "object" && custom.handoff.reason_text) {
       extras.push(el("div", { class: "msg-extra msg-handoff" }, [
         el("span", { class: "label", text: "转人工" }),

@@ -15,7 +15,7 @@
   const BACKOFF_MAX_MS = 15000;
   const PAGE_SIZE = 50;
 
-  const KIND_LABELS = { item: "事项", policy: "政策", faq: "问答" };
+  const KIND_LABELS = { item: "事项", policy: "政策", faq: "问答", bundle: "一件事" };
   const JOB_LABELS = { queued: "排队中", running: "重建中", ready: "已完成，待发布", published: "已发布", failed: "失败" };
   const JOB_RANK = { queued: 0, running: 1, ready: 2, published: 3, failed: 3 };
   const ACTIVE = { queued: true, running: true };
@@ -31,6 +31,7 @@
     title: "标题", issuer: "发文机关", doc_number: "发文字号", date: "发布日期",
     effective_date: "生效日期", expiry_date: "失效日期", body: "正文",
     question: "问题", variants: "相似问法", answer: "答案", item_id: "关联事项", author: "作者",
+    steps: "步骤（按顺序）", intro: "开头说明", outside_catalog: "目录外环节", note: "备注",
   };
   const POLICY_FIELDS = ["title", "issuer", "doc_number", "date", "effective_date", "expiry_date", "body"];
   const DATE_FIELDS = { date: true, effective_date: true, expiry_date: true };
@@ -38,6 +39,7 @@
   const UPLOAD_ACCEPT = {
     policy: ".pdf,.docx,.html,.htm,.txt,.md",
     catalog: ".xlsx,.csv,.jsonl",
+    bundle: ".jsonl",
   };
 
   // ---------------------------------------------------------------- helpers (the rest: common.js)
@@ -95,7 +97,7 @@
 
   // ---------------------------------------------------------------- tabs
 
-  const VIEWS = ["records", "upload", "versions", "publish", "gaps", "faqs"];
+  const VIEWS = ["records", "upload", "versions", "publish", "gaps", "faqs", "bundles"];
 
   function showView(view) {
     state.view = view;
@@ -111,6 +113,7 @@
     else if (view === "publish") refreshJob();
     else if (view === "gaps") loadGaps();
     else if (view === "faqs") loadFaqs();
+    else if (view === "bundles") loadBundles();
   }
 
   // ---------------------------------------------------------------- records
@@ -185,6 +188,7 @@
   function recordTitle(record, kind) {
     if (kind === "item") return record.name || record.id;
     if (kind === "faq") return record.question || record.id;
+    if (kind === "bundle") return record.name || record.id;
     return record.title || record.id;
   }
 
@@ -218,13 +222,14 @@
     const fields = [];
     // Identity and metadata first, long text last; a policy shows its dates even when unset.
     const first = kind === "policy" ? ["id"].concat(POLICY_FIELDS.filter((k) => k !== "body"))
-      : kind === "faq" ? ["id", "question", "variants", "answer", "item_id"] : ["id", "name", "department"];
+      : kind === "faq" ? ["id", "question", "variants", "answer", "item_id"]
+      : kind === "bundle" ? ["id", "name", "variants", "intro", "steps", "outside_catalog"] : ["id", "name", "department"];
     const keys = first.filter((k) => kind === "policy" || k in record)
       .concat(Object.keys(record).filter((k) => first.indexOf(k) < 0 && k !== "body"));
     if ("body" in record || kind === "policy") keys.push("body");
     for (const key of keys) {
       if (key === "kind") continue;
-      const dd = el("dd", { dataset: { field: key } }, valueNode(record[key]));
+      const dd = el("dd", { dataset: { field: key } }, key === "steps" && kind === "bundle" ? stepsNode(record.steps) : valueNode(record[key]));
       if (key === "body") dd.classList.add("field-body");
       fields.push(el("dt", { text: FIELD_LABELS[key] || key }), dd);
     }
@@ -245,6 +250,22 @@
     $("#detail-fields-box").hidden = false;
     $("#detail-edit").disabled = false;
     drawer.hidden = false;
+  }
+
+  /** A bundle's steps, one line each: "名称（部门）— 备注" and the item id (click: open the item). */
+  function stepsNode(steps) {
+    const list = Array.isArray(steps) ? steps : [];
+    if (!list.length) return el("span", { class: "muted", text: "（空）" });
+    return el("ol", { class: "field-list bundle-steps" }, list.map((step) => {
+      const s = step && typeof step === "object" ? step : { item_id: step };
+      const open = el("button", { class: "btn btn-small link-btn mono", type: "button", text: str(s.item_id) });
+      open.addEventListener("click", () => openDetail(str(s.item_id)));
+      return el("li", null, [
+        el("span", { class: "field-text", text: str(s.title) + (s.department ? "（" + str(s.department) + "）" : "") }),
+        s.note ? el("span", { class: "muted", text: " — " + str(s.note) }) : null,
+        el("div", null, open),
+      ]);
+    }));
   }
 
   function closeDetail() {
@@ -295,6 +316,10 @@
     if (!data) return;
     const record = data.record;
     const kind = data.kind || record.kind || "item";
+    if (kind === "bundle") {
+      openBundleDialog(record);
+      return;
+    }
     const nodes = [];
     if (kind === "policy") {
       for (const key of POLICY_FIELDS) nodes.push.apply(nodes, formField(key, record[key] === undefined ? "" : record[key], kind));
@@ -398,6 +423,7 @@
   function reloadVisibleList() {
     if (state.view === "records") loadRecords();
     else if (state.view === "faqs") loadFaqs();
+    else if (state.view === "bundles") loadBundles();
   }
 
   // ---------------------------------------------------------------- upload
@@ -471,7 +497,8 @@
 
   function countsText(counts) {
     if (!counts || typeof counts !== "object") return "";
-    return "事项 " + (Number(counts.items) || 0) + " · 政策 " + (Number(counts.policies) || 0) + " · 问答 " + (Number(counts.faqs) || 0);
+    return "事项 " + (Number(counts.items) || 0) + " · 政策 " + (Number(counts.policies) || 0) + " · 问答 " + (Number(counts.faqs) || 0) +
+      " · 一件事 " + (Number(counts.bundles) || 0);
   }
 
   function versionRow(v) {
@@ -799,10 +826,11 @@
     const node = el("div", { class: "try-msg" });
     const custom = m.custom && typeof m.custom === "object" ? m.custom : null;
     const hasCard = custom && ((custom.item_card && typeof custom.item_card === "object") ||
-      (custom.policy_passage && typeof custom.policy_passage === "object"));
+      (custom.policy_passage && typeof custom.policy_passage === "object") || (custom.bundle && typeof custom.bundle === "object"));
     if (m.text && !hasCard) node.appendChild(el("div", { class: "try-text", text: str(m.text) }));
     if (custom && custom.item_card && typeof custom.item_card === "object") node.appendChild(itemCard(custom.item_card));
     if (custom && custom.policy_passage && typeof custom.policy_passage === "object") node.appendChild(policyCard(custom.policy_passage));
+    if (custom && custom.bundle && typeof custom.bundle === "object") node.appendChild(bundleCard(custom.bundle));
     if (custom && custom.handoff && typeof custom.handoff === "object") {
       node.appendChild(el("div", { class: "try-note", text: "转人工：" + (str(custom.handoff.reason_text) || str(custom.handoff.reason)) }));
     }
@@ -840,6 +868,15 @@
     return el("div", { class: "try-card try-item", dataset: { id: str(card.id) } }, [
       el("div", { class: "card-title" }, [kindTag("item"), el("span", { text: str(card.name) })]),
     ].concat(rows));
+  }
+
+  function bundleCard(b) {
+    const steps = Array.isArray(b.steps) ? b.steps : [];
+    return el("div", { class: "try-card try-bundle", dataset: { id: str(b.id) } }, [
+      el("div", { class: "card-title" }, [kindTag("bundle"), el("span", { text: str(b.name) })]),
+      el("ol", { class: "field-list" }, steps.map((s) => el("li", { text: s && typeof s === "object"
+        ? str(s.title) + (s.note ? " — " + str(s.note) : "") : str(s) }))),
+    ]);
   }
 
   function policyCard(p) {
@@ -967,6 +1004,91 @@
     list.replaceChildren.apply(list, rows);
   }
 
+  // ----- bundles (一件事)
+
+  let bundleEditing = null;  // id of the bundle the dialog edits; null: a new one
+
+  function openBundleDialog(record) {
+    const r = record || {};
+    bundleEditing = r.id ? str(r.id) : null;
+    $("#bundle-form-title").textContent = bundleEditing ? "编辑一件事（保存后生成新的知识库版本）" : "新建一件事";
+    $("#bundle-name").value = str(r.name);
+    $("#bundle-variants").value = (Array.isArray(r.variants) ? r.variants : []).map(str).join("\n");
+    $("#bundle-intro").value = str(r.intro);
+    $("#bundle-steps").value = (Array.isArray(r.steps) ? r.steps : []).map((s) =>
+      s && typeof s === "object" ? (str(s.item_id) + (s.note ? " " + str(s.note) : "")) : str(s)).join("\n");
+    $("#bundle-outside").value = (Array.isArray(r.outside_catalog) ? r.outside_catalog : []).map(str).join("\n");
+    $("#bundle-dialog").hidden = false;
+    $("#bundle-name").focus();
+  }
+
+  function closeBundleDialog() {
+    $("#bundle-dialog").hidden = true;
+  }
+
+  function lines(id) {
+    return $(id).value.split("\n").map((s) => s.trim()).filter(Boolean);
+  }
+
+  async function submitBundle() {
+    const name = $("#bundle-name").value.trim();
+    // One step per line: the item id, then (after a space) the note.
+    const steps = lines("#bundle-steps").map((line) => {
+      const match = /^(\S+)[\s\u3000]*(.*)$/.exec(line);
+      return { item_id: match ? match[1] : line, note: match ? match[2].trim() : "" };
+    });
+    if (!name || !steps.length) {
+      showError({ detail: "一件事需要填写名称和至少一个步骤（事项编码）" });
+      return;
+    }
+    const body = { name: name, variants: lines("#bundle-variants"), intro: $("#bundle-intro").value.trim(),
+      steps: steps, outside_catalog: lines("#bundle-outside") };
+    const editing = bundleEditing;
+    await busy($("#bundle-submit"), async () => {
+      let res;
+      try {
+        res = editing ? await api("PUT", "/api/kb/bundles/" + encodeURIComponent(editing), body)
+          : await api("POST", "/api/kb/bundles", body);
+      } catch (err) {
+        showError(err);
+        return;
+      }
+      clearError();
+      closeBundleDialog();
+      await afterChange(res && res.version, res && res.job);
+      if (editing && state.detail && state.detail.record && state.detail.record.id === editing) await openDetail(editing);
+      reloadVisibleList();
+    });
+  }
+
+  async function loadBundles() {
+    const q = $("#bundles-q").value.trim();
+    const params = new URLSearchParams({ kind: "bundle", validity: "all", offset: "0", limit: "200" });
+    if (q) params.set("q", q);
+    let data;
+    try {
+      data = await api("GET", "/api/kb/records?" + params.toString());
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    const records = data && Array.isArray(data.records) ? data.records : [];
+    $("#bundles-count").textContent = "共 " + (Number(data && data.total) || records.length) + " 个";
+    const list = $("#bundles-list");
+    const rows = records.map((r) => {
+      const row = el("tr", { class: "record-row", tabindex: "0" }, [
+        el("td", null, kindTag(r.kind || "bundle")),
+        el("td", { class: "record-title", text: str(r.title) || str(r.id) }),
+        el("td", { text: str(r.department) }),
+        el("td", { class: "mono", text: str(r.id) }),
+      ]);
+      row.dataset.id = str(r.id);
+      return row;
+    });
+    if (!rows.length) rows.push(el("tr", { class: "empty-row" }, el("td", { colspan: "4", text: "还没有一件事。点“新建一件事”，按顺序填入目录中的事项。" })));
+    list.replaceChildren.apply(list, rows);
+  }
+
   // ---------------------------------------------------------------- socket
 
   const socket = C.createSocket({
@@ -1009,6 +1131,7 @@
     $("#records-next").addEventListener("click", () => { state.offset += PAGE_SIZE; loadRecords(); });
     onRowActivate($("#records-list"), openDetail);
     onRowActivate($("#faqs-list"), openDetail);
+    onRowActivate($("#bundles-list"), openDetail);
 
     $("#detail-close").addEventListener("click", closeDetail);
     $("#detail-edit").addEventListener("click", openEdit);
@@ -1037,10 +1160,15 @@
     $("#faq-new").addEventListener("click", () => openFaqDialog({}));
     $("#faq-cancel").addEventListener("click", closeFaqDialog);
     $("#faq-form").addEventListener("submit", (event) => { event.preventDefault(); submitFaq(); });
+    $("#bundles-filter").addEventListener("submit", (event) => { event.preventDefault(); loadBundles(); });
+    $("#bundle-new").addEventListener("click", () => openBundleDialog(null));
+    $("#bundle-cancel").addEventListener("click", closeBundleDialog);
+    $("#bundle-form").addEventListener("submit", (event) => { event.preventDefault(); submitBundle(); });
 
     document.addEventListener("keydown", (event) => {
       if (event.key !== "Escape") return;
       if (!$("#faq-dialog").hidden) closeFaqDialog();
+      else if (!$("#bundle-dialog").hidden) closeBundleDialog();
       else if (!$("#record-detail").hidden) closeDetail();
     });
   }
