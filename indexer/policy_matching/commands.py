@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 _RESULT_WORDS = {"eligible": "符合", "ineligible": "不符合", "unknown": "待确认"}
 _MARKS = {True: "✓", False: "✗", None: "?"}
+FIELD_NAMES = {"region": "注册地", "industry": "所属行业", "established": "成立日期", "employees": "从业人数",
+               "revenue": "上年营业收入", "assets": "资产总额", "taxpayer_type": "纳税人类型",
+               "tax_credit_level": "纳税信用级别", "qualifications": "资质（高新技术企业等）",
+               "serious_dishonesty": "是否有严重失信记录"}
 
 
 def add_commands(commands: Any) -> None:
@@ -69,7 +73,7 @@ def enterprise_size_command(args: argparse.Namespace, settings: IndexerSettings)
 def match_command(args: argparse.Namespace, settings: IndexerSettings) -> int:
     from indexer.policy_matching.catalog import load_catalog
     from indexer.policy_matching.errors import ProfileError
-    from indexer.policy_matching.matching import match, matching_json
+    from indexer.policy_matching.matching import fields_to_ask, match, matching_json
     from indexer.policy_matching.measures import load_measures
     from indexer.policy_matching.profile import load_profile
     from indexer.records import today_in_china
@@ -97,6 +101,9 @@ def match_command(args: argparse.Namespace, settings: IndexerSettings) -> int:
         print(json.dumps(matching_json(profile, results, as_of), ensure_ascii=False))
     else:
         _print_matches(profile.to_json(), results, as_of)
+        missing = fields_to_ask(profile, measures, as_of)
+        if missing:
+            print("\n补充这些信息可判断更多政策：" + "、".join(FIELD_NAMES.get(name, name) for name in missing))
     return 0
 
 

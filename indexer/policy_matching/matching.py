@@ -136,3 +136,55 @@ def matching_json(profile: EnterpriseProfile, results: Iterable[MeasureMatch],
     """The CLI contract: ``{"profile": {..., "size"}, "as_of", "measures": [...]}``."""
     return {"profile": profile.to_json(), "as_of": as_of.isoformat(),
             "measures": [found.to_json() for found in results]}
+
+
+# The profile fields that decide each condition type: what a form should ask when a condition is unknown.
+FIELDS_OF_CONDITION: dict[str, tuple[str, ...]] = {
+    ConditionType.SIZE_IN: ("industry", "employees", "revenue", "assets"),
+    ConditionType.INDUSTRY_IN: ("industry",),
+    ConditionType.REGION: ("region",),
+    ImplicitCondition.REGION: ("region",),
+    ConditionType.EMPLOYEES: ("employees",),
+    ConditionType.ESTABLISHED: ("established",),
+    ConditionType.TAXPAYER_TYPE: ("taxpayer_type",),
+    ConditionType.TAX_CREDIT_LEVEL: ("tax_credit_level",),
+    ConditionType.QUALIFICATION: ("qualifications",),
+    ConditionType.NO_SERIOUS_DISHONESTY: ("serious_dishonesty",),
+    ConditionType.REVENUE: ("revenue",),
+    ConditionType.ASSETS: ("assets",),
+}
+
+
+def fields_to_ask(profile: EnterpriseProfile, measures: Iterable[SupportMeasure],
+                  as_of: datetime.date) -> list[str]:
+    """Profile fields still missing that would decide a condition of a measure not yet ruled out,
+    the field deciding the most measures first: what the chat asks next, one question at a time.
+
+    For the size, only the figures the standard needs for the enterprise's industry are asked
+    (assets for 建筑业, not for 餐饮业)."""
+    counts: dict[str, int] = {}
+    for found in (match_measure(profile, measure, as_of) for measure in measures):
+        if found.result != MatchResult.UNKNOWN:
+            continue
+        wanted: set[str] = set()
+        for outcome in found.unknown:
+            for name in FIELDS_OF_CONDITION.get(outcome.type, ()):
+                if getattr(profile, name) is None and _needed_for_size(profile, name, outcome.type):
+                    wanted.add(name)
+        for name in wanted:
+            counts[name] = counts.get(name, 0) + 1
+    order = list(EnterpriseProfile.model_fields)
+    return sorted(counts, key=lambda name: (-counts[name], order.index(name)))
+
+
+def _needed_for_size(profile: EnterpriseProfile, name: str, condition_type: str) -> bool:
+    if condition_type != ConditionType.SIZE_IN or name == "industry" or profile.industry is None:
+        return True
+    from indexer.policy_matching.errors import ProfileError
+    from indexer.policy_matching.size import STANDARD, Indicator, size_category
+
+    try:
+        category = size_category(profile.industry)
+    except ProfileError:
+        return False  # a coarse industry: ask for the industry again, not for figures
+    return Indicator(name) in STANDARD[category].indicators

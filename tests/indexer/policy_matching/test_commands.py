@@ -86,6 +86,11 @@ def test_match_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert cli.main(["match", "--profile", str(_profile(tmp_path)), "--as-of", "2020-03-01"]) == 0
     out = capsys.readouterr().out
     assert "规模：小型" in out and "[待确认]" in out and "[不符合]" in out
+    assert "补充这些信息可判断更多政策" not in out  # every open condition is one only a person can check
+    unsized = tmp_path / "unsized.json"
+    unsized.write_text(json.dumps({"name": "某餐饮", "region": "北京市海淀区", "industry": "62"}), encoding="utf-8")
+    assert cli.main(["match", "--profile", str(unsized), "--as-of", "2020-03-01"]) == 0
+    assert "补充这些信息可判断更多政策：从业人数、上年营业收入" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("fields, field", [

@@ -93,3 +93,18 @@ def test_level_is_derived_from_the_issuer_and_can_be_set() -> None:
     edited = parse_measure({"id": "x", "policy_id": "d", "title": "t", "issuer": "泰州市人民政府", "level": "省",
                             "benefit": {"text": "b"}, "how": "申报", "source": {"document_id": "d", "passage": "p"}})
     assert edited.level == Level.PROVINCE
+
+
+def test_fields_to_ask_are_those_that_decide_open_measures() -> None:
+    from indexer.policy_matching.matching import fields_to_ask
+
+    measures = [measure("a", [SME, CATERING]), measure("b", [SME]), measure("c", [LARGE, CATERING]),
+                measure("d", [{"type": "tax_credit_level", "levels": ["A"], "text": "A级"}])]
+    blank = load_profile({"name": "新企业"})
+    assert fields_to_ask(blank, measures, AS_OF) == ["industry", "employees", "revenue", "assets", "tax_credit_level"]
+    caterer = load_profile({"name": "某餐饮", "industry": "62"})
+    # 餐饮业 is sized by employees and revenue only; the size decides a, b and c.
+    assert fields_to_ask(caterer, measures, AS_OF) == ["employees", "revenue", "tax_credit_level"]
+    builder = load_profile({"name": "某建筑", "industry": "E", "revenue": 500})
+    assert fields_to_ask(builder, measures, AS_OF) == ["assets", "tax_credit_level"]
+    assert fields_to_ask(SMALL_CATERER, measures, AS_OF) == ["tax_credit_level"]
