@@ -177,12 +177,14 @@ def new_bundle(values: Mapping[str, Any], author: str, bundle_id: str | None = N
     """A bundle from the editor's form: name, variants, intro, ordered steps (item id and note),
     steps outside the catalog. Every step must be an item of the knowledge base."""
     record_id = bundle_id or f"bundle-{uuid.uuid4().hex[:10]}"
+    # Problems name what the editor knows: the bundle being edited, or the name typed for a new one.
+    where = bundle_id or str(values.get("name") or "新一件事")
     data = {key: values.get(key) for key in ("name", "variants", "intro", "steps", "outside_catalog")}
     try:
         bundle = parse_bundle({**data, "id": record_id}, source="editor", author=author)
     except BundleFormatError as error:
-        raise KnowledgeInputError(str(error), [{"file": record_id, "line": None, "reason": str(error)}]) from error
-    check_bundle_steps([bundle], known_item, record_id)
+        raise KnowledgeInputError(str(error), [{"file": where, "line": None, "reason": str(error)}]) from error
+    check_bundle_steps([bundle], known_item, where)
     return bundle
 
 

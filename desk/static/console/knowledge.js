@@ -33,6 +33,7 @@
     question: "问题", variants: "相似问法", answer: "答案", item_id: "关联事项", author: "作者",
     steps: "步骤（按顺序）", intro: "开头说明", outside_catalog: "目录外环节", note: "备注",
   };
+  const BUNDLE_LABELS = { name: "名称", variants: "常见问法" };
   const POLICY_FIELDS = ["title", "issuer", "doc_number", "date", "effective_date", "expiry_date", "body"];
   const DATE_FIELDS = { date: true, effective_date: true, expiry_date: true };
   const LONG_FIELDS = { conditions: true, body: true, answer: true, basis: true };
@@ -231,7 +232,8 @@
       if (key === "kind") continue;
       const dd = el("dd", { dataset: { field: key } }, key === "steps" && kind === "bundle" ? stepsNode(record.steps) : valueNode(record[key]));
       if (key === "body") dd.classList.add("field-body");
-      fields.push(el("dt", { text: FIELD_LABELS[key] || key }), dd);
+      const label = (kind === "bundle" && BUNDLE_LABELS[key]) || FIELD_LABELS[key] || key;
+      fields.push(el("dt", { text: label }), dd);
     }
     const dl = $("#detail-fields");
     dl.replaceChildren.apply(dl, fields);
