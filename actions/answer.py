@@ -89,7 +89,8 @@ class ActionAnswerQuestion(KnowledgeAccess, Action):
 
 
 class ActionAnswerFollowup(KnowledgeAccess, Action):
-    """"需要什么材料" / "在哪办" about the item under discussion (slot current_item)."""
+    """"需要什么材料" / "在哪办" about the item under discussion (slot current_item), or about the first
+    candidate when the bot has just asked which one was meant and the user typed a follow-up instead."""
 
     def name(self) -> Text:
         return "action_answer_followup"
@@ -100,14 +101,21 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
         text = message.get("text") or ""
         field = detect_field(text, message.get("entities") or [])
         events: List[EventType] = []
+        offered: List[Dict[str, Any]] = []
         try:
-            record = await self._subject(text, tracker, events)
+            record = await self._named(text, events)
+            if record is None:
+                offered = self._open_choices(tracker)
+                current = offered[0]["id"] if offered else tracker.get_slot("current_item")
+                record = await self.record(str(current)) if current else None
         except DaofuError as error:
             logger.error("knowledge lookup failed: %s", error)
             return not_available(dispatcher)
         if record is None:
             dispatcher.utter_message(text=replies.ASK_WHICH_SERVICE)
             return events
+        if offered:
+            return self._answer_first_choice(dispatcher, record, field, offered)
         if isinstance(record, (PolicyDoc, Bundle)):  # a bundle named in a follow-up: its steps
             return events + answer_record(dispatcher, record, snippet=None)
         if field is None:
@@ -116,8 +124,8 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
                                  json_message={"item_card": formatting.item_card(record), "field": field})
         return events + [SlotSet("failed_turns", 0.0), SlotSet("answered", True)]
 
-    async def _subject(self, text: str, tracker: Tracker, events: List[EventType]) -> ServiceItem | PolicyDoc | None:
-        """The record the follow-up is about: one the question names itself, else the current one."""
+    async def _named(self, text: str, events: List[EventType]) -> ServiceItem | PolicyDoc | None:
+        """The record the follow-up names itself ("那营业执照要什么材料"), if it names one clearly."""
         named = strip_field_words(text)
         if len(named) >= 4:
             result = await self.search(text)
@@ -126,8 +134,43 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
                 events += [SlotSet("current_item", top.id), SlotSet("current_kind", top.kind),
                            SlotSet("current_title", top.title)]
                 return top.record
-        current = tracker.get_slot("current_item")
-        return await self.record(str(current)) if current else None
+        return None
+
+    @staticmethod
+    def _open_choices(tracker: Tracker) -> List[Dict[str, Any]]:
+        """The candidates of a clarifying question still open: the bot's last message offered them
+        as buttons and the conversation is not yet about one of them. Empty otherwise (the slot
+        also holds the near misses of a "not found" answer, which offered no buttons)."""
+        candidates = [c for c in tracker.get_slot("candidates") or [] if isinstance(c, dict) and c.get("id")]
+        if not candidates or tracker.get_slot("current_item") in {c["id"] for c in candidates}:
+            return []
+        last_bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+        offered = {str(b.get("payload")) for b in ((last_bot or {}).get("data") or {}).get("buttons") or []}
+        if not offered & {b["payload"] for b in formatting.choice_buttons(candidates)}:
+            return []
+        return candidates
+
+    @staticmethod
+    def _answer_first_choice(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | Bundle,
+                             field: Optional[str], offered: List[Dict[str, Any]]) -> List[EventType]:
+        """Answer for candidate 1, say so, and keep the others as buttons. The slot keeps the whole
+        list, so "第二个" still means the second of the numbered list the user saw."""
+        title = str(offered[0]["title"])  # as the numbered list showed it
+        others = formatting.choice_buttons(offered[1:])
+        if isinstance(record, ServiceItem) and field is not None:
+            text = f"按第1项“{title}”回答：\n" + formatting.field_answer(record, field)
+            if others:
+                text += "\n如果您问的是其他项，请点选下面的按钮，或回复序号。"
+            dispatcher.utter_message(text=text, buttons=others,
+                                     json_message={"item_card": formatting.item_card(record), "field": field})
+            return [SlotSet("current_item", record.id), SlotSet("current_kind", record.kind),
+                    SlotSet("current_title", title), SlotSet("failed_turns", 0.0), SlotSet("answered", True),
+                    SlotSet("pending_offer", None)]
+        dispatcher.utter_message(text=f"按第1项“{title}”回答：")
+        events = answer_record(dispatcher, record, snippet=None)
+        if others:
+            dispatcher.utter_message(text="如果您问的是其他项，请点选，或回复序号。", buttons=others)
+        return events + [SlotSet("candidates", offered)]
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult,
