@@ -15,7 +15,9 @@ from actions import formatting, replies
 from actions.fields import detect_field, strip_field_words
 from actions.knowledge import Knowledge, default_knowledge
 from indexer.errors import DaofuError
+from indexer.matters import MatterGuide, Referral, get_matter_guide
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
+from indexer.settings import IndexerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -174,12 +176,19 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult,
-            linked: ServiceItem | PolicyDoc | FaqEntry | None = None) -> List[EventType]:
-    """What the bot says to a search result: answer, ask which one, or say it found nothing.
+            linked: ServiceItem | PolicyDoc | FaqEntry | None = None,
+            matters: MatterGuide | None = None) -> List[EventType]:
+    """What the bot says to a search result: answer, ask which one, refer a matter the catalog
+    lacks to its department, or say it found nothing.
 
     Also used by the editor console's try-it box, so editors see exactly what the bot would say.
-    ``linked``: the item an FAQ answer refers to (its card follows the answer).
+    ``linked``: the item an FAQ answer refers to (its card follows the answer). ``matters``: the
+    matter-to-department mapping (default: the one shipped with the knowledge base).
     """
+    guide = matters if matters is not None else default_matter_guide()
+    referral = guide.referral(result) if guide is not None else None
+    if referral is not None:
+        return refer(dispatcher, result, referral)
     if not result.hits or result.level == "low":
         return not_found(dispatcher, tracker, result)
     if result.level == "high":
@@ -245,6 +254,21 @@ def not_found(dispatcher: CollectingDispatcher, tracker: Tracker, result: Search
                                   "或者需要为您转接人工客服吗？", json_message=marker)
     return [SlotSet("failed_turns", failed), SlotSet("candidates", candidates), SlotSet("pending_offer", "human"),
             SlotSet("answered", False)]
+
+
+def refer(dispatcher: CollectingDispatcher, result: SearchResult, referral: Referral) -> List[EventType]:
+    """A matter the catalog lacks: say so, name the department that usually handles it, the 12345
+    hotline, and offer a person (a button, and "好的" accepts the offer). Not a failed turn: the
+    user got a useful answer, so it does not count towards the automatic handoff."""
+    dispatcher.utter_message(text=replies.referral_text(referral),
+                             buttons=[{"title": "转人工", "payload": "/request_human"}],
+                             json_message=formatting.referral_payload(referral, result.confidence))
+    return [SlotSet("candidates", []), SlotSet("pending_offer", "human"), SlotSet("answered", False)]
+
+
+def default_matter_guide() -> MatterGuide | None:
+    """The mapping shipped with the served knowledge base (loaded once, on first use)."""
+    return get_matter_guide(IndexerSettings.from_env().knowledge_base_dir)
 
 
 def not_available(dispatcher: CollectingDispatcher) -> List[EventType]:

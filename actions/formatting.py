@@ -6,6 +6,8 @@ Payload schemas (documented in the README):
 - ``{"handoff": {"reason", "summary", "candidates"}}``: the chat goes to a person;
 - ``{"bundle": {"id", "name", "intro", "steps", "outside_catalog", "source"}}``: an integrated
   service (一件事) as the ordered items it takes, each step also a button to its item card.
+- ``{"referral": {...}, "not_found": {...}}``: a matter the catalog lacks, with the department that
+  usually handles it and the 12345 hotline.
 Buttons use Rasa's own ``buttons`` list with ``/choose{"candidate_id": "..."}`` payloads.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from indexer.matters import HOTLINE, Referral
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, ServiceItem
 
 CATALOG_SOURCE = "广东省政务服务事项目录"
@@ -210,6 +213,17 @@ def bundle_candidates(bundle: Bundle) -> list[dict[str, Any]]:
 def not_found_payload(question: str, confidence: float) -> dict[str, Any]:
     """Marks a reply that found nothing (the desk counts these as knowledge gaps)."""
     return {"not_found": {"question": question, "confidence": round(float(confidence), 4)}}
+
+
+def referral_payload(referral: Referral, confidence: float) -> dict[str, Any]:
+    """A matter the catalog lacks: the department that usually handles it, and the hotline. Carries
+    the not-found marker too, so the desk still lists the question among knowledge gaps."""
+    matter = referral.matter
+    return {"referral": {"matter_id": matter.id, "matter": matter.name, "variant": referral.variant,
+                         "title": referral.title, "department": matter.department,
+                         "catalog_department": matter.catalog_department, "where": matter.where,
+                         "hotline": HOTLINE},
+            **not_found_payload(referral.question, confidence)}
 
 
 def handoff_payload(reason: str, summary: str, candidates: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -810,6 +810,12 @@ a { color: #1f5fbf; word-break: break-all; }
     } else if (custom.bundle && typeof custom.bundle === 'object') {
       showText = false; // the card lists the same steps; each is also a button below it
       card = bundleCard(custom.bundle);
+    } else if (custom.referral && typeof custom.referral === 'object') {
+      showText = false; // the card says what the text says: not in the catalog, who handles it, 12345
+      card = referralCard(custom.referral);
+    } else if (custom.bundle && typeof custom.bundle === 'object') {
+      showText = false; // the card lists the same steps; each is also a button below it
+      card = bundleCard(custom.bundle);
     }
     if (showText && text) {
       const bubble = el('div', 'daofu-bubble');
@@ -1012,6 +1018,19 @@ a { color: #1f5fbf; word-break: break-all; }
     }
     const source = b.source && typeof b.source === 'object' ? b.source : {};
     box.appendChild(el('div', 'daofu-source', `来源：${str(source.catalog) || CATALOG}；“一件事”由知识库编辑整理`));
+    return box;
+  }
+
+  // A matter the catalog lacks: the department that usually handles it, and the hotline.
+  function referralCard(r) {
+    const box = el('div', 'daofu-card daofu-referral');
+    const title = str(r.title) || str(r.matter);
+    box.appendChild(el('div', 'daofu-card-title', title ? `目录暂未收录：${title}` : '目录暂未收录该事项'));
+    row(box, '一般办理部门', r.department);
+    row(box, '办理地点', r.where);
+    row(box, '省级对口部门', r.catalog_department);
+    row(box, '咨询热线', str(r.hotline) ? `${str(r.hotline)} 政务服务便民热线` : '');
+    box.appendChild(el('div', 'daofu-source', '各地要求可能不同，请以当地部门答复为准；也可以点“转人工”咨询工作人员。'));
     return box;
   }
 

@@ -93,7 +93,7 @@ def test_typing_a_position_answers_that_candidate(unsure: SearchService) -> None
 
 
 def test_low_confidence_says_not_found_then_hands_off_on_the_second_miss(lost: SearchService) -> None:
-    dispatcher, events = run(ActionAnswerQuestion(lost), tracker_for("火星上能办营业执照吗", "ask_item"))
+    dispatcher, events = run(ActionAnswerQuestion(lost), tracker_for("火星上能办结婚证吗", "ask_item"))
     assert "没有找到" in dispatcher.messages[0]["text"] and "人工" in dispatcher.messages[0]["text"]
     assert slots(events)["failed_turns"] == 1.0 and slots(events)["pending_offer"] == "human"
     dispatcher, events = run(ActionAnswerQuestion(lost),

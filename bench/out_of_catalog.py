@@ -1,0 +1,118 @@
+"""Matters the catalog lacks: does the bot refer them to their department instead of answering a
+wrong item, and does the referral leave in-catalog questions alone?
+
+Runs the real search (the served index, or the one DAOFU_INDEX_DIR/DAOFU_MODEL_DIR name) and the
+referral decision the action uses (indexer.matters) over:
+- bench/data/out_of_catalog.jsonl: team-written questions about matters outside the catalog;
+- bench/data/item_queries_dev.jsonl and policy_queries_dev.jsonl: in-catalog questions, which
+  should (almost) never be referred.
+
+    .venv/bin/python -m bench.out_of_catalog [--show]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.matters import MatterGuide, get_matter_guide
+from indexer.records import SearchResult
+from indexer.search import SearchService
+from indexer.settings import IndexerSettings
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    query: str
+    level: str
+    top_title: str
+    top_kind: str
+    referred_to: str  # matter id, "" when not referred
+    expected: str  # expected matter id ("" for in-catalog questions)
+    right_answer: bool  # in-catalog questions: the first hit is the labelled record
+
+
+def outcome(result: SearchResult, guide: MatterGuide, expected: str = "", answer_id: str = "") -> Outcome:
+    referral = guide.referral(result)
+    top = result.hits[0] if result.hits else None
+    return Outcome(query=result.query, level=result.level, top_title=top.title if top else "",
+                   top_kind=top.kind if top else "", referred_to=referral.matter.id if referral else "",
+                   expected=expected, right_answer=bool(top and answer_id and top.id == answer_id))
+
+
+def read_jsonl(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def out_of_catalog_table(outcomes: Sequence[Outcome], styles: Sequence[str]) -> list[str]:
+    wrong_high_before = sum(o.level == "high" and o.top_kind in ("item", "policy") for o in outcomes)
+    wrong_high_after = sum(o.level == "high" and o.top_kind in ("item", "policy") and not o.referred_to
+                           for o in outcomes)
+    referred = sum(bool(o.referred_to) for o in outcomes)
+    right_matter = sum(o.referred_to == o.expected for o in outcomes)
+    other_kinds = sum(o.level == "high" and o.top_kind not in ("item", "policy") and not o.referred_to
+                      for o in outcomes)
+    not_found = len(outcomes) - referred - wrong_high_after - other_kinds
+    by_style = Counter(styles)
+    referred_by_style = Counter(style for style, o in zip(styles, outcomes) if o.referred_to)
+    return [
+        f"Out-of-catalog questions (bench/data/out_of_catalog.jsonl): {len(outcomes)}",
+        "| measure | count |",
+        "|---|---|",
+        f"| wrong item/policy answered at high confidence, search alone | {wrong_high_before} |",
+        f"| wrong item/policy answered at high confidence, with the referral | **{wrong_high_after}** |",
+        f"| referred (department, 12345, a person) | **{referred}** |",
+        f"| ... to the expected matter | {right_matter} |",
+        f"| answered by an FAQ or bundle at high confidence | {other_kinds} |",
+        f"| not referred: asks which one (medium) or says not found (low) | {not_found} |",
+        "",
+        "Referred by style: " + ", ".join(f"{style} {referred_by_style[style]}/{count}"
+                                          for style, count in sorted(by_style.items())),
+    ]
+
+
+def in_catalog_table(name: str, outcomes: Sequence[Outcome]) -> list[str]:
+    referred = [o for o in outcomes if o.referred_to]
+    lost = [o for o in referred if o.right_answer]
+    return [f"| {name} | {len(outcomes)} | {len(referred)} | {len(lost)} |"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--show", action="store_true", help="list every question's outcome")
+    args = parser.parse_args(argv)
+    settings = IndexerSettings.from_env()
+    guide = get_matter_guide(settings.knowledge_base_dir)
+    if guide is None:
+        raise SystemExit(f"no matter mapping under {settings.knowledge_base_dir}")
+    service = SearchService(settings)
+
+    questions = read_jsonl(DATA / "out_of_catalog.jsonl")
+    results = service.search_many([q["query"] for q in questions], k=5)
+    outcomes = [outcome(r, guide, expected=q["matter"]) for r, q in zip(results, questions)]
+    lines = out_of_catalog_table(outcomes, [q["style"] for q in questions])
+
+    lines += ["", "In-catalog development questions (should not be referred):",
+              "| set | questions | referred | ... of which the first hit was right |", "|---|---|---|---|"]
+    shown: list[Outcome] = list(outcomes)
+    for name, id_key in (("item_queries_dev", "task_code"), ("policy_queries_dev", "docid")):
+        dev = read_jsonl(DATA / f"{name}.jsonl")
+        dev_results = service.search_many([q["query"] for q in dev], k=5)
+        dev_outcomes = [outcome(r, guide, answer_id=q[id_key]) for r, q in zip(dev_results, dev)]
+        lines += in_catalog_table(name, dev_outcomes)
+        shown += [o for o in dev_outcomes if o.referred_to]
+    print(f"index version {service.version()}, model {settings.model_dir.name}")
+    print("\n".join(lines))
+    if args.show:
+        print()
+        for o in shown:
+            print(f"{o.level:6} {o.referred_to or '-':32} {o.expected or '(in catalog)':30} {o.query}  ->  {o.top_title}")
+
+
+if __name__ == "__main__":
+    main()

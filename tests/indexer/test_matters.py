@@ -1,0 +1,143 @@
+"""Matters the catalog lacks: the shipped mapping, its validation, and the referral decision."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.loaders import load_knowledge_base
+from indexer.matters import (MATTERS_FILE, Matter, MatterGuide, MatterMapError, get_matter_guide,
+                             is_that_matter)
+from indexer.records import PolicyDoc, SearchHit, SearchResult, ServiceItem
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = PROJECT_ROOT / "knowledge_base"
+
+
+def item_hit(name: str) -> SearchHit:
+    item = ServiceItem(id=f"id-{name}", name=name, department="广东省市场监督管理局")
+    return SearchHit(id=item.id, kind="item", title=name, score=0.9, snippet="", sources=("dense",), record=item)
+
+
+def policy_hit(title: str) -> SearchHit:
+    policy = PolicyDoc(id=f"doc-{title}", title=title, body="……")
+    return SearchHit(id=policy.id, kind="policy", title=title, score=0.9, snippet="", sources=("bm25",), record=policy)
+
+
+def result(question: str, *hits: SearchHit, level: str = "high") -> SearchResult:
+    return SearchResult(query=question, normalized_query=question, hits=hits, confidence=0.8, level=level)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def guide() -> MatterGuide:
+    loaded = get_matter_guide(SHIPPED)
+    assert loaded is not None
+    return loaded
+
+
+def test_shipped_mapping_loads_and_names_real_catalog_departments(guide: MatterGuide) -> None:
+    departments = {item.department.strip() for item in load_knowledge_base(SHIPPED).items}
+    assert len(guide.matters) >= 30
+    unknown = {m.id: m.catalog_department for m in guide.matters
+               if m.catalog_department and m.catalog_department not in departments}
+    assert unknown == {}, "catalog_department must be a department of the shipped catalog"
+
+
+def test_asking_for_a_catalog_item_by_its_name_is_never_referred(guide: MatterGuide) -> None:
+    # A mapped term that also occurs in a catalog item's name must not send that item's own
+    # question away: the item, found first, is the matter (its hit_terms recognise it).
+    referred = [item.name for item in load_knowledge_base(SHIPPED).items
+                if guide.referral(result(item.name, item_hit(item.name))) is not None]
+    assert referred == []
+
+
+@pytest.mark.parametrize(("question", "matter_id"), [
+    ("营业执照丢了怎么补办", "business_licence"),
+    ("食品经营许可证在哪里申请", "food_business_permit"),
+    ("新公司刻章去哪", "company_seal"),
+    ("公司社保开户要带什么", "social_insurance_registration"),
+    ("SC证怎么办", "food_production_permit"),
+    ("排污许可证怎么申领", "discharge_permit"),
+])
+def test_a_question_names_its_matter(guide: MatterGuide, question: str, matter_id: str) -> None:
+    matter = guide.named_matter(question)
+    assert matter is not None and matter.id == matter_id
+
+
+def test_questions_about_other_things_name_no_matter(guide: MatterGuide) -> None:
+    for question in ("股权出质注销登记在哪里办", "取水许可第一次申请", "今天天气怎么样", "律师执业证怎么办"):
+        assert guide.named_matter(question) is None, question
+
+
+def test_out_of_catalog_matter_gets_a_referral_instead_of_a_wrong_high_answer(guide: MatterGuide) -> None:
+    referral = guide.referral(result("营业执照丢了怎么补办", item_hit("税务证件增补发")))
+    assert referral is not None
+    assert referral.matter.id == "business_licence" and referral.variant == "补领"
+    assert referral.title == "营业执照（企业、个体工商户登记）（补领）"
+    assert referral.matter.department == "市场监督管理局"
+
+
+def test_a_look_up_item_does_not_answer_how_to_apply(guide: MatterGuide) -> None:
+    assert guide.referral(result("食品经营许可证怎么申请", item_hit("食品经营许可查询"))) is not None
+    assert guide.referral(result("食品经营许可在哪查询", item_hit("食品经营许可查询"))) is None
+
+
+def test_another_variant_does_not_answer(guide: MatterGuide) -> None:
+    assert guide.referral(result("新办税务登记怎么弄", item_hit("注销税务登记（适用于“一照一码”“两证整合”以外的纳税人）"))) \
+        is not None
+    assert guide.referral(result("不干了，注销税务登记去哪办",
+                                 item_hit("注销税务登记（适用于“一照一码”“两证整合”以外的纳税人）"))) is None
+
+
+def test_a_catalog_item_that_is_the_matter_is_answered(guide: MatterGuide) -> None:
+    # 工商登记 of a new company is in the catalog as 设立登记.
+    assert guide.referral(result("注册公司办工商登记要什么材料", item_hit("内资有限责任公司设立登记"))) is None
+    # Among the first three hits is enough: the clarifying question offers it.
+    assert guide.referral(result("新公司工商登记", item_hit("对股权出质设立登记"),
+                                 item_hit("内资有限责任公司设立登记"), level="medium")) is None
+
+
+def test_high_confidence_faq_is_trusted_and_policy_questions_keep_their_policy(guide: MatterGuide) -> None:
+    faq = SearchHit(id="faq:1", kind="faq", title="公章在哪里刻", score=0.9, snippet="", sources=("faq",),
+                    record=ServiceItem(id="x", name="x", department="x"))
+    assert guide.referral(result("公章在哪里刻", faq)) is None
+    assert guide.referral(result("给员工交社保有减免政策吗", policy_hit("关于阶段性减免企业社会保险费的通知"))) is None
+
+
+def test_no_hits_and_low_confidence_still_get_the_referral(guide: MatterGuide) -> None:
+    assert guide.referral(result("公章丢了怎么办", level="none")) is not None
+    assert guide.referral(result("开药店要办什么证", item_hit("药品生产经营企业药学技术人员登记首次备案"),
+                                 level="low")) is not None
+
+
+def test_bad_mapping_files_are_refused_with_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "matters.jsonl"
+    good = {"id": "seal", "name": "公章刻制", "terms": ["刻章"], "department": "公安局"}
+    path.write_text(json.dumps(good, ensure_ascii=False) + "\n" + json.dumps({**good, "terms": []}) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(MatterMapError, match=r"line 2.*terms"):
+        MatterGuide.load(path)
+    path.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(MatterMapError, match="line 1"):
+        MatterGuide.load(path)
+    with pytest.raises(MatterMapError, match="no matter mapping"):
+        MatterGuide.load(tmp_path / "missing.jsonl")
+    with pytest.raises(MatterMapError, match="duplicate"):
+        MatterGuide([Matter(**good), Matter(**good)])
+
+
+def test_a_knowledge_base_without_mapping_gives_no_referrals(tmp_path: Path) -> None:
+    assert not (tmp_path / MATTERS_FILE).exists()
+    assert get_matter_guide(tmp_path) is None
+
+
+def test_words_that_mean_something_else_name_no_matter(guide: MatterGuide) -> None:
+    assert guide.named_matter("个人卖货给公司 对方要专票 我又没营业执照 咋整") is None
+    assert guide.named_matter("几个月没给员工交社保，现在想补缴") is None
+    assert guide.named_matter("高速边上想立个广告牌 归谁管") is None
+
+
+def test_saying_cha_asks_for_a_look_up_but_jiancha_does_not(guide: MatterGuide) -> None:
+    assert guide.referral(result("查餐馆的食品经营许可证", item_hit("食品经营许可查询"))) is None
+    assert guide.referral(result("开业前消防检查怎么申请", item_hit("消防安全检查结果查询"))) is not None
