@@ -2,13 +2,18 @@
 
     python -m desk                                  # serve on DAOFU_DESK_HOST:DAOFU_DESK_PORT
     python -m desk create-user admin --role admin   # asks for the password (or --password-env VAR)
+    python -m desk create-user li --role handler --department 广东省市场监督管理局
+    python -m desk working-days --from 2026-09-30 --days 3   # prints the due date: 2026-10-10
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import getpass
 import os
 import sys
+
+from sqlalchemy.orm import Session
 
 from desk.auth import ROLES, create_staff
 from desk.db import Database, migrate
@@ -24,15 +29,31 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--role", choices=ROLES, default="staff")
     user.add_argument("--display-name", default="")
     user.add_argument("--password-env", help="read the password from this environment variable instead of asking")
+    user.add_argument("--department", help="the department a handler (承办) works for, as in the department list")
+    days = commands.add_parser("working-days", help="due date N working days after a date (official calendar)")
+    days.add_argument("--from", dest="start", required=True, type=_iso_date, help="start date, YYYY-MM-DD")
+    days.add_argument("--days", required=True, type=_working_days, help="working days, counted from the next one")
     args = parser.parse_args(argv)
+    if args.command == "working-days":
+        from desk.demands.working_days import add_working_days
+
+        try:
+            print(add_working_days(args.start, args.days).isoformat())
+        except DeskError as error:
+            days.error(str(error))  # exits 2, as argparse does for any other bad input
+        return 0
     settings = DeskSettings.from_env()
     if args.command == "create-user":
         password = os.environ.get(args.password_env, "") if args.password_env else getpass.getpass("password: ")
         migrate(settings.database_url)
         try:
             with Database(settings.database_url).session() as session:
-                staff = create_staff(session, args.username, password, args.role, args.display_name)
-                print(f"created {staff.role} account {staff.username}")
+                if args.department:
+                    _seed_departments(session)
+                staff = create_staff(session, args.username, password, args.role, args.display_name,
+                                     args.department)
+                where = f" of {args.department}" if args.department else ""
+                print(f"created {staff.role} account {staff.username}{where}")
         except DeskError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -44,6 +65,27 @@ def main(argv: list[str] | None = None) -> int:
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                 ws_max_size=1024 * 1024)
     return 0
+
+
+def _seed_departments(session: Session) -> None:
+    # A fresh store has no departments until the desk first starts: seed them as the desk would.
+    from desk.demands.service import catalog_departments, seed_departments
+    from indexer.settings import IndexerSettings
+
+    seed_departments(session, catalog_departments(IndexerSettings.from_env().knowledge_base_dir / "catalog"))
+
+
+def _iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期必须是 YYYY-MM-DD 格式的有效日期，收到 {text!r}") from None
+
+
+def _working_days(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"工作日天数必须是非负整数，收到 {text!r}")
+    return int(text)
 
 
 if __name__ == "__main__":

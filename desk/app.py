@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from desk import analytics_api, auth, gaps_api, knowledge_api
 from desk.db import Database, migrate
+from desk.demands import api as demands_api
 from desk.errors import BadFrame, DeskError, NotFound, NotLoggedIn
 from desk.hub import make_hub
 from desk.models import Handoff, Message, Staff, Ticket, utcnow
@@ -261,7 +262,7 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     context = RouterContext(service=service, settings=settings, hub=hub, current_staff=current_staff,
                             knowledge=knowledge or _LazyKnowledge(), index_builder=index_builder)
-    for module in (knowledge_api, gaps_api, analytics_api):
+    for module in (knowledge_api, gaps_api, analytics_api, demands_api):
         app.include_router(module.build_router(context))
 
     # ------------------------------------------------------------------ WebSockets

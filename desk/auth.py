@@ -10,9 +10,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from desk.errors import Conflict, DeskError, NotLoggedIn
-from desk.models import Staff, StaffSession, utcnow
+from desk.models import Department, Staff, StaffSession, utcnow
 
-ROLES = ("staff", "editor", "admin")
+# handler (承办): works its department's demands; supervisor (督办): sees all demands, the overdue board.
+ROLES = ("staff", "editor", "admin", "handler", "supervisor")
 SESSION_COOKIE = "daofu_session"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PASSWORD_LENGTH = 8
@@ -36,7 +37,8 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-def create_staff(session: Session, username: str, password: str, role: str, display_name: str = "") -> Staff:
+def create_staff(session: Session, username: str, password: str, role: str, display_name: str = "",
+                 department: str | None = None) -> Staff:
     username = username.strip()
     if role not in ROLES:
         raise DeskError(f"角色必须是 {', '.join(ROLES)} 之一，收到 {role!r}")
@@ -46,8 +48,16 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
         raise DeskError(f"密码至少{MIN_PASSWORD_LENGTH}位")
     if session.scalar(select(Staff).where(Staff.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已存在")
+    department_id = None
+    if department:
+        found = session.scalar(select(Department).where(Department.name == department.strip()))
+        if found is None:
+            raise DeskError(f"没有名为 {department.strip()} 的部门：先由管理员添加部门，或核对名称")
+        department_id = found.id
+    elif role == "handler":
+        raise DeskError("承办人员（handler）必须指定所属部门（--department）")
     staff = Staff(username=username, display_name=display_name.strip() or username,
-                  password_hash=hash_password(password), role=role)
+                  password_hash=hash_password(password), role=role, department_id=department_id)
     session.add(staff)
     session.flush()
     return staff

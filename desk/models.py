@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -70,7 +70,9 @@ class Staff(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))  # staff, editor, admin
+    role: Mapped[str] = mapped_column(String(16))  # staff, editor, admin, handler, supervisor
+    # A handler works only its department's demands (desk/demands); others may leave it empty.
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -100,3 +102,97 @@ class Ticket(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answered_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Department(Base):
+    """A department demands are dispatched to; seeded from the catalog's DEPT_NAME, edited by admins."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The catalog name it was seeded from: a renamed or deactivated department is not seeded again.
+    catalog_name: Mapped[Optional[str]] = mapped_column(String(100), unique=True, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Demand(Base):
+    """An enterprise's demand (诉求), followed to closure; states and actions: desk/demands/states.py."""
+
+    __tablename__ = "demands"
+    __table_args__ = (
+        # The reminder sweep and lists by state: demands of a state by due date.
+        Index("ix_demands_status_due", "status", "due_date"),
+        # A department's list and the per-department report over a period.
+        Index("ix_demands_department_created", "department_id", "created_at"),
+        # The supervisors' overdue board, read in due order.
+        Index("ix_demands_overdue_due", "overdue", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tracking_number: Mapped[str] = mapped_column(String(32), unique=True)
+    category: Mapped[str] = mapped_column(String(8))
+    content: Mapped[str] = mapped_column(Text)
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), default="web")  # web, widget, chat, phone, message
+    conversation_id: Mapped[Optional[str]] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(24), default="received")
+    version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    handler_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    # The time limit: working days counted from start_date (the filing day; a reopen starts again).
+    start_date: Mapped[datetime.date] = mapped_column(Date)
+    time_limit_days: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[datetime.date] = mapped_column(Date)
+    remind_date: Mapped[datetime.date] = mapped_column(Date)
+    reminded_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_days: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)  # requested, pending
+    reply: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)  # 满意, 基本满意, 不满意
+    rating_comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DemandEvent(Base):
+    """One step of a demand's history: who did what, when, from which state."""
+
+    __tablename__ = "demand_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[Optional[str]] = mapped_column(String(24), nullable=True)  # None: filed
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff, enterprise, system
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # shown to the enterprise (without the note)
+    detail: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NotificationOutbox(Base):
+    """What would be sent (SMS to the enterprise, alerts to staff); a sender delivers pending rows."""
+
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"), nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms, staff
+    recipient: Mapped[str] = mapped_column(String(100))  # a phone number, or department:<id> / supervisors
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)

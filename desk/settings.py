@@ -45,6 +45,28 @@ class DeskSettings:
     max_upload_mb: int = field(default=20, metadata={
         "env": "DAOFU_MAX_UPLOAD_MB", "help": "Largest policy or catalog file editors may upload, in MB."})
 
+    demand_deadlines: str = field(default="咨询=5,求助=10,投诉=15,建议=15,举报=15", metadata={
+        "env": "DAOFU_DEMAND_DEADLINES",
+        "help": "Time limit of each demand category in working days (official calendar, counted from the next working day), as 类别=天数 pairs."})
+    demand_rate_limit: str = field(default="5/minute;30/day", metadata={
+        "env": "DAOFU_DEMAND_RATE_LIMIT",
+        "help": "How many demands one client (IP address) may file, in the `limits` package's notation; tracking-number lookups and ratings get ten times as many."})
+    demand_sweep_seconds: int = field(default=300, metadata={
+        "env": "DAOFU_DEMAND_SWEEP_SECONDS",
+        "help": "How often the desk sends demand reminders (80% of the time limit), marks overdue demands and delivers the notification outbox; 0: never (tests, or a separate worker)."})
+
+    @property
+    def demand_deadline_days(self) -> dict[str, int]:
+        """Category → working days, from DAOFU_DEMAND_DEADLINES."""
+        deadlines: dict[str, int] = {}
+        for pair in self.demand_deadlines.replace("，", ",").split(","):
+            name, _, days = pair.partition("=")
+            if not name.strip() or not days.strip().isdigit() or int(days) < 1:
+                raise ConfigurationError(f"DAOFU_DEMAND_DEADLINES must be 类别=天数 pairs like 咨询=5,投诉=15 "
+                                         f"(days >= 1), got {self.demand_deadlines!r}")
+            deadlines[name.strip()] = int(days)
+        return deadlines
+
     @property
     def rasa_urls(self) -> tuple[str, ...]:
         return tuple(url.strip() for url in self.rasa_url.split(",") if url.strip())
@@ -62,6 +84,12 @@ class DeskSettings:
             raise ConfigurationError(f"DAOFU_SERVICE_DAYS must list weekdays 1-7 like 1,2,3,4,5, got {self.service_days!r}")
         if self.max_upload_mb < 1:
             raise ConfigurationError(f"DAOFU_MAX_UPLOAD_MB must be >= 1, got {self.max_upload_mb}")
+        missing = {"咨询", "求助", "投诉", "建议", "举报"} - set(self.demand_deadline_days)
+        if missing:
+            raise ConfigurationError(f"DAOFU_DEMAND_DEADLINES lacks the categories {'、'.join(sorted(missing))}, "
+                                     f"got {self.demand_deadlines!r}")
+        if self.demand_sweep_seconds < 0:
+            raise ConfigurationError(f"DAOFU_DEMAND_SWEEP_SECONDS must be >= 0, got {self.demand_sweep_seconds}")
         if self.max_message_chars < 1:
             raise ConfigurationError(f"DAOFU_MAX_MESSAGE_CHARS must be >= 1, got {self.max_message_chars}")
 

@@ -1,0 +1,444 @@
+"""Router of /api/demands and /api/departments (desk/PROTOCOL.md "Demands").
+
+Anonymous: file a demand (rate-limited per client), track it with the number and the contact phone's
+last 4 digits, rate the reply. Staff, by role: 应答 (staff) dispatch and close, 承办 (handler) accept,
+return, ask for an extension and reply within their own department, 督办 (supervisor) see everything
+and approve extensions, admins edit departments. Bodies are Pydantic models with extra="forbid"; a
+bad body or parameter answers 422 with each field and its reason in Chinese.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Optional
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from desk.demands.outbox import LoggingSender, NotificationSender, deliver_pending
+from desk.demands.service import (DemandCategory, DemandInput, DemandService, Rating, catalog_departments,
+                                  mask_name, mask_phone, normalize_phone, seed_departments)
+from desk.demands.states import DemandState
+from desk.errors import Conflict, DeskError, NotFound
+from desk.masking import mask_personal_data
+from desk.models import Demand, DemandEvent, Department, Staff
+from desk.routing import RouterContext
+from desk.service import CONSOLE_TOPIC, aware
+from indexer.errors import DaofuError
+
+logger = logging.getLogger(__name__)
+LOOKUP_FACTOR = 10  # lookups and ratings may come ten times as often as filings
+
+FIELD_LABELS = {
+    "category": "诉求类别", "content": "诉求内容", "enterprise_name": "企业名称", "contact_name": "联系人",
+    "contact_phone": "联系电话", "department": "部门", "reason": "原因", "days": "延期天数", "text": "内容",
+    "phone_last4": "联系电话后四位", "score": "评价", "comment": "评价意见", "demand_id": "诉求序号",
+    "status": "状态", "overdue": "是否超期", "name": "部门名称", "active": "是否启用", "department_id": "部门序号",
+    "body": "请求内容",
+}
+
+
+# ---------------------------------------------------------------------- request bodies
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DemandBody(_Body):
+    category: DemandCategory
+    content: str = Field(min_length=5, max_length=4000)
+    enterprise_name: str = Field(min_length=2, max_length=200)
+    contact_name: str = Field(min_length=1, max_length=64)
+    contact_phone: str = Field(max_length=32)
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalize_phone(value)
+
+    def to_input(self) -> DemandInput:
+        return DemandInput(self.category, self.content, self.enterprise_name, self.contact_name, self.contact_phone)
+
+
+class DispatchBody(_Body):
+    department: str = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=1000)
+
+
+class ReasonBody(_Body):
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class ExtendBody(_Body):
+    days: int = Field(ge=1, le=30)
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class TextBody(_Body):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class RatingBody(_Body):
+    phone_last4: str = Field(pattern=r"^\d{4}$")
+    score: Rating
+    comment: str = Field(default="", max_length=1000)
+
+
+class DepartmentBody(_Body):
+    name: str = Field(min_length=2, max_length=100)
+
+
+class DepartmentPatch(_Body):
+    name: Optional[str] = Field(default=None, min_length=2, max_length=100)
+    active: Optional[bool] = None
+
+
+# ---------------------------------------------------------------------- errors and limits
+
+class RateLimited(DeskError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def chinese_problems(errors: list[Any]) -> list[dict[str, str]]:
+    """Pydantic/FastAPI validation errors as ``{"field", "label", "reason"}`` in Chinese."""
+    problems = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        field = location[-1] if len(location) > 1 else (location[0] if location else "body")
+        problems.append({"field": field, "label": FIELD_LABELS.get(field, field), "reason": _reason(error)})
+    return problems
+
+
+def _reason(error: dict[str, Any]) -> str:
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind == "missing":
+        return "必须填写"
+    if kind == "string_too_short":
+        return "不能为空" if context.get("min_length", 1) <= 1 else f"至少{context.get('min_length')}个字"
+    if kind == "string_too_long":
+        return f"不能超过{context.get('max_length')}个字"
+    if kind in ("enum", "literal_error"):
+        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ").replace(", ", "、")
+        return f"必须是 {expected} 之一"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "必须是整数"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于{context.get('ge', context.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于{context.get('le', context.get('lt'))}"
+    if kind in ("bool_parsing", "bool_type"):
+        return "必须是 true 或 false"
+    if kind == "string_pattern_mismatch":
+        return "格式不正确（应为4位数字）" if error.get("loc", ())[-1:] == ("phone_last4",) else "格式不正确"
+    if kind == "extra_forbidden":
+        return "不认识的字段，请删除"
+    if kind == "json_invalid":
+        return "请求内容不是有效的 JSON"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return "请求内容必须是 JSON 对象"
+    if kind == "string_type":
+        return "必须是文字"
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    return "格式不正确"
+
+
+class DemandRoute(APIRoute):
+    """Answers validation errors with the Chinese problem list and rate limits with Retry-After."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as error:
+                problems = chinese_problems(list(error.errors()))
+                detail = "请检查：" + "；".join(f"{p['label']}{p['reason']}" for p in problems)
+                return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
+            except RateLimited as error:
+                return JSONResponse({"detail": str(error)}, status_code=429,
+                                    headers={"Retry-After": str(error.retry_after)})
+        return route
+
+
+class ClientLimiter:
+    """Per-client (IP address) moving-window limits from the `limits` package, kept in memory."""
+
+    def __init__(self, spec: str, factor: int = 1) -> None:
+        from limits import parse_many
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        try:
+            items = parse_many(spec)
+        except ValueError as error:
+            from indexer.errors import ConfigurationError
+            raise ConfigurationError(f"DAOFU_DEMAND_RATE_LIMIT must look like 5/minute;30/day, got {spec!r}") from error
+        self.items = [type(item)(item.amount * factor, item.multiples) for item in items]
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, key: str, namespace: str) -> None:
+        for item in self.items:
+            if not self.limiter.hit(item, namespace, key):
+                reset = self.limiter.get_window_stats(item, namespace, key).reset_time
+                raise RateLimited("操作太频繁，请稍后再试", max(1, math.ceil(reset - time.time())))
+
+
+# ---------------------------------------------------------------------- the router
+
+def build_router(context: RouterContext, demands: DemandService | None = None,
+                 sender: NotificationSender | None = None) -> APIRouter:
+    settings = context.settings
+    demands = demands or DemandService(settings)
+    sender = sender or LoggingSender()
+    filings = ClientLimiter(settings.demand_rate_limit)
+    lookups = ClientLimiter(settings.demand_rate_limit, LOOKUP_FACTOR)
+    run = context.service.run
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from indexer.settings import IndexerSettings
+
+        catalog = IndexerSettings.from_env().knowledge_base_dir / "catalog"
+        names = await asyncio.to_thread(catalog_departments, catalog)
+        await run(lambda s: seed_departments(s, names))
+        task = asyncio.create_task(_sweeper()) if settings.demand_sweep_seconds else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _sweeper() -> None:
+        while True:
+            await asyncio.sleep(settings.demand_sweep_seconds)
+            try:
+                result = await run(demands.sweep)
+                await run(lambda s: deliver_pending(s, sender))
+            except (DaofuError, SQLAlchemyError):
+                logger.exception("demand sweep failed; retrying in %s s", settings.demand_sweep_seconds)
+                continue
+            if result.reminded or result.overdue:
+                await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
+
+    router = APIRouter(route_class=DemandRoute, lifespan=lifespan)
+    current = context.current_staff
+
+    def limit_filing(request: Request) -> None:
+        filings.check(_client(request), "file")
+
+    def limit_lookup(request: Request) -> None:
+        lookups.check(_client(request), "lookup")
+
+    async def changed(demand: Demand) -> dict[str, Any]:
+        await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
+        return await run(lambda s: staff_json(s, s.get(Demand, demand.id) or demand))
+
+    # ------------------------------------------------------------------ anonymous
+
+    @router.post("/api/demands", status_code=201, dependencies=[Depends(limit_filing)])
+    async def file_demand(body: DemandBody) -> dict[str, Any]:
+        demand = await run(lambda s: demands.file(s, body.to_input()))
+        await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
+        return {"tracking_number": demand.tracking_number, "status": demand.status,
+                "due_date": demand.due_date.isoformat()}
+
+    @router.get("/api/demands/track/{tracking_number}", dependencies=[Depends(limit_lookup)])
+    async def track(tracking_number: str, phone_last4: str = "") -> dict[str, Any]:
+        return await run(lambda s: public_json(s, demands.track(s, tracking_number, phone_last4)))
+
+    @router.post("/api/demands/track/{tracking_number}/rating", dependencies=[Depends(limit_lookup)])
+    async def rate(tracking_number: str, body: RatingBody) -> dict[str, Any]:
+        def work(session: Session) -> dict[str, Any]:
+            demand = demands.rate(session, tracking_number, body.phone_last4, body.score, body.comment)
+            return public_json(session, demand)
+        result = await run(work)
+        await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
+        return result
+
+    # ------------------------------------------------------------------ staff
+
+    @router.get("/api/demands")
+    async def list_demands(status: Optional[DemandState] = None, department: str = "",
+                           overdue: Optional[bool] = None, staff: Staff = Depends(current)) -> list[dict[str, Any]]:
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = demands.list_for(session, staff, status.value if status else None, department or None, overdue)
+            names = _department_names(session)
+            return [staff_json(session, row, names, with_events=False) for row in rows]
+        return await run(work)
+
+    @router.get("/api/demands/{demand_id}")
+    async def demand_detail(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await run(lambda s: staff_json(s, demands.get_for(s, staff, demand_id)))
+
+    @router.get("/api/demands/{demand_id}/suggestions")
+    async def suggestions(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+        demand = await run(lambda s: demands.get_for(s, staff, demand_id, "view"))
+        try:
+            # The search loads its model on first use: in a worker thread, not at import or start-up.
+            found = await run(lambda s: demands.suggest_departments(s, context.knowledge, demand.content))
+        except DaofuError as error:
+            return {"suggestions": [], "problem": f"暂时无法根据知识库推荐部门（{error}），请手动选择"}
+        return {"suggestions": [{"department": s.department, "department_id": s.department_id,
+                                 "reason": s.reason, "score": round(s.score, 3)} for s in found]}
+
+    @router.post("/api/demands/{demand_id}/dispatch")
+    async def dispatch(demand_id: int, body: DispatchBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.dispatch(s, staff, demand_id, body.department, body.note)))
+
+    @router.post("/api/demands/{demand_id}/accept")
+    async def accept(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.accept(s, staff, demand_id)))
+
+    @router.post("/api/demands/{demand_id}/return")
+    async def return_demand(demand_id: int, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.return_to_dispatch(s, staff, demand_id, body.reason)))
+
+    @router.post("/api/demands/{demand_id}/extend")
+    async def extend(demand_id: int, body: ExtendBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.request_extension(s, staff, demand_id, body.days, body.reason)))
+
+    @router.post("/api/demands/{demand_id}/approve-extension")
+    async def approve_extension(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.approve_extension(s, staff, demand_id)))
+
+    @router.post("/api/demands/{demand_id}/reject-extension")
+    async def reject_extension(demand_id: int, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.reject_extension(s, staff, demand_id, body.reason)))
+
+    @router.post("/api/demands/{demand_id}/notes")
+    async def note(demand_id: int, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.add_note(s, staff, demand_id, body.text)))
+
+    @router.post("/api/demands/{demand_id}/reply")
+    async def reply(demand_id: int, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.reply(s, staff, demand_id, body.text)))
+
+    @router.post("/api/demands/{demand_id}/close")
+    async def close(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+        return await changed(await run(lambda s: demands.close(s, staff, demand_id)))
+
+    # ------------------------------------------------------------------ departments
+
+    admin = context.require_role("admin")
+
+    @router.get("/api/departments")
+    async def departments(staff: Staff = Depends(current)) -> list[dict[str, Any]]:
+        def work(session: Session) -> list[dict[str, Any]]:
+            rows = session.scalars(select(Department).order_by(Department.name)).all()
+            return [_department_json(row) for row in rows]
+        return await run(work)
+
+    @router.post("/api/departments", status_code=201)
+    async def add_department(body: DepartmentBody, staff: Staff = Depends(admin)) -> dict[str, Any]:
+        def work(session: Session) -> dict[str, Any]:
+            if session.scalar(select(Department).where(Department.name == body.name)) is not None:
+                raise Conflict(f"部门 {body.name} 已存在")
+            department = Department(name=body.name, active=True)
+            session.add(department)
+            session.flush()
+            return _department_json(department)
+        return await run(work)
+
+    @router.patch("/api/departments/{department_id}")
+    async def edit_department(department_id: int, body: DepartmentPatch, staff: Staff = Depends(admin)) -> dict[str, Any]:
+        def work(session: Session) -> dict[str, Any]:
+            department = session.get(Department, department_id)
+            if department is None:
+                raise NotFound(f"部门 {department_id} 不存在")
+            if body.name is not None and body.name != department.name:
+                if session.scalar(select(Department).where(Department.name == body.name)) is not None:
+                    raise Conflict(f"部门 {body.name} 已存在")
+                department.name = body.name
+            if body.active is not None:
+                department.active = body.active
+            return _department_json(department)
+        return await run(work)
+
+    return router
+
+
+# ---------------------------------------------------------------------- answers
+
+def staff_json(session: Session, demand: Demand, names: dict[int, str] | None = None,
+               with_events: bool = True) -> dict[str, Any]:
+    """A demand for staff who work it (contact details in full: they need them to call back)."""
+    names = names if names is not None else _department_names(session)
+    state = DemandState(demand.status)
+    data: dict[str, Any] = {
+        "id": demand.id, "tracking_number": demand.tracking_number, "category": demand.category,
+        "content": demand.content, "enterprise_name": demand.enterprise_name, "contact_name": demand.contact_name,
+        "contact_phone": demand.contact_phone, "channel": demand.channel, "status": state.value,
+        "status_text": state.label, "department": names.get(demand.department_id or 0),
+        "department_id": demand.department_id, "handler_id": demand.handler_id,
+        "time_limit_days": demand.time_limit_days, "due_date": demand.due_date.isoformat(),
+        "remind_date": demand.remind_date.isoformat(), "overdue": demand.overdue,
+        "extension_days": demand.extension_days, "reply": demand.reply, "replied_at": _iso(demand.replied_at),
+        "closed_at": _iso(demand.closed_at), "reopen_count": demand.reopen_count,
+        "return_count": demand.return_count, "rating": demand.rating, "rating_comment": demand.rating_comment,
+        "created_at": _iso(demand.created_at),
+    }
+    if with_events:
+        events = session.scalars(select(DemandEvent).where(DemandEvent.demand_id == demand.id)
+                                 .order_by(DemandEvent.id)).all()
+        data["events"] = [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+                           "actor_kind": e.actor_kind, "actor_name": e.actor_name, "note": e.note,
+                           "public": e.public, "detail": e.detail, "at": _iso(e.created_at)} for e in events]
+    return data
+
+
+def public_json(session: Session, demand: Demand) -> dict[str, Any]:
+    """What the enterprise sees: status, department, deadline, reply and public history; personal
+    data masked (whoever holds the number and 4 digits need not be the contact)."""
+    state = DemandState(demand.status)
+    department = session.get(Department, demand.department_id) if demand.department_id else None
+    events = session.scalars(select(DemandEvent).where(DemandEvent.demand_id == demand.id,
+                                                       DemandEvent.public.is_(True)).order_by(DemandEvent.id)).all()
+    return {
+        "tracking_number": demand.tracking_number, "category": demand.category, "status": state.value,
+        "status_text": state.label, "department": department.name if department else None,
+        "due_date": demand.due_date.isoformat(), "overdue": demand.overdue,
+        "content": mask_personal_data(demand.content), "enterprise_name": demand.enterprise_name,
+        "contact_name": mask_name(demand.contact_name), "contact_phone": mask_phone(demand.contact_phone),
+        "reply": mask_personal_data(demand.reply) if demand.reply else None, "replied_at": _iso(demand.replied_at),
+        "rating": demand.rating, "can_rate": state is DemandState.REPLIED,
+        "history": [{"action": e.action, "status": e.to_status, "status_text": DemandState(e.to_status).label,
+                     "at": _iso(e.created_at)} for e in events],
+    }
+
+
+def _department_json(department: Department) -> dict[str, Any]:
+    return {"id": department.id, "name": department.name, "active": department.active,
+            "catalog_name": department.catalog_name}
+
+
+def _department_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Department.id, Department.name)).tuples().all())
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    value = aware(value)
+    return value.isoformat() if value else None
