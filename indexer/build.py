@@ -31,10 +31,11 @@ from indexer.records import Bundle, Chunk, FaqEntry, PolicyDoc, ServiceItem, res
 from indexer.settings import IndexerSettings
 from indexer.store import FORMAT_VERSION, MANIFEST_FILE, IndexStore, IndexVersion
 from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
+from indexer.typos import NAME_SYLLABLES_FILE, name_syllables, pinyin_tokens
 
 USER_DICTIONARY_FILE = "userdict.txt"
 # Bump when what a build writes changes for the same input (views, chunking, tokenisation).
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"  # 3: pinyin of item names (typo correction, pinyin BM25)
 ITEM_VIEWS = ("name", "name_department", "text")
 _ITEM_TEXT_VIEW_CHARS = 200  # the dense "text" view: name, department, materials, start of conditions
 
@@ -116,6 +117,9 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     item_names = views["name"]
     Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, "items_name_chars")
     Bm25Index.build(item_words).save(folder, "items_text_words")
+    syllables = _name_syllables(item_names, settings)
+    (folder / NAME_SYLLABLES_FILE).write_text(json.dumps(syllables, ensure_ascii=False), encoding="utf-8")
+    Bm25Index.build([pinyin_tokens(name, sounds) for name, sounds in zip(item_names, syllables)]).save(folder, "items_name_pinyin")
     Bm25Index.build(policy_words).save(folder, "policies_words")
     Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, "policies_chars")
     progress("lexical", 1, 1)
@@ -164,6 +168,18 @@ def _dictionary_terms(items: list[ServiceItem], departments: list[str], settings
         found = dictionary_terms(items, departments)
         cache.put_many([(key, found)])
     return [(term, int(frequency)) for term, frequency in found]
+
+
+def _name_syllables(names: list[str], settings: IndexerSettings) -> list[list[str]]:
+    """Pinyin of each normalised item name (pypinyin takes seconds over the catalog), cached by name."""
+    cache = JsonCache(settings.embedding_cache, f"pinyin:{BUILD_VERSION}")
+    keys = [JsonCache.digest(name) for name in names]
+    found = cache.get_many(keys)
+    missing = sorted({name for name, key in zip(names, keys) if key not in found})
+    fresh = list(zip((JsonCache.digest(name) for name in missing), name_syllables(missing))) if missing else []
+    cache.put_many(fresh)
+    found.update(fresh)
+    return [list(found[key]) for key in keys]
 
 
 def _prepare_items(items: list[ServiceItem], settings: IndexerSettings,

@@ -109,7 +109,7 @@ def score_item_questions(service: SearchService, queries: Sequence[str], gold_na
         rows_by_name.setdefault(item.name, []).append(row)
     parts, gold = [], []
     for query, name in zip(queries, gold_names):
-        normalized = service.prepare_query(query)
+        normalized = service.searchable(query)
         scores = index.score_items(normalized, service._query_vector(normalized), service.weights)
         parts.append(scores.parts)
         gold.append(rows_by_name.get(name, []))
@@ -121,7 +121,7 @@ def score_policy_questions(service: SearchService, questions: Sequence[PolicyQue
     row_of = {policy.id: row for row, policy in enumerate(index.policies_in_order)}
     parts, gold = [], []
     for question in questions:
-        normalized = service.prepare_query(question.query)
+        normalized = service.searchable(question.query)
         scores = index.score_policies(normalized, service._query_vector(normalized), service.weights)
         parts.append(scores.parts)
         gold.append([row_of[question.doc_id]] if question.doc_id in row_of else [])
@@ -166,6 +166,6 @@ def _compact(text: str) -> str:
 
 def kind_scores_for(service: SearchService, query: str) -> tuple[KindScores, KindScores]:
     index = service.index()
-    normalized = service.prepare_query(query)
+    normalized = service.searchable(query)
     vector = service._query_vector(normalized)
     return index.score_items(normalized, vector, service.weights), index.score_policies(normalized, vector, service.weights)

@@ -148,7 +148,7 @@ def fit_calibration(settings: IndexerSettings, weights: FusionWeights = FusionWe
 
     samples = []
     for query, kind, gold in questions:
-        normalized = service.prepare_query(query)
+        normalized = service.searchable(query)
         item_scores, policy_scores, evidence = service.evidence(index, normalized)
         samples.append((normalized, kind, gold, item_scores, policy_scores, evidence))
 

@@ -31,6 +31,7 @@ from indexer.records import (
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
+from indexer.typos import NAME_SYLLABLES_FILE, QueryCorrector, pinyin_tokens
 
 ITEM_VIEWS = ("name", "name_department", "text")
 
@@ -43,6 +44,7 @@ class FusionWeights:
     item_name_chars: float = 0.2
     item_text_words: float = 0.0
     item_fuzzy: float = 0.1
+    item_name_pinyin: float = 0.0
     item_variant: float = 0.25
     policy_dense: float = 1.0
     policy_words: float = 1.0
@@ -82,6 +84,7 @@ class SearchIndex:
     policy_expiry: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
     item_variants: list[frozenset[str]] = field(default_factory=list)
     item_names: list[str] = field(default_factory=list)  # normalised, for fuzzy matching
+    corrector: QueryCorrector | None = None  # typing slips -> item-name pieces (indexer.typos)
     _item_rows: dict[str, int] = field(default_factory=dict)
     _policy_rows: dict[str, int] = field(default_factory=dict)
     _faq_rows: dict[str, int] = field(default_factory=dict)
@@ -120,10 +123,14 @@ class SearchIndex:
         dense = {f"items_{view}": faiss.read_index(str(path / f"items_{view}.faiss")) for view in ITEM_VIEWS}
         dense["policies"] = faiss.read_index(str(path / "policies.faiss"))
         lexical = {name: Bm25Index.load(path, name) for name in
-                   ("items_name_chars", "items_text_words", "policies_words", "policies_chars")}
+                   ("items_name_chars", "items_text_words", "items_name_pinyin", "policies_words", "policies_chars")}
         index = cls(path, manifest, items, policies, chunks, chunk_document, document_starts, dense, lexical,
                     path / "userdict.txt", item_variants=[variants.item_variants(item.name) for item in items],
                     item_names=[normalize_text(item.name) for item in items])
+        syllables = json.loads((path / NAME_SYLLABLES_FILE).read_text(encoding="utf-8"))
+        if len(syllables) != len(items):
+            raise IndexMismatchError(f"{path}: {NAME_SYLLABLES_FILE} has {len(syllables)} names for {len(items)} items; rebuild the index")
+        index.corrector = QueryCorrector(index.item_names, syllables)
         index.faqs = faqs
         if (path / "faqs.faiss").exists():
             index.faq_dense = faiss.read_index(str(path / "faqs.faiss"))
@@ -146,6 +153,7 @@ class SearchIndex:
             if self.dense[name].ntotal != count:
                 raise IndexMismatchError(f"{self.path}: {name} holds {self.dense[name].ntotal} vectors for {count} records; rebuild the index")
         lexical_sizes = {"items_name_chars": len(self.items), "items_text_words": len(self.items),
+                         "items_name_pinyin": len(self.items),
                          "policies_words": len(self.policy_chunks), "policies_chars": len(self.policy_chunks)}
         for name, count in lexical_sizes.items():
             if self.lexical[name].size != count and count:
@@ -166,6 +174,11 @@ class SearchIndex:
             return -1, 0.0
         values, rows = self.bundle_dense.search(vector.reshape(1, -1), 1)
         return int(self.bundle_owners[rows[0][0]]), float(values[0][0])
+
+    def correct(self, normalized: str) -> str:
+        """The question with typing slips replaced by the item-name pieces they stand for
+        (社宝 -> 社保); unchanged when nothing reads or looks like a piece it is not."""
+        return self.corrector.correct(normalized).text if self.corrector is not None else normalized
 
     def item_row(self, item_id: str) -> int:
         return self._item_rows[item_id]
@@ -198,6 +211,7 @@ class SearchIndex:
             "text_words": self.lexical["items_text_words"].scores(search_tokens(query, self.user_dictionary)),
             "fuzzy": _fuzzy_scores(query, self.item_names, _top_rows(dense, name_chars)),
             "variant": variants.variant_agreement(query, self.item_variants),
+            "name_pinyin": self.lexical["items_name_pinyin"].scores(pinyin_tokens(query)),
         }
         return KindScores(fuse_item_parts(parts, weights), parts, dense / len(ITEM_VIEWS))
 
@@ -236,6 +250,7 @@ def fuse_item_parts(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.
              + weights.item_name_chars * lexical("name_chars")
              + weights.item_text_words * lexical("text_words")
              + weights.item_fuzzy * lexical("fuzzy")
+             + (weights.item_name_pinyin * lexical("name_pinyin") if weights.item_name_pinyin else 0.0)
              + weights.item_variant * parts["variant"])
     return np.asarray(fused, dtype=np.float32)
 
@@ -357,6 +372,11 @@ class SearchService:
         limit = self.settings.max_query_chars
         return normalize_text(query[:limit * 4])[:limit]
 
+    def searchable(self, query: object) -> str:
+        """What the retrievers score: the prepared query with typing slips corrected towards the
+        catalog's names (benchmarks and fitting score exactly what ``search`` scores)."""
+        return self.index().correct(self.prepare_query(query))
+
     def search(self, query: str, k: int = 10, kind: Kind | None = None, department: str | None = None,
                service_object: str | None = None) -> SearchResult:
         if k < 1:
@@ -376,7 +396,8 @@ class SearchService:
         matches = [hit for hit in (self._faq_match(index, normalized), self._bundle_match(index, normalized))
                    if hit is not None] if kind is None else []
         answered = max(matches, key=lambda hit: hit.score) if matches else None
-        item_scores, policy_scores, evidence = self.evidence(index, normalized, kind)
+        searched = index.correct(normalized)
+        item_scores, policy_scores, evidence = self.evidence(index, searched, kind)
         ranked = self.calibration.rank(
             evidence,
             item_mask=_item_mask(index, department, service_object),
@@ -389,7 +410,7 @@ class SearchService:
             else:
                 hits.append(_policy_hit(index, row, probability, policy_scores))
         second = ranked[1][2] if len(ranked) > 1 else 0.0
-        confidence = self.confidence_of(normalized, hits, second, item_scores, policy_scores, index)
+        confidence = self.confidence_of(searched, hits, second, item_scores, policy_scores, index)
         second_share = second / hits[0].score if hits and hits[0].score > 0 else 0.0
         if answered is not None:
             # An editor's answer to this very question comes before anything the index ranks.
@@ -436,7 +457,8 @@ class SearchService:
 
     def evidence(self, index: SearchIndex, normalized: str,
                  kind: Kind | None = None) -> tuple[KindScores | None, KindScores | None, QueryEvidence]:
-        """Per-kind scores of a normalised question and the evidence the calibration ranks with."""
+        """Per-kind scores of a normalised (and corrected: ``searchable``) question and the evidence
+        the calibration ranks with."""
         vector = self._query_vector(normalized)
         item_scores = index.score_items(normalized, vector, self.weights) if kind in (None, "item") and index.items else None
         policy_scores = (index.score_policies(normalized, vector, self.weights)

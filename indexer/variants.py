@@ -46,6 +46,12 @@ VARIANT_CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("恢复", "复业", "重新开业", "又要开", "重新营业", "复工"),
     ),
 }
+# Words that ask to obtain or carry out something ("申请/办/新办"). A question that says one and
+# names no variant wants the procedure itself: a first application rather than a look-up service
+# (我们公司想申请取水许可 -> 新增取水许可, not 取水许可证查询).
+APPLY_CUES = ("申请", "申办", "申领", "新办", "办理", "怎么办", "要办", "想办", "去办", "办个", "办一", "哪办", "哪里办",
+              "办下来", "拿到", "取得", "领取")
+APPLY_AGREEMENT = {"first": 1.0, "lookup": -1.0}
 _PARENTHESES = re.compile(r"[(（]([^()（）]*)[)）]")
 
 
@@ -64,12 +70,22 @@ def query_variants(query: str) -> frozenset[str]:
     return frozenset(variant for variant, (_, cues) in VARIANT_CUES.items() if any(cue in query for cue in cues))
 
 
+def wants_to_apply(query: str) -> bool:
+    return any(cue in query for cue in APPLY_CUES)
+
+
 def variant_agreement(query: str, variants_of_items: list[frozenset[str]]) -> np.ndarray:
     """+1 where an item's variant matches one the question asks for, -1 where the item is a different
-    variant than asked, 0 where the question or the item names no variant."""
+    variant than asked, 0 where the question or the item names no variant. A question that only
+    says it wants to apply (APPLY_CUES) scores first applications +1 and look-ups -1, and leaves
+    renewals, changes and the like at 0 (it may mean any of them)."""
     asked = query_variants(query)
     scores = np.zeros(len(variants_of_items), dtype=np.float32)
     if not asked:
+        if wants_to_apply(query):
+            for row, variants in enumerate(variants_of_items):
+                scores[row] = max((APPLY_AGREEMENT.get(variant, 0.0) for variant in variants), default=0.0) \
+                    if "lookup" not in variants else APPLY_AGREEMENT["lookup"]
         return scores
     for row, variants in enumerate(variants_of_items):
         if variants:

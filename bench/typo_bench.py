@@ -1,0 +1,54 @@
+"""Item search on the generated typo question set, by style: top-1, top-5, MRR.
+
+    .venv/bin/python -m bench.typo_questions     # (re)generate bench/data/typo_queries.jsonl
+    .venv/bin/python -m bench.typo_bench         # the table, check and tune halves
+    .venv/bin/python -m bench.typo_bench --without-typo-handling   # the same index, no correction, no pinyin BM25
+
+Questions go through ``SearchService.search`` as the CLI sends them (kinds mixed, k=50); a question
+counts as found at the rank of the first item hit whose name is the gold name.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search_bench import table  # noqa: E402
+from bench.typo_questions import STYLES, load_typo_questions  # noqa: E402
+from indexer.evaluation import RankMetrics, end_to_end_item_ranks  # noqa: E402
+from indexer.search import SearchService  # noqa: E402
+from indexer.settings import IndexerSettings  # noqa: E402
+
+
+def run(service: SearchService, label: str) -> None:
+    questions = load_typo_questions()
+    rows = []
+    for split in ("check", "tune"):
+        for style in STYLES:
+            part = [q for q in questions if q.split == split and q.style == style]
+            metrics = RankMetrics.of(end_to_end_item_ranks(service, [q.query for q in part], [q.name for q in part]))
+            rows.append([split, style, metrics.count, metrics.top1, metrics.top5, metrics.mrr])
+    table(f"Items, generated typo set (bench/data/typo_queries.jsonl), {label}",
+          ["half", "style", "n", "top-1", "top-5", "MRR"], rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--without-typo-handling", action="store_true",
+                        help="switch off the query correction and the pinyin BM25 (ablation)")
+    args = parser.parse_args()
+    service = SearchService(IndexerSettings.from_env())
+    index = service.index()
+    label = f"index {index.manifest['version']}, model {index.manifest['model']['variant']}"
+    if args.without_typo_handling:
+        index.corrector = None
+        service.weights = dataclasses.replace(service.weights, item_name_pinyin=0.0)
+        label += ", typo handling off"
+    run(service, label)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""Typing-slip robustness: pinyin keys of item names, and a correction of the question against the
+catalog's own vocabulary before it is searched.
+
+People type Chinese with a pinyin keyboard, so their slips are characters read the same way
+(社保 -> 社宝, 税务 -> 税物, 许可证 -> 许可正) or nearly (fuzzy pinyin: zh/z, ch/c, sh/s, n/l,
+an/ang, en/eng, in/ing), and, from handwriting input or scanned forms, characters that look alike
+(营 -> 菅). Two defences:
+
+- ``pinyin_tokens``: toneless, fuzzy-folded syllables (and syllable pairs) of a text, for a BM25
+  over item names that reads 社宝 and 社保 alike;
+- ``QueryCorrector``: a run of the question's characters that is not a piece of any item name, but
+  reads (or, with one character, looks) like one, is replaced by that piece. It corrects only
+  towards the catalog's vocabulary and only where the original is not itself a piece of a name;
+  two-character pieces must moreover not be ordinary words (jieba's dictionary), so real words
+  are left alone.
+
+The syllables of every item name are computed once per build (``name_syllables``) and stored in
+the index; the corrector's lookup tables are derived from them when the index loads.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+# Fuzzy-pinyin folding: readings a pinyin keyboard's fuzzy mode (and southern speech) merges.
+_FOLD_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_FOLD_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+WordCheck = Callable[[str], bool]
+NAME_SYLLABLES_FILE = "items_name_pinyin.json"  # per item, the toneless syllable of each name character
+MIN_PIECE = 2
+MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is never corrected away
+# Pieces this long are also matched with any one inner character wrong (a slip no table
+# foresaw): three agreeing characters around it are strong evidence.
+ANY_SLIP_LENGTHS = (4, 5)
+MAX_PIECE = 6  # longer runs add little evidence and many table entries
+
+# Grammatical and everyday characters of questions: a slip there costs the search nothing, and
+# "correcting" them is how a question gets a name piece it never meant (想办 -> 项办, 的安全 -> 地安全).
+NEVER_CORRECTED = frozenset(
+    "的地得了着过要想是在有也个把被给向对从到找让叫就都还和与及或能会我你他她它们这那哪谁啥咋么什怎吗呢吧"
+    "啊呀嘛不没很太再又才先后里上下中前多少几些每各该问弄搞做去来说看点张台家一二两三当为用办"
+)
+
+# Characters that look alike (team-written; both directions are looked up). Only the
+# corrector's candidates: a slip is corrected to a name piece, never to a bare character.
+SHAPE_CONFUSIONS: tuple[str, ...] = (
+    "己已巳", "未末", "人入", "土士", "日曰", "折析", "拨拔", "候侯", "贷货", "券卷", "营菅", "管菅",
+    "籍藉", "历厉", "壁璧", "赢嬴", "理埋", "设没", "住往", "注住", "审宙", "核该", "建健", "施旅",
+    "经径", "环坏", "境镜", "评坪", "排徘", "污汗", "水永", "本木", "农衣", "舶泊", "港巷", "检捡",
+    "验险", "测侧", "疫役", "社杜", "会今", "劳荣", "动劫", "居局", "民氏", "屋握", "地池", "用甩",
+    "档挡", "国固", "特持待", "备奋", "安按", "全金", "防妨", "矿旷", "电由", "力办", "气乞",
+    "燃然", "免兔", "增赠", "具县", "贸贺", "市币", "场汤", "监盐", "请清情", "证征", "许浒",
+    "执热", "资姿咨", "税锐", "务各", "申甲由", "登凳", "记纪", "销消锁", "批比", "准淮", "业亚",
+    "企仓", "户护", "规现", "划刘", "化代", "学字", "供拱", "费弗", "减咸", "收牧", "发友",
+    "票栗", "值植", "专传", "明朋", "报服", "告吉", "海悔", "码玛", "交父", "运云", "输偷",
+    "船般", "航杭", "政攻", "项顶", "目自", "教孝", "育盲", "师帅", "技枝", "职识", "员贝", "格恪",
+    "认队", "查香", "询洵", "权杈", "标际", "版贩", "物忽", "种神", "采来", "保堡", "险俭",
+    "养羌", "老考", "试拭", "城诚", "房旁", "置直", "售隹", "酒洒", "体休", "卫刀", "健键", "康唐",
+    "葬莽", "验脸", "请靖", "登澄", "贴帖", "补朴", "缴激", "息怠", "息鼠", "确碓", "籍箱", "捐损",
+    "赔陪", "护沪", "残践", "疾痰", "烈裂", "抚扰", "恤血", "殡滨", "宅宇", "乘乖", "待侍",
+)
+
+
+def fold(syllable: str) -> str:
+    """The fuzzy-pinyin key of one toneless syllable (zhi -> zi, ling -> lin, nan -> lan)."""
+    for long, short in _FOLD_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long):]
+            break
+    for long, short in _FOLD_FINALS:
+        if syllable.endswith(long):
+            syllable = syllable[:-len(long)] + short
+            break
+    return syllable
+
+
+def name_syllables(texts: Sequence[str]) -> list[list[str]]:
+    """Toneless syllables (in context: 银行 -> yin hang) of each character of each text; '' for
+    characters that are not Chinese. Computed at build time and stored with the index."""
+    from pypinyin import Style, lazy_pinyin
+
+    result = []
+    for text in texts:
+        syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: ["" for _ in chars])
+        # lazy_pinyin returns one entry per Chinese character and one per non-Chinese character.
+        if len(syllables) != len(text):
+            syllables = [lazy_pinyin(char, style=Style.NORMAL)[0] if _HAN.match(char) else "" for char in text]
+        result.append([s if _HAN.match(char) else "" for char, s in zip(text, syllables)])
+    return result
+
+
+@functools.lru_cache(maxsize=8192)
+def readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of a character, folded (a slip may come from any of them)."""
+    if not _HAN.match(char):
+        return ()
+    from pypinyin import Style, pinyin
+
+    return tuple(dict.fromkeys(fold(r) for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0]))
+
+
+def pinyin_tokens(text: str, syllables: Sequence[str] | None = None) -> list[str]:
+    """Folded syllables and syllable pairs of the Chinese runs of ``text`` (BM25 terms)."""
+    if syllables is None:
+        folded = [readings(char)[0] if readings(char) else "" for char in text]
+    else:
+        folded = [fold(s) if s else "" for s in syllables]
+    tokens: list[str] = []
+    run: list[str] = []
+    for syllable in [*folded, ""]:
+        if syllable:
+            run.append(syllable)
+            continue
+        tokens += run + [f"{a}_{b}" for a, b in zip(run, run[1:])]
+        run = []
+    return tokens
+
+
+@functools.cache
+def _shape_alikes() -> dict[str, str]:
+    alikes: dict[str, str] = {}
+    for group in SHAPE_CONFUSIONS:
+        for char in group:
+            alikes[char] = alikes.get(char, "") + "".join(c for c in group if c != char and c not in alikes.get(char, ""))
+    return alikes
+
+
+@dataclass(frozen=True)
+class Correction:
+    text: str
+    changes: tuple[tuple[str, str], ...] = ()  # (as typed, as corrected) per replaced piece
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+class QueryCorrector:
+    """Corrects slips of a question towards the pieces (2-6 characters) of item names."""
+
+    def __init__(self, names: Sequence[str], syllables: Sequence[Sequence[str]],
+                 is_word: WordCheck | None = None) -> None:
+        if len(names) != len(syllables):
+            raise ValueError(f"one syllable list per name is needed, got {len(syllables)} for {len(names)} names")
+        self._pieces: set[str] = set()
+        self._by_sound: dict[str, list[str]] = {}
+        self._by_gap: dict[str, list[str]] = {}  # piece with one character blanked -> pieces
+        for name, sounds in zip(names, syllables):
+            folded = [fold(s) for s in sounds]
+            for start, end in _han_spans(name):
+                for length in range(MIN_PIECE, MAX_PIECE + 1):
+                    for i in range(start, end - length + 1):
+                        piece = name[i:i + length]
+                        if piece in self._pieces:
+                            continue
+                        self._pieces.add(piece)
+                        key = " ".join(folded[i:i + length])
+                        self._by_sound.setdefault(key, []).append(piece)
+                        if length in ANY_SLIP_LENGTHS:
+                            for gap in range(length):
+                                self._by_gap.setdefault(piece[:gap] + "?" + piece[gap + 1:], []).append(piece)
+        self._is_word = is_word or jieba_word
+
+    @property
+    def size(self) -> int:
+        return len(self._pieces)
+
+    def is_piece(self, text: str) -> bool:
+        return text in self._pieces
+
+    def correct(self, text: str) -> Correction:
+        chars = list(text)
+        changes: list[tuple[str, str]] = []
+        fixed = [False] * len(chars)  # inside a name piece already (as typed or corrected)
+        for start, end in _han_spans(text):
+            # Pieces typed right are trusted: their characters are never "corrected" away.
+            for length in range(MAX_PIECE, MIN_TRUSTED_PIECE - 1, -1):
+                for i in range(start, end - length + 1):
+                    if "".join(chars[i:i + length]) in self._pieces:
+                        fixed[i:i + length] = [True] * length
+            for length in range(MAX_PIECE, MIN_PIECE - 1, -1):
+                i = start
+                while i + length <= end:
+                    window = "".join(chars[i:i + length])
+                    replacement = None if all(fixed[i:i + length]) else self._best(window, fixed[i:i + length], chars, i)
+                    if replacement is not None:
+                        changes.append((window, replacement))
+                        chars[i:i + length] = list(replacement)
+                        fixed[i:i + length] = [True] * length
+                        i += length
+                    else:
+                        i += 1
+        return Correction("".join(chars), tuple(changes))
+
+    def _best(self, window: str, fixed: list[bool], chars: list[str], at: int) -> str | None:
+        if window in self._pieces:
+            return None
+        candidates = [c for c in self._sound_alikes(window) if self._acceptable(window, c, fixed, chars, at)]
+        # Slips not by sound must not break an ordinary word as typed (招工信息 is no slip for
+        # 招标信息): a reading-alike may (公正 for 公证), since that is how pinyin input errs.
+        if not candidates:
+            candidates = [c for c in self._look_alikes(window) if self._acceptable(window, c, fixed, chars, at, strict=True)]
+        if not candidates and len(window) in ANY_SLIP_LENGTHS:
+            # Inside the window only: at its edge the "slip" is as likely the neighbouring word
+            # (开普通发票 is no slip for 税普通发票).
+            candidates = [c for gap in range(1, len(window) - 1)
+                          for c in self._by_gap.get(window[:gap] + "?" + window[gap + 1:], ())
+                          if self._acceptable(window, c, fixed, chars, at, strict=True)]
+        if len(set(candidates)) != 1:
+            return None  # nothing, or two pieces read alike: no way to tell which was meant
+        return candidates[0]
+
+    def _sound_alikes(self, window: str) -> list[str]:
+        # Every prefix of a piece is a piece, so a reading sequence no piece starts with is dropped
+        # as soon as it is two syllables long: most windows end there.
+        keys = [""]
+        for length, char in enumerate(window, start=1):
+            options = readings(char)
+            keys = [f"{key} {option}".lstrip() for key in keys for option in options[:3]]
+            if length >= MIN_PIECE:
+                keys = [key for key in keys if key in self._by_sound]
+            if not keys:
+                return []
+        found: list[str] = []
+        for key in keys:
+            found += self._by_sound[key]
+        return list(dict.fromkeys(found))
+
+    def _look_alikes(self, window: str) -> list[str]:
+        alikes = _shape_alikes()
+        found = []
+        for i, char in enumerate(window):
+            for other in alikes.get(char, ""):
+                candidate = window[:i] + other + window[i + 1:]
+                if candidate in self._pieces:
+                    found.append(candidate)
+        return found
+
+    def _acceptable(self, window: str, candidate: str, fixed: list[bool], chars: list[str], at: int,
+                    strict: bool = False) -> bool:
+        differing = [i for i, (a, b) in enumerate(zip(window, candidate)) if a != b]
+        # One slip per piece of up to four characters, two in longer ones.
+        if not differing or len(differing) > (1 if len(window) <= 4 else 2):
+            return False
+        if any(fixed[i] or window[i] in NEVER_CORRECTED for i in differing):
+            return False
+        short = len(window) < 4
+        if short:
+            # Little context: fuzzy readings (jian/jiang) and rare readings (车 ju) collide too
+            # often, and the rest of the window must be content, not 的/在/个 next to a word.
+            if not all(_reads_alike(window[i], candidate[i]) for i in differing):
+                return False
+            if any(char in NEVER_CORRECTED for char in window):
+                return False
+        # A changed character must not belong to an ordinary word as typed: one reaching out of the
+        # window always counts (野生动物糟蹋), one inside it only for short windows (公正 in 公正指引
+        # is a slip for the name piece 公证指引).
+        end = at + len(window)
+        # ... and in short windows no character may belong to a word reaching out of the window
+        # (几个月现在: 月现 is no slip for 约现).
+        for i in (range(len(window)) if short else differing):
+            position = at + i
+            for left in range(max(0, position - 3), position + 1):
+                for right in range(max(position + 1, left + 2), min(len(chars), left + 4) + 1):
+                    inside = left >= at and right <= end
+                    if inside and not ((short or strict) and i in differing):
+                        continue
+                    if self._is_word("".join(chars[left:right])):
+                        return False
+        return True
+
+
+@functools.lru_cache(maxsize=65536)
+def _reads_alike(a: str, b: str) -> bool:
+    """Whether the usual reading of typed character ``a`` is a reading of ``b``, unfolded
+    (shape-alikes pass: they come from the shape table, not from sound)."""
+    from pypinyin import Style, pinyin
+
+    if b in _shape_alikes().get(a, ""):
+        return True
+    return pinyin(a, style=Style.NORMAL)[0][0] in pinyin(b, style=Style.NORMAL, heteronym=True)[0]
+
+
+def jieba_word(text: str) -> bool:
+    """Whether ``text`` is a word of jieba's dictionary (with the catalog's user dictionary terms)."""
+    from indexer.tokenize import get_jieba
+
+    return get_jieba().dt.FREQ.get(text, 0) > 0
+
+
+def _han_spans(text: str) -> Iterable[tuple[int, int]]:
+    return ((m.start(), m.end()) for m in _HAN_RUN.finditer(text))

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from indexer.build import build_index
+from indexer.loaders import load_knowledge_base
+from indexer.records import ServiceItem
+from indexer.search import SearchService
+from indexer.settings import IndexerSettings
+from indexer.typos import QueryCorrector, fold, name_syllables, pinyin_tokens
+from indexer.variants import variant_agreement, wants_to_apply
+from tests.fakes import CharacterEncoder
+
+NAMES = ["税务登记", "社保卡申领", "食品经营许可证核发", "营业执照补领", "办理时限查询", "发票真伪鉴定",
+         "新增取水许可", "取水许可证查询", "停业登记", "复业登记"]
+
+
+@pytest.fixture(scope="module")
+def corrector() -> QueryCorrector:
+    return QueryCorrector(NAMES, name_syllables(NAMES))
+
+
+@pytest.mark.parametrize(("syllable", "key"), [("zhi", "zi"), ("chang", "can"), ("shen", "sen"), ("ling", "lin"),
+                                               ("nan", "lan"), ("bao", "bao"), ("zheng", "zen")])
+def test_fold_merges_fuzzy_pinyin_pairs(syllable: str, key: str) -> None:
+    assert fold(syllable) == key
+
+
+def test_name_syllables_read_in_context() -> None:
+    assert name_syllables(["银行", "A证"]) == [["yin", "hang"], ["", "zheng"]]
+
+
+def test_pinyin_tokens_read_homophones_alike() -> None:
+    assert pinyin_tokens("社宝") == pinyin_tokens("社保") == ["se", "bao", "se_bao"]
+    assert pinyin_tokens("经应A许可") == ["jin", "yin", "jin_yin", "xu", "ke", "xu_ke"]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("税物登记怎么办", "税务登记怎么办"),            # homophone
+    ("社宝卡在哪领", "社保卡在哪领"),                # homophone, two-character piece
+    ("食品经应许可正怎么办", "食品经营许可证怎么办"),  # two homophones in one name
+    ("营业执照丢了补岭", "营业执照丢了补领"),          # near the end of the question
+    ("营业执造补领", "营业执照补领"),                # fuzzy pinyin: zao for zhao
+    ("菅业执照补领", "营业执照补领"),                # shape-alike (营/菅)
+    ("发漂真伪鉴定", "发票真伪鉴定"),
+])
+def test_slips_are_corrected_towards_name_pieces(corrector: QueryCorrector, typed: str, meant: str) -> None:
+    assert corrector.correct(typed).text == meant
+
+
+@pytest.mark.parametrize("question", [
+    "食品经营许可证怎么办",        # already right
+    "需要事先准备什么",            # 事先 is a word, though it reads like 时限
+    "我想办停业登记",              # 想办 reads like nothing wrong
+    "发票的抬头要改成公司名称",    # 的 is never corrected
+    "",
+    "ABC 123",
+])
+def test_right_text_and_real_words_stay(corrector: QueryCorrector, question: str) -> None:
+    result = corrector.correct(question)
+    assert result.text == question and not result.changed
+
+
+def test_two_pieces_read_alike_means_no_correction() -> None:
+    names = ["公示名录", "公式名录查询"]  # 公示/公式 read alike: a slip between them cannot be told
+    corrector = QueryCorrector(names, name_syllables(names))
+    assert corrector.correct("公事名录").text == "公事名录"
+
+
+def test_corrector_needs_one_syllable_list_per_name() -> None:
+    with pytest.raises(ValueError, match="one syllable list per name"):
+        QueryCorrector(["税务登记"], [])
+
+
+def test_search_corrects_slips_with_the_built_index(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
+    build_index(settings, encoder=encoder)
+    service = SearchService(settings, encoder=encoder)
+    index = service.index()
+    assert index.correct("税务亭业登记") == "税务停业登记"
+    assert service.searchable("稅務亭業登記") == "税务停业登记"  # traditional input, normalised first
+    # 停业登记 and 复业登记 differ in one character; 付 is in neither, so uncorrected the two tie.
+    assert index.correct("付业登记怎么办") == "复业登记怎么办"
+    assert service.search("付业登记怎么办", kind="item").hits[0].title == "复业登记"
+
+
+def test_stated_intent_to_apply_prefers_the_application(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
+    knowledge = load_knowledge_base(settings.knowledge_base_dir)
+    template = next(item for item in knowledge.items if item.name == "新增取水许可")
+    knowledge.items.append(dataclasses.replace(template, id="lookup-1", name="取水许可证查询"))
+    build_index(settings, encoder=encoder, knowledge=knowledge)
+    service = SearchService(settings, encoder=encoder)
+    assert service.search("我们公司想申请取水许可", kind="item").hits[0].title == "新增取水许可"
+    assert service.search("新办取水许可", kind="item").hits[0].title == "新增取水许可"
+    assert service.search("取水许可证在哪查", kind="item").hits[0].title == "取水许可证查询"
+
+
+def test_apply_cues_score_applications_up_and_lookups_down() -> None:
+    variants = [frozenset({"first"}), frozenset({"lookup"}), frozenset({"renew"}), frozenset()]
+    assert wants_to_apply("我们公司想申请取水许可")
+    assert list(variant_agreement("我们公司想申请取水许可", variants)) == [1.0, -1.0, 0.0, 0.0]
+    # A named variant wins over the bare wish to apply.
+    assert list(variant_agreement("申请取水许可延期", variants)) == [-1.0, -1.0, 1.0, 0.0]
+    assert list(variant_agreement("取水许可", variants)) == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_service_item_name_pinyin_is_in_the_build(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
+    build_index(settings, encoder=encoder)
+    index = SearchService(settings, encoder=encoder).index()
+    assert index.lexical["items_name_pinyin"].size == len(index.items)
+    row = next(row for row, item in enumerate(index.items) if item.name == "停业登记")
+    scores = index.lexical["items_name_pinyin"].scores(pinyin_tokens("亭业登记"))
+    assert scores.argmax() == row and isinstance(index.items[row], ServiceItem)
