@@ -8,7 +8,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indexer.policy_matching.credit_code import credit_code_problem
 from indexer.policy_matching.errors import ProfileError
@@ -66,14 +66,20 @@ def region_key(part: str) -> str:
 class EnterpriseProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
-    name: str = Field(min_length=1, max_length=200)
-    credit_code: str | None = None  # 统一社会信用代码
+    # Other systems name these fields differently; the common spellings are accepted too.
+    name: str = Field(default="", max_length=200, validation_alias=AliasChoices("name", "enterprise_name"))
+    credit_code: str | None = Field(default=None, validation_alias=AliasChoices(  # 统一社会信用代码
+        "credit_code", "unified_social_credit_code", "uscc"))
     region: str | None = None  # registered place, e.g. 北京市海淀区
     industry: str | None = None  # GB/T 4754-2017 code after validation ("62"); a name is accepted
-    established: datetime.date | None = None
-    employees: int | None = Field(default=None, ge=0)  # 从业人员
-    revenue: float | None = Field(default=None, ge=0)  # 上年营业收入, 万元
-    assets: float | None = Field(default=None, ge=0)  # 上年末资产总额, 万元
+    established: datetime.date | None = Field(default=None, validation_alias=AliasChoices(
+        "established", "established_date", "establishment_date"))
+    employees: int | None = Field(default=None, ge=0, validation_alias=AliasChoices(  # 从业人员
+        "employees", "employee_count"))
+    revenue: float | None = Field(default=None, ge=0, validation_alias=AliasChoices(  # 上年营业收入, 万元
+        "revenue", "operating_revenue"))
+    assets: float | None = Field(default=None, ge=0, validation_alias=AliasChoices(  # 上年末资产总额, 万元
+        "assets", "total_assets"))
     taxpayer_type: TaxpayerType | None = None
     tax_credit_level: TaxCreditLevel | None = None
     qualifications: list[Qualification] | None = None  # None: not asked; []: none
