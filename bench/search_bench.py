@@ -246,7 +246,7 @@ def speed_and_size(service: SearchService, settings: IndexerSettings) -> None:
     service.warm_up()
     for query in questions[:20]:
         service.search(query)
-    service._query_vector.cache_clear()
+    service._encoded_query.cache_clear()
     latencies = []
     for query in questions[20:]:
         started = time.perf_counter()

