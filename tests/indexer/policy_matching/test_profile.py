@@ -37,7 +37,7 @@ def test_a_full_profile_is_normalised() -> None:
     ({"name": "x", "tax_credit_level": "E"}, "tax_credit_level"),
     ({"name": "x", "qualifications": ["诺贝尔奖"]}, "qualifications.0"),
     ({"name": "x", "employes": 3}, "employes"),
-    ({"industry": "62"}, "name"),
+    ({"industry": "62", "operating_revenue": -1}, "operating_revenue"),
     ({"name": "x", "employees": "很多"}, "employees"),
 ])
 def test_bad_fields_are_named(data: dict[str, Any], field: str) -> None:
@@ -80,3 +80,11 @@ def test_classification_has_every_section_and_division() -> None:
     assert table.ancestors("701") == ["701", "70", "K"]
     assert table.find("62 餐饮业").code == "62" and table.find("c").code == "C"
     assert "GB/T 4754-2017" in table.source
+
+
+def test_other_spellings_of_fields_and_no_name_are_accepted() -> None:
+    profile = load_profile({"industry": "62", "employee_count": 20, "operating_revenue": 300, "total_assets": 80,
+                            "established_date": "2015-01-01", "unified_social_credit_code": "91350100m000100y43"})
+    assert (profile.employees, profile.revenue, profile.assets) == (20, 300, 80)
+    assert profile.established is not None and profile.credit_code == "91350100M000100Y43"
+    assert profile.name == ""
