@@ -185,13 +185,14 @@ def prepare(settings: ServiceSettings, indexer: IndexerSettings, clock: StageClo
     return [*rasa_background, *index_background]
 
 
-def rasa_steps(settings: ServiceSettings, indexer: IndexerSettings) -> tuple[list[Step], list[Step]]:
+def rasa_steps(settings: ServiceSettings, indexer: IndexerSettings,
+               root: Path = PROJECT_ROOT) -> tuple[list[Step], list[Step]]:
     """Train the Rasa model before serving when there is none; retrain an outdated one in the
     background and load it into the running replicas."""
     models_dir = settings.rasa_model
     if models_dir.is_file():
         return [], []  # a model file named explicitly is served as it is
-    inputs = rasa_model.current_inputs(base_model_dir=indexer.base_model_dir)
+    inputs = rasa_model.current_inputs(root, base_model_dir=indexer.base_model_dir)
     decision = rasa_model.plan(models_dir / f"{rasa_model.MODEL_NAME}.tar.gz", inputs)
     if decision.state is rasa_model.ModelState.CURRENT:
         return [], []

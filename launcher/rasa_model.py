@@ -66,11 +66,13 @@ def _combined(root: Path, paths: tuple[str, ...]) -> str:
 
 
 def current_inputs(root: Path = PROJECT_ROOT, base_model_dir: Path | None = None,
-                   user_dictionary: Path = RASA_USER_DICTIONARY) -> dict[str, str]:
-    """Digests of everything a trained model depends on, as the files are now."""
+                   user_dictionary: Path | None = None) -> dict[str, str]:
+    """Digests of everything a trained model depends on, as the files are now (``root``: the project)."""
     from indexer.normalize import NORMALIZER_VERSION
 
-    base_model_dir = base_model_dir or IndexerSettings.from_env().base_model_dir
+    user_dictionary = user_dictionary or root / RASA_USER_DICTIONARY.relative_to(PROJECT_ROOT)
+
+    base_model_dir = _sentence_model_dir(root) or base_model_dir or IndexerSettings.from_env().base_model_dir
     inputs = {name: _digest_paths(root, name) for name in VISIBLE_INPUTS}
     inputs["normalizer_version"] = str(NORMALIZER_VERSION)
     inputs["pipeline_code"] = _combined(root, PIPELINE_CODE)
@@ -78,6 +80,21 @@ def current_inputs(root: Path = PROJECT_ROOT, base_model_dir: Path | None = None
     inputs["base_model"] = str(model_info(base_model_dir).get("fingerprint"))
     inputs["rasa_packages"] = _combined(root, RASA_LOCKS)
     return inputs
+
+
+def _sentence_model_dir(root: Path) -> Path | None:
+    """The e5 model folder config.yml gives the sentence featurizer (what Rasa really reads)."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((root / CONFIG).read_text(encoding="utf-8")) or {}
+    except (FileNotFoundError, yaml.YAMLError):
+        return None
+    for component in config.get("pipeline") or []:
+        if str(component.get("name", "")).endswith("SentenceEmbeddingFeaturizer") and component.get("model_dir"):
+            folder = Path(component["model_dir"])
+            return folder if folder.is_absolute() else root / folder
+    return None
 
 
 def record_path(model: Path) -> Path:

@@ -124,6 +124,15 @@ def test_rasa_model_plan_retrains_what_rasa_cannot_see_with_force(tmp_path: Path
     assert rasa_model.plan(model, inputs) == rasa_model.TrainingPlan(rasa_model.ModelState.OUTDATED, True, tuple(inputs))
 
 
+def test_rasa_model_inputs_name_the_base_model_config_yml_gives_the_featurizer(tmp_path: Path) -> None:
+    root = _rasa_project(tmp_path / "project")
+    _model_folder(root / "models" / "e5", "fromconfig")
+    (root / "config.yml").write_text("pipeline:\n  - name: JiebaTokenizer\n"
+                                     "  - name: bot.components.SentenceEmbeddingFeaturizer\n    model_dir: models/e5\n")
+    inputs = rasa_model.current_inputs(root, _model_folder(tmp_path / "other", "fromsettings"), root / "userdict" / "userdict.txt")
+    assert inputs["base_model"] == "fromconfig"
+
+
 def test_rasa_model_inputs_include_the_normaliser_version(tmp_path: Path) -> None:
     from indexer.normalize import NORMALIZER_VERSION
 
@@ -148,26 +157,27 @@ def test_train_command_forces_only_when_asked(tmp_path: Path) -> None:
     assert rasa_model.rasa_api_headers()["Content-Type"] == "application/json"
 
 
-def test_a_current_rasa_model_is_served_without_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_current_rasa_model_is_served_without_training(tmp_path: Path) -> None:
     base = _model_folder(tmp_path / "base", "base0001")
+    root = _rasa_project(tmp_path / "project")
     indexer = IndexerSettings(base_model_dir=base, model_dir=tmp_path / "finetuned")
     models = tmp_path / "models"
     settings = ServiceSettings(rasa_model=models, rasa_replicas=1)
     # Missing: trained before serving, installed afterwards.
-    foreground, background = rasa_steps(settings, indexer)
+    foreground, background = rasa_steps(settings, indexer, root)
     assert [s.name for s in foreground] == ["rasa-train"] and background == []
     assert foreground[0].command[-2:] == ["--fixed-model-name", "daofu"] and foreground[0].after is not None
-    inputs = rasa_model.current_inputs(base_model_dir=base)
+    inputs = rasa_model.current_inputs(root, base_model_dir=base)
     staging = rasa_model.staging_dir(models)
     staging.mkdir(parents=True)
     (staging / "daofu.tar.gz").write_bytes(b"model")
     assert foreground[0].after() == "installed daofu.tar.gz"
     assert rasa_model.recorded_inputs(models / "daofu.tar.gz") == inputs
     # Current: nothing to do.
-    assert rasa_steps(settings, indexer) == ([], [])
+    assert rasa_steps(settings, indexer, root) == ([], [])
     # Outdated: served as it is, retrained in the background at low priority with few threads.
     rasa_model.record_path(models / "daofu.tar.gz").write_text(json.dumps({**inputs, "nlu_data": "changed"}))
-    foreground, background = rasa_steps(settings, indexer)
+    foreground, background = rasa_steps(settings, indexer, root)
     assert foreground == [] and [s.name for s in background] == ["rasa-retrain"]
     assert background[0].environment["TF_INTRA_OP_PARALLELISM_THREADS"] == "1" and "--force" not in background[0].command
 
