@@ -4,6 +4,7 @@
     python -m desk create-user admin --role admin   # asks for the password (or --password-env VAR)
     python -m desk create-user li --role handler --department 广东省市场监督管理局
     python -m desk working-days --from 2026-09-30 --days 3   # prints the due date: 2026-10-10
+    python -m desk demand-sweep                     # demand reminders, overdue marks, outbox, once
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     days = commands.add_parser("working-days", help="due date N working days after a date (official calendar)")
     days.add_argument("--from", dest="start", required=True, type=_iso_date, help="start date, YYYY-MM-DD")
     days.add_argument("--days", required=True, type=_working_days, help="working days, counted from the next one")
+    commands.add_parser("demand-sweep", help="send demand reminders, mark overdue demands, deliver the outbox, once "
+                                             "(for a scheduler when DAOFU_DEMAND_SWEEP_SECONDS=0)")
     args = parser.parse_args(argv)
     if args.command == "working-days":
         from desk.demands.working_days import add_working_days
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             days.error(str(error))  # exits 2, as argparse does for any other bad input
         return 0
     settings = DeskSettings.from_env()
+    if args.command == "demand-sweep":
+        return _demand_sweep(settings)
     if args.command == "create-user":
         password = os.environ.get(args.password_env, "") if args.password_env else getpass.getpass("password: ")
         migrate(settings.database_url)
@@ -73,6 +78,20 @@ def _seed_departments(session: Session) -> None:
     from indexer.settings import IndexerSettings
 
     seed_departments(session, catalog_departments(IndexerSettings.from_env().knowledge_base_dir / "catalog"))
+
+
+def _demand_sweep(settings: DeskSettings) -> int:
+    from desk.demands.outbox import LoggingSender, deliver_pending
+    from desk.demands.service import DemandService
+
+    migrate(settings.database_url)
+    database = Database(settings.database_url)
+    with database.session() as session:
+        result = DemandService(settings).sweep(session)
+    with database.session() as session:
+        sent = deliver_pending(session, LoggingSender())
+    print(f"reminded {result.reminded}, marked overdue {result.overdue}, notifications sent {sent}")
+    return 0
 
 
 def _iso_date(text: str) -> datetime.date:
