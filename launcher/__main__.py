@@ -179,6 +179,11 @@ def prepare(settings: ServiceSettings, indexer: IndexerSettings, clock: StageClo
     index_foreground, index_background, message = index_steps(
         indexer, served_index_model(indexer), settings.background_threads, finetune_max_steps)
     rasa_foreground, rasa_background = rasa_steps(settings, indexer)
+    if index_foreground or rasa_foreground:
+        doing = " and ".join([*(f"building the index ({s.note})" for s in index_foreground),
+                              *("training the Rasa model" for _ in rasa_foreground)])
+        print(f"[startup] before the first answer: {doing}, side by side (on 2 cores about 15 minutes the first time)",
+              flush=True)
     run_together([*index_foreground, *rasa_foreground], children, clock, settings.log_dir)
     print(f"[startup] {message}", flush=True)
     # An outdated Rasa model first: new intents and stories matter more than a better index.
