@@ -206,12 +206,15 @@ def index_steps(settings: IndexerSettings, served: IndexModel | None, threads: i
     background = background_environment(threads)
     finetuned = is_prepared(settings.model_dir) and settings.model_dir != settings.base_model_dir
     foreground: list[Step] = []
-    if served is None:
-        model = IndexModel.FINETUNED if finetuned or settings.model_dir == settings.base_model_dir else IndexModel.BASE
-        foreground.append(Step("index", indexer_command("build", "--quiet"), environment,
-                               note=f"built with the {model} model"))
+    if settings.model_dir == settings.base_model_dir:
+        model = IndexModel.BASE  # DAOFU_MODEL_DIR names the base model itself: nothing to fine-tune
+    elif served is None:
+        model = IndexModel.FINETUNED if finetuned else IndexModel.BASE
     else:
         model = served
+    if served is None:
+        foreground.append(Step("index", indexer_command("build", "--quiet"), environment,
+                               note=f"built with the {model} model"))
     steps: list[Step] = []
     if settings.model_dir != settings.base_model_dir:
         extra = ("--max-steps", str(finetune_max_steps)) if finetune_max_steps else ()

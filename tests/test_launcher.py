@@ -193,6 +193,11 @@ def test_first_start_builds_with_the_base_model_and_fine_tunes_in_the_background
     # A restart with a served index: nothing in the foreground.
     foreground, background, message = index_steps(settings, served=IndexModel.FINETUNED, threads=2, finetune_max_steps=3)
     assert foreground == [] and background[0].command[-2:] == ["--max-steps", "3"] and "微调模型" in message
+    # DAOFU_MODEL_DIR naming the base model: no fine-tuning at all.
+    same = IndexerSettings(base_model_dir=settings.base_model_dir, model_dir=settings.base_model_dir)
+    foreground, background, message = index_steps(same, served=None, threads=1)
+    assert foreground[0].note == "built with the base model" and [s.name for s in background] == ["index-update"]
+    assert "基础模型" in message and "微调在后台" not in message
 
 
 def test_served_index_model_names_the_model_the_index_was_built_with(tmp_path: Path, knowledge_base: Path) -> None:
