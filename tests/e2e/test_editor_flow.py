@@ -242,3 +242,57 @@ def test_editor_expires_a_policy_and_writes_a_faq(stack: Stack, browser: Any) ->
     summaries = [v["summary"] for v in versions(editor, stack.desk_url)[:2]]
     assert any("新生儿医保怎么办理" in s for s in summaries), summaries
     assert editor.locator("#kb-error").is_hidden()
+
+
+def test_editor_writes_a_bundle_the_bot_answers_step_by_step(stack: Stack, browser: Any) -> None:
+    editor = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN").new_page()
+    log_in(editor, stack.desk_url)
+    open_tab(editor, "publish")
+    previous_job = editor.locator("#job-status").get_attribute("data-job-id")
+
+    # A step whose item the knowledge base lacks is refused, with the reason in Chinese.
+    open_tab(editor, "bundles")
+    editor.locator("#bundles-list tr.record-row", has_text="开餐馆").wait_for(timeout=30_000)
+    editor.locator("#bundle-new").click()
+    editor.locator("#bundle-name").fill("开便利店")
+    editor.locator("#bundle-variants").fill("开小卖部要办什么证\n开个小超市需要哪些手续")
+    editor.locator("#bundle-steps").fill("11440000MB2D0234372440125017008 先办营业执照\n11440000NOSUCHITEM 没有这个事项")
+    editor.locator("#bundle-outside").fill("烟草专卖零售许可证（所在地烟草专卖局）")
+    before = [v["number"] for v in versions(editor, stack.desk_url)]
+    editor.locator("#bundle-submit").click()
+    error = editor.locator("#bundle-error")  # in the dialog, which stays open for the fix
+    error.wait_for(timeout=30_000)
+    assert "第 2 步的事项编码 11440000NOSUCHITEM 不在知识库中" in error.inner_text()
+    assert "11440000NOSUCHITEM" in editor.locator("#kb-error").inner_text()
+    assert [v["number"] for v in versions(editor, stack.desk_url)] == before
+    shot(editor, "editor-14-bundle-refused")
+
+    # With catalog items only it is saved, re-indexed and published.
+    editor.locator("#bundle-steps").fill("11440000MB2D0234372440125017008 先办营业执照\n"
+                                         "11440000MB2D0234372442125080000 卖散装食品才需要食品经营许可")
+    editor.locator("#bundle-submit").click()
+    editor.locator("#bundles-list tr.record-row", has_text="开便利店").wait_for(timeout=30_000)
+    assert editor.locator("#bundle-dialog").is_hidden() and editor.locator("#kb-error").is_hidden()
+    open_tab(editor, "publish")
+    wait_for_job(editor, "ready", not_job=previous_job)
+    editor.locator("#publish").click()
+    wait_for_job(editor, "published")
+    shot(editor, "editor-15-bundle-published")
+
+    # The user gets the ordered steps; clicking a step shows that item's card.
+    user = widget_page(browser, stack.desk_url)
+    replies = bot_answer(user, "开小卖部要办什么证")
+    cards = [m for m in replies if m.locator(".daofu-bundle").count()]
+    assert cards, [m.inner_text() for m in replies]
+    card = cards[0]
+    assert "一件事：开便利店" in card.inner_text() and "烟草专卖零售许可证" in card.inner_text()
+    steps = card.locator(".daofu-bundle-steps li .daofu-step-title").all_inner_texts()
+    assert steps == ["内资有限责任公司设立登记", "食品经营许可查询"], steps
+    shot(user, "editor-16-widget-bundle")
+    bot = user.locator(".daofu-msg-bot")
+    before_click = bot.count()
+    card.locator(".daofu-buttons button", has_text="食品经营许可查询").click()
+    user.wait_for_function(f"() => {SHADOW}.querySelectorAll('.daofu-msg-bot').length > {before_click}", timeout=BOT_TIMEOUT_MS)
+    user.locator(".daofu-item-card .daofu-card-title", has_text="食品经营许可查询").wait_for(timeout=BOT_TIMEOUT_MS)
+    shot(user, "editor-17-widget-step-card")
+    user.context.close()

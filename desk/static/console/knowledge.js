@@ -1020,6 +1020,7 @@
     $("#bundle-steps").value = (Array.isArray(r.steps) ? r.steps : []).map((s) =>
       s && typeof s === "object" ? (str(s.item_id) + (s.note ? " " + str(s.note) : "")) : str(s)).join("\n");
     $("#bundle-outside").value = (Array.isArray(r.outside_catalog) ? r.outside_catalog : []).map(str).join("\n");
+    $("#bundle-error").hidden = true;
     $("#bundle-dialog").hidden = false;
     $("#bundle-name").focus();
   }
@@ -1053,6 +1054,11 @@
           : await api("POST", "/api/kb/bundles", body);
       } catch (err) {
         showError(err);
+        // The dialog stays open over the page's error box: say it here too, so the editor can fix the steps.
+        const problems = err && Array.isArray(err.problems) ? err.problems.map((p) => str(p && p.reason)).filter(Boolean) : [];
+        const box = $("#bundle-error");
+        box.textContent = problems.length > 1 ? problems.join("\n") : str(err && err.detail) || "保存失败";
+        box.hidden = false;
         return;
       }
       clearError();
