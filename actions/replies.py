@@ -4,7 +4,7 @@ from __future__ import annotations
 from actions.formatting import CATALOG_SOURCE
 from indexer.matters import HOTLINE, Referral
 
-ASK_WHICH_SERVICE = "请问您想了解哪个事项？可以告诉我事项名称或者想办的事，比如“食品经营许可”或“公司注册”。"
+ASK_WHICH_SERVICE = "请问您想了解哪个事项？可以告诉我事项名称或者想办的事，比如“公司设立登记”或“发票真伪鉴定”。"
 ANYTHING_ELSE = "好的。还有什么可以帮您？"
 REPHRASE_OR_HUMAN = "好的。您可以换个说法继续问我，比如说明想办什么事、在哪个区。"
 

@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 MATTERS_FILE = Path("matters") / "enterprise_matters.jsonl"
 HOTLINE = "12345"
-# How many first hits may show the matter before the bot gives up on the catalog (the ones a
-# clarifying question would offer).
+# How many first hits may show the matter when confidence is not high (the ones a clarifying
+# question would offer).
 DEPTH = 3
 # Kinds editors answered themselves (FAQ entries, "一件事" bundles): when one of them answers with
 # high confidence it is trusted, whatever its title says.
@@ -59,7 +59,7 @@ class Matter(BaseModel):
     name: str = Field(min_length=1)
     # Words that name the matter in a question (any one of them).
     terms: tuple[str, ...] = Field(min_length=1)
-    # Words in a catalog item's or policy's name that show it is this matter; default: the terms.
+    # Words in a catalog item's name that show it is this matter; default: the terms.
     hit_terms: tuple[str, ...] = ()
     # Words that show a question is about something else even though a term occurs in it
     # ("没营业执照" asks how to do business without one; "社保补缴" is a catalog item).
@@ -132,12 +132,15 @@ class MatterGuide:
                      if term in text and not any(word in text for word in matter.excludes)), None)
 
     def referral(self, result: SearchResult) -> Referral | None:
-        """A referral when the question names a mapped matter and no first hit is that matter."""
+        """A referral when the question names a mapped matter and the answer the bot would give (the
+    first hit at high confidence, else the first three) is not that matter."""
         question = result.normalized_query or result.query
         matter = self.named_matter(question)
         if matter is None:
             return None
-        hits = result.hits[:DEPTH]
+        # A high-confidence answer is the first hit alone; otherwise the bot offers (or looks
+        # through) the first few.
+        hits = result.hits[:1] if result.level == "high" else result.hits[:DEPTH]
         if hits and result.level == "high" and hits[0].kind not in _CATALOG_KINDS:
             return None
         asked = asked_variants(question)
@@ -156,16 +159,18 @@ def asked_variants(question: str) -> frozenset[str]:
 
 
 def is_that_matter(matter: Matter, hit: SearchHit, asked: Iterable[str]) -> bool:
-    """Whether a hit answers the matter: its name names the matter, it is not another variant of it
-    (注销税务登记 does not answer 新办税务登记), and it is not a mere look-up service (食品经营许可查询
-    does not tell how to apply) unless a look-up is what was asked."""
+    """Whether a hit answers the matter: a catalog item whose name names the matter, not another
+    variant of it (注销税务登记 does not answer 新办税务登记), and not a mere look-up service
+    (食品经营许可查询 does not tell how to apply) unless a look-up is what was asked. A policy
+    document is never the procedure (住房公积金阶段性支持政策 does not tell how to open an account);
+    questions about support policies keep their policy answer through POLICY_CUES instead."""
     if hit.kind not in _CATALOG_KINDS:
         return True
+    if hit.kind == "policy":
+        return False
     title = hit.title.lower()
     if not any(term in title for term in matter.names_in_hits()):
         return False
-    if hit.kind == "policy":
-        return True
     asked = frozenset(asked)
     variants = item_variants(hit.title)
     if not asked:

@@ -141,3 +141,14 @@ def test_words_that_mean_something_else_name_no_matter(guide: MatterGuide) -> No
 def test_saying_cha_asks_for_a_look_up_but_jiancha_does_not(guide: MatterGuide) -> None:
     assert guide.referral(result("查餐馆的食品经营许可证", item_hit("食品经营许可查询"))) is None
     assert guide.referral(result("开业前消防检查怎么申请", item_hit("消防安全检查结果查询"))) is not None
+
+
+def test_at_high_confidence_only_the_first_hit_counts(guide: MatterGuide) -> None:
+    # The bot would answer the first hit; that the matter is second does not make that right.
+    assert guide.referral(result("想摆个水果档，个体工商户登记去哪里办", item_hit("民办非企业单位的成立登记"),
+                                 item_hit("内资有限责任公司设立登记"))) is not None
+
+
+def test_a_policy_is_never_the_procedure(guide: MatterGuide) -> None:
+    assert guide.referral(result("公司住房公积金开户怎么办",
+                                 policy_hit("关于妥善应对新冠肺炎疫情实施住房公积金阶段性支持政策的通知"))) is not None
