@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.typo_questions     # (re)generate bench/data/typo_queries.jsonl
     .venv/bin/python -m bench.typo_bench         # the table, check and tune halves
-    .venv/bin/python -m bench.typo_bench --without-typo-handling   # the same index, no correction, no pinyin BM25
+    .venv/bin/python -m bench.typo_bench --without-correction   # the same index, no slip correction
 
 Questions go through ``SearchService.search`` as the CLI sends them (kinds mixed, k=50); a question
 counts as found at the rank of the first item hit whose name is the gold name.
@@ -10,7 +10,6 @@ counts as found at the rank of the first item hit whose name is the gold name.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
@@ -37,16 +36,15 @@ def run(service: SearchService, label: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--without-typo-handling", action="store_true",
-                        help="switch off the query correction and the pinyin BM25 (ablation)")
+    parser.add_argument("--without-correction", action="store_true",
+                        help="switch off the correction of typing slips (ablation)")
     args = parser.parse_args()
     service = SearchService(IndexerSettings.from_env())
     index = service.index()
     label = f"index {index.manifest['version']}, model {index.manifest['model']['variant']}"
-    if args.without_typo_handling:
+    if args.without_correction:
         index.corrector = None
-        service.weights = dataclasses.replace(service.weights, item_name_pinyin=0.0)
-        label += ", typo handling off"
+        label += ", slip correction off"
     run(service, label)
 
 

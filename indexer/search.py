@@ -32,7 +32,7 @@ from indexer.records import (
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
-from indexer.typos import NAME_SYLLABLES_FILE, QueryCorrector, pinyin_tokens
+from indexer.typos import NAME_SYLLABLES_FILE, QueryCorrector
 
 ITEM_VIEWS = ("name", "name_department", "text")
 
@@ -45,7 +45,6 @@ class FusionWeights:
     item_name_chars: float = 0.2
     item_text_words: float = 0.0
     item_fuzzy: float = 0.1
-    item_name_pinyin: float = 0.0
     item_variant: float = 0.25
     policy_dense: float = 1.0
     policy_words: float = 1.0
@@ -124,7 +123,7 @@ class SearchIndex:
         dense = {f"items_{view}": faiss.read_index(str(path / f"items_{view}.faiss")) for view in ITEM_VIEWS}
         dense["policies"] = faiss.read_index(str(path / "policies.faiss"))
         lexical = {name: Bm25Index.load(path, name) for name in
-                   ("items_name_chars", "items_text_words", "items_name_pinyin", "policies_words", "policies_chars")}
+                   ("items_name_chars", "items_text_words", "policies_words", "policies_chars")}
         index = cls(path, manifest, items, policies, chunks, chunk_document, document_starts, dense, lexical,
                     path / "userdict.txt", item_variants=[variants.item_variants(item.name) for item in items],
                     item_names=[normalize_text(item.name) for item in items])
@@ -154,7 +153,6 @@ class SearchIndex:
             if self.dense[name].ntotal != count:
                 raise IndexMismatchError(f"{self.path}: {name} holds {self.dense[name].ntotal} vectors for {count} records; rebuild the index")
         lexical_sizes = {"items_name_chars": len(self.items), "items_text_words": len(self.items),
-                         "items_name_pinyin": len(self.items),
                          "policies_words": len(self.policy_chunks), "policies_chars": len(self.policy_chunks)}
         for name, count in lexical_sizes.items():
             if self.lexical[name].size != count and count:
@@ -212,7 +210,6 @@ class SearchIndex:
             "text_words": self.lexical["items_text_words"].scores(search_tokens(query, self.user_dictionary)),
             "fuzzy": _fuzzy_scores(query, self.item_names, _top_rows(dense, name_chars)),
             "variant": variants.variant_agreement(query, self.item_variants),
-            "name_pinyin": self.lexical["items_name_pinyin"].scores(pinyin_tokens(query)),
         }
         return KindScores(fuse_item_parts(parts, weights), parts, dense / len(ITEM_VIEWS))
 
@@ -251,7 +248,6 @@ def fuse_item_parts(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.
              + weights.item_name_chars * lexical("name_chars")
              + weights.item_text_words * lexical("text_words")
              + weights.item_fuzzy * lexical("fuzzy")
-             + (weights.item_name_pinyin * lexical("name_pinyin") if weights.item_name_pinyin else 0.0)
              + weights.item_variant * parts["variant"])
     return np.asarray(fused, dtype=np.float32)
 

@@ -1,18 +1,17 @@
-"""Typing-slip robustness: pinyin keys of item names, and a correction of the question against the
-catalog's own vocabulary before it is searched.
+"""Typing-slip robustness: a correction of the question against the catalog's own vocabulary
+before it is searched.
 
 People type Chinese with a pinyin keyboard, so their slips are characters read the same way
 (社保 -> 社宝, 税务 -> 税物, 许可证 -> 许可正) or nearly (fuzzy pinyin: zh/z, ch/c, sh/s, n/l,
 an/ang, en/eng, in/ing), and, from handwriting input or scanned forms, characters that look alike
-(营 -> 菅). Two defences:
+(营 -> 菅). ``QueryCorrector``: a run of the question's characters that is not a piece of any item
+name, but reads (or, by one character, looks) like one, is replaced by that piece. It corrects
+only towards the catalog's vocabulary and only where the original is not itself a piece of a
+name; short pieces and look-alikes must moreover not break an ordinary word (jieba's
+dictionary), so real words are left alone. The corrected question is what every retriever scores.
 
-- ``pinyin_tokens``: toneless, fuzzy-folded syllables (and syllable pairs) of a text, for a BM25
-  over item names that reads 社宝 and 社保 alike;
-- ``QueryCorrector``: a run of the question's characters that is not a piece of any item name, but
-  reads (or, with one character, looks) like one, is replaced by that piece. It corrects only
-  towards the catalog's vocabulary and only where the original is not itself a piece of a name;
-  two-character pieces must moreover not be ordinary words (jieba's dictionary), so real words
-  are left alone.
+A BM25 over the names' fuzzy pinyin syllables was tried as one more fused part: after the
+correction it gained nothing on the tune halves (typo set and dev questions) and is not used.
 
 The syllables of every item name are computed once per build (``name_syllables``) and stored in
 the index; the corrector's lookup tables are derived from them when the index loads.
@@ -102,23 +101,6 @@ def readings(char: str) -> tuple[str, ...]:
     from pypinyin import Style, pinyin
 
     return tuple(dict.fromkeys(fold(r) for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0]))
-
-
-def pinyin_tokens(text: str, syllables: Sequence[str] | None = None) -> list[str]:
-    """Folded syllables and syllable pairs of the Chinese runs of ``text`` (BM25 terms)."""
-    if syllables is None:
-        folded = [readings(char)[0] if readings(char) else "" for char in text]
-    else:
-        folded = [fold(s) if s else "" for s in syllables]
-    tokens: list[str] = []
-    run: list[str] = []
-    for syllable in [*folded, ""]:
-        if syllable:
-            run.append(syllable)
-            continue
-        tokens += run + [f"{a}_{b}" for a, b in zip(run, run[1:])]
-        run = []
-    return tokens
 
 
 @functools.cache

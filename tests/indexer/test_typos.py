@@ -6,10 +6,9 @@ import pytest
 
 from indexer.build import build_index
 from indexer.loaders import load_knowledge_base
-from indexer.records import ServiceItem
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
-from indexer.typos import QueryCorrector, fold, name_syllables, pinyin_tokens
+from indexer.typos import NAME_SYLLABLES_FILE, QueryCorrector, fold, name_syllables, readings
 from indexer.variants import variant_agreement, wants_to_apply
 from tests.fakes import CharacterEncoder
 
@@ -32,9 +31,10 @@ def test_name_syllables_read_in_context() -> None:
     assert name_syllables(["银行", "A证"]) == [["yin", "hang"], ["", "zheng"]]
 
 
-def test_pinyin_tokens_read_homophones_alike() -> None:
-    assert pinyin_tokens("社宝") == pinyin_tokens("社保") == ["se", "bao", "se_bao"]
-    assert pinyin_tokens("经应A许可") == ["jin", "yin", "jin_yin", "xu", "ke", "xu_ke"]
+def test_readings_are_every_folded_reading() -> None:
+    assert readings("行") == ("xin", "han", "hen")  # xing, hang, heng folded
+    assert readings("宝") == readings("保") == ("bao",)
+    assert readings("A") == ()
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -99,16 +99,26 @@ def test_stated_intent_to_apply_prefers_the_application(settings: IndexerSetting
 def test_apply_cues_score_applications_up_and_lookups_down() -> None:
     variants = [frozenset({"first"}), frozenset({"lookup"}), frozenset({"renew"}), frozenset()]
     assert wants_to_apply("我们公司想申请取水许可")
-    assert list(variant_agreement("我们公司想申请取水许可", variants)) == [1.0, -1.0, 0.0, 0.0]
+    assert list(variant_agreement("我们公司想申请取水许可", variants)) == [1.0, -2.0, 0.0, 0.0]
     # A named variant wins over the bare wish to apply.
     assert list(variant_agreement("申请取水许可延期", variants)) == [-1.0, -1.0, 1.0, 0.0]
     assert list(variant_agreement("取水许可", variants)) == [0.0, 0.0, 0.0, 0.0]
 
 
-def test_service_item_name_pinyin_is_in_the_build(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
-    build_index(settings, encoder=encoder)
+def test_the_build_stores_the_pinyin_of_item_names(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
+    import json
+
+    version = build_index(settings, encoder=encoder).version
+    syllables = json.loads((version.path / NAME_SYLLABLES_FILE).read_text(encoding="utf-8"))
     index = SearchService(settings, encoder=encoder).index()
-    assert index.lexical["items_name_pinyin"].size == len(index.items)
     row = next(row for row, item in enumerate(index.items) if item.name == "停业登记")
-    scores = index.lexical["items_name_pinyin"].scores(pinyin_tokens("亭业登记"))
-    assert scores.argmax() == row and isinstance(index.items[row], ServiceItem)
+    assert len(syllables) == len(index.items) and syllables[row] == ["ting", "ye", "deng", "ji"]
+
+
+def test_an_index_without_name_pinyin_is_refused(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
+    from indexer.errors import IndexMismatchError
+
+    version = build_index(settings, encoder=encoder).version
+    (version.path / NAME_SYLLABLES_FILE).write_text("[]", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="rebuild the index"):
+        SearchService(settings, encoder=encoder).index()
