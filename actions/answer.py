@@ -15,7 +15,7 @@ from actions import formatting, replies
 from actions.fields import detect_field, strip_field_words
 from actions.knowledge import Knowledge, default_knowledge
 from indexer.errors import DaofuError
-from indexer.matters import MatterGuide, Referral, get_matter_guide
+from indexer.matters import MatterGuide, MatterMapError, Referral, get_matter_guide
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
 from indexer.settings import IndexerSettings
 
@@ -267,8 +267,14 @@ def refer(dispatcher: CollectingDispatcher, result: SearchResult, referral: Refe
 
 
 def default_matter_guide() -> MatterGuide | None:
-    """The mapping shipped with the served knowledge base (loaded once, on first use)."""
-    return get_matter_guide(IndexerSettings.from_env().knowledge_base_dir)
+    """The mapping shipped with the served knowledge base (loaded once, on first use). A broken
+    mapping file is logged and costs only the referrals: every other answer still works."""
+    try:
+        return get_matter_guide(IndexerSettings.from_env().knowledge_base_dir)
+    except MatterMapError as error:
+        logger.error("matter mapping not used: %s", error)
+        return None
+
 
 
 def not_available(dispatcher: CollectingDispatcher) -> List[EventType]:

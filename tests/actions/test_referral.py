@@ -80,3 +80,11 @@ def test_without_a_mapping_the_plain_not_found_answer_stays(lost: SearchService)
     (message,) = dispatcher.messages
     assert "没有找到" in message["text"] and "referral" not in message["custom"]
     assert slots(events)["failed_turns"] == 1.0
+
+
+def test_a_broken_mapping_file_costs_only_the_referral(lost: SearchService, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "matters").mkdir()
+    (tmp_path / "matters" / "enterprise_matters.jsonl").write_text("{broken\n", encoding="utf-8")
+    monkeypatch.setenv("DAOFU_KB_DIR", str(tmp_path))
+    dispatcher, _ = run(ActionAnswerQuestion(lost), tracker_for("营业执照丢了怎么补办", "ask_item"))
+    assert "没有找到" in dispatcher.messages[0]["text"]
