@@ -276,7 +276,6 @@ def default_matter_guide() -> MatterGuide | None:
         return None
 
 
-
 def not_available(dispatcher: CollectingDispatcher) -> List[EventType]:
     dispatcher.utter_message(text="抱歉，知识库暂时无法查询。正在为您转接人工客服。")
     return [SlotSet("handoff_reason", "repeated_failure")]
