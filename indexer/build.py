@@ -31,11 +31,11 @@ from indexer.records import Bundle, Chunk, FaqEntry, PolicyDoc, ServiceItem, res
 from indexer.settings import IndexerSettings
 from indexer.store import FORMAT_VERSION, MANIFEST_FILE, IndexStore, IndexVersion
 from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
-from indexer.typos import NAME_SYLLABLES_FILE, name_syllables
+from indexer.typos import NAME_PINYIN_FILE, name_syllables, reading_table
 
 USER_DICTIONARY_FILE = "userdict.txt"
 # Bump when what a build writes changes for the same input (views, chunking, tokenisation).
-BUILD_VERSION = "3"  # 3: pinyin of item names (typo correction)
+BUILD_VERSION = "4"  # 3: pinyin of item names (typo correction); 4: with character readings
 ITEM_VIEWS = ("name", "name_department", "text")
 _ITEM_TEXT_VIEW_CHARS = 200  # the dense "text" view: name, department, materials, start of conditions
 
@@ -118,7 +118,9 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, "items_name_chars")
     Bm25Index.build(item_words).save(folder, "items_text_words")
     syllables = _name_syllables(item_names, settings)
-    (folder / NAME_SYLLABLES_FILE).write_text(json.dumps(syllables, ensure_ascii=False), encoding="utf-8")
+    readings = reading_table("".join(item_names))
+    (folder / NAME_PINYIN_FILE).write_text(json.dumps({"syllables": syllables, "readings": readings}, ensure_ascii=False),
+                                           encoding="utf-8")
     Bm25Index.build(policy_words).save(folder, "policies_words")
     Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, "policies_chars")
     progress("lexical", 1, 1)

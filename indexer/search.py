@@ -32,7 +32,7 @@ from indexer.records import (
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
-from indexer.typos import NAME_SYLLABLES_FILE, QueryCorrector
+from indexer.typos import NAME_PINYIN_FILE, QueryCorrector
 
 ITEM_VIEWS = ("name", "name_department", "text")
 
@@ -127,10 +127,10 @@ class SearchIndex:
         index = cls(path, manifest, items, policies, chunks, chunk_document, document_starts, dense, lexical,
                     path / "userdict.txt", item_variants=[variants.item_variants(item.name) for item in items],
                     item_names=[normalize_text(item.name) for item in items])
-        syllables = json.loads((path / NAME_SYLLABLES_FILE).read_text(encoding="utf-8"))
-        if len(syllables) != len(items):
-            raise IndexMismatchError(f"{path}: {NAME_SYLLABLES_FILE} has {len(syllables)} names for {len(items)} items; rebuild the index")
-        index.corrector = QueryCorrector(index.item_names, syllables)
+        pinyin = json.loads((path / NAME_PINYIN_FILE).read_text(encoding="utf-8"))
+        if len(pinyin["syllables"]) != len(items):
+            raise IndexMismatchError(f"{path}: {NAME_PINYIN_FILE} has {len(pinyin['syllables'])} names for {len(items)} items; rebuild the index")
+        index.corrector = QueryCorrector(index.item_names, pinyin["syllables"], pinyin["readings"])
         index.faqs = faqs
         if (path / "faqs.faiss").exists():
             index.faq_dense = faiss.read_index(str(path / "faqs.faiss"))

@@ -23,7 +23,7 @@ from typing import Any
 
 from indexer.errors import IndexMismatchError, IndexNotFoundError
 
-FORMAT_VERSION = 2  # 2: item-name pinyin (items_name_pinyin.json) for the typo correction
+FORMAT_VERSION = 3  # 2: item-name pinyin for the typo correction; 3: with character readings (items_name_pinyin.json)
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
 VERSIONS_FOLDER = "versions"

@@ -13,14 +13,16 @@ dictionary), so real words are left alone. The corrected question is what every 
 A BM25 over the names' fuzzy pinyin syllables was tried as one more fused part: after the
 correction it gained nothing on the tune halves (typo set and dev questions) and is not used.
 
-The syllables of every item name are computed once per build (``name_syllables``) and stored in
-the index; the corrector's lookup tables are derived from them when the index loads.
+The syllables of every item name (``name_syllables``) and the readings of the characters people
+type (``reading_table``: GB2312 and the names' characters) are computed once per build with
+pypinyin and stored in the index (``NAME_PINYIN_FILE``); the corrector's lookup tables are derived
+from them when the index loads, so serving never loads pypinyin's dictionaries (about 60 MB).
 """
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Fuzzy-pinyin folding: readings a pinyin keyboard's fuzzy mode (and southern speech) merges.
@@ -30,7 +32,9 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 WordCheck = Callable[[str], bool]
-NAME_SYLLABLES_FILE = "items_name_pinyin.json"  # per item, the toneless syllable of each name character
+# {"syllables": per item the toneless syllable of each name character,
+#  "readings": character -> its toneless readings, the usual one first, space-separated}
+NAME_PINYIN_FILE = "items_name_pinyin.json"
 MIN_PIECE = 2
 MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is never corrected away
 # Pieces this long are also matched with any one inner character wrong (a slip no table
@@ -93,14 +97,19 @@ def name_syllables(texts: Sequence[str]) -> list[list[str]]:
     return result
 
 
-@functools.lru_cache(maxsize=8192)
-def readings(char: str) -> tuple[str, ...]:
-    """Every toneless reading of a character, folded (a slip may come from any of them)."""
-    if not _HAN.match(char):
-        return ()
+def reading_table(extra_chars: Iterable[str] = ()) -> dict[str, str]:
+    """Toneless readings (the usual one first, space-separated) of every GB2312 character (what
+    pinyin keyboards offer) and of ``extra_chars``; build time only."""
     from pypinyin import Style, pinyin
 
-    return tuple(dict.fromkeys(fold(r) for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0]))
+    chars = {bytes([high, low]).decode("gb2312", errors="ignore") for high in range(0xB0, 0xF8) for low in range(0xA1, 0xFF)}
+    chars |= {char for char in extra_chars if _HAN.match(char)}
+    table = {}
+    for char in sorted(c for c in chars if c):
+        found = pinyin(char, style=Style.NORMAL, heteronym=True)[0]
+        if found and found[0] != char:
+            table[char] = " ".join(dict.fromkeys(found))
+    return table
 
 
 @functools.cache
@@ -125,10 +134,14 @@ class Correction:
 class QueryCorrector:
     """Corrects slips of a question towards the pieces (2-6 characters) of item names."""
 
-    def __init__(self, names: Sequence[str], syllables: Sequence[Sequence[str]],
+    def __init__(self, names: Sequence[str], syllables: Sequence[Sequence[str]], readings: Mapping[str, str],
                  is_word: WordCheck | None = None) -> None:
+        """``syllables``: ``name_syllables(names)``; ``readings``: ``reading_table()``."""
         if len(names) != len(syllables):
             raise ValueError(f"one syllable list per name is needed, got {len(syllables)} for {len(names)} names")
+        self._usual = {char: text.split(" ", 1)[0] for char, text in readings.items()}
+        self._every = {char: frozenset(text.split(" ")) for char, text in readings.items()}
+        self._folded = {char: tuple(dict.fromkeys(fold(r) for r in text.split(" "))) for char, text in readings.items()}
         self._pieces: set[str] = set()
         self._by_sound: dict[str, list[str]] = {}
         self._by_gap: dict[str, list[str]] = {}  # piece with one character blanked -> pieces
@@ -202,7 +215,7 @@ class QueryCorrector:
         # as soon as it is two syllables long: most windows end there.
         keys = [""]
         for length, char in enumerate(window, start=1):
-            options = readings(char)
+            options = self._folded.get(char, ())
             keys = [f"{key} {option}".lstrip() for key in keys for option in options[:3]]
             if length >= MIN_PIECE:
                 keys = [key for key in keys if key in self._by_sound]
@@ -235,7 +248,7 @@ class QueryCorrector:
         if short:
             # Little context: fuzzy readings (jian/jiang) and rare readings (车 ju) collide too
             # often, and the rest of the window must be content, not 的/在/个 next to a word.
-            if not all(_reads_alike(window[i], candidate[i]) for i in differing):
+            if not all(self._reads_alike(window[i], candidate[i]) for i in differing):
                 return False
             if any(char in NEVER_CORRECTED for char in window):
                 return False
@@ -256,16 +269,12 @@ class QueryCorrector:
                         return False
         return True
 
-
-@functools.lru_cache(maxsize=65536)
-def _reads_alike(a: str, b: str) -> bool:
-    """Whether the usual reading of typed character ``a`` is a reading of ``b``, unfolded
-    (shape-alikes pass: they come from the shape table, not from sound)."""
-    from pypinyin import Style, pinyin
-
-    if b in _shape_alikes().get(a, ""):
-        return True
-    return pinyin(a, style=Style.NORMAL)[0][0] in pinyin(b, style=Style.NORMAL, heteronym=True)[0]
+    def _reads_alike(self, typed: str, meant: str) -> bool:
+        """Whether the usual reading of ``typed`` is a reading of ``meant``, unfolded (shape-alikes
+        pass: they come from the shape table, not from sound)."""
+        if meant in _shape_alikes().get(typed, ""):
+            return True
+        return self._usual.get(typed, "") in self._every.get(meant, frozenset())
 
 
 def jieba_word(text: str) -> bool:

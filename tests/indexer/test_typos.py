@@ -8,7 +8,7 @@ from indexer.build import build_index
 from indexer.loaders import load_knowledge_base
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
-from indexer.typos import NAME_SYLLABLES_FILE, QueryCorrector, fold, name_syllables, readings
+from indexer.typos import NAME_PINYIN_FILE, QueryCorrector, fold, name_syllables, reading_table
 from indexer.variants import variant_agreement, wants_to_apply
 from tests.fakes import CharacterEncoder
 
@@ -17,8 +17,13 @@ NAMES = ["税务登记", "社保卡申领", "食品经营许可证核发", "营�
 
 
 @pytest.fixture(scope="module")
-def corrector() -> QueryCorrector:
-    return QueryCorrector(NAMES, name_syllables(NAMES))
+def readings() -> dict[str, str]:
+    return reading_table()
+
+
+@pytest.fixture(scope="module")
+def corrector(readings: dict[str, str]) -> QueryCorrector:
+    return QueryCorrector(NAMES, name_syllables(NAMES), readings)
 
 
 @pytest.mark.parametrize(("syllable", "key"), [("zhi", "zi"), ("chang", "can"), ("shen", "sen"), ("ling", "lin"),
@@ -31,10 +36,11 @@ def test_name_syllables_read_in_context() -> None:
     assert name_syllables(["银行", "A证"]) == [["yin", "hang"], ["", "zheng"]]
 
 
-def test_readings_are_every_folded_reading() -> None:
-    assert readings("行") == ("xin", "han", "hen")  # xing, hang, heng folded
-    assert readings("宝") == readings("保") == ("bao",)
-    assert readings("A") == ()
+def test_reading_table_has_every_reading_usual_first(readings: dict[str, str]) -> None:
+    assert readings["行"].split() == ["xing", "hang", "heng"]
+    assert readings["宝"] == readings["保"] == "bao"
+    assert "A" not in readings and len(readings) > 6000  # GB2312's 6,763 characters
+    assert "龘" not in readings and reading_table("龘")["龘"] == "da"  # a name's rare character is added
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -63,15 +69,15 @@ def test_right_text_and_real_words_stay(corrector: QueryCorrector, question: str
     assert result.text == question and not result.changed
 
 
-def test_two_pieces_read_alike_means_no_correction() -> None:
+def test_two_pieces_read_alike_means_no_correction(readings: dict[str, str]) -> None:
     names = ["公示名录", "公式名录查询"]  # 公示/公式 read alike: a slip between them cannot be told
-    corrector = QueryCorrector(names, name_syllables(names))
+    corrector = QueryCorrector(names, name_syllables(names), readings)
     assert corrector.correct("公事名录").text == "公事名录"
 
 
 def test_corrector_needs_one_syllable_list_per_name() -> None:
     with pytest.raises(ValueError, match="one syllable list per name"):
-        QueryCorrector(["税务登记"], [])
+        QueryCorrector(["税务登记"], [], {})
 
 
 def test_search_corrects_slips_with_the_built_index(settings: IndexerSettings, encoder: CharacterEncoder) -> None:
@@ -109,7 +115,7 @@ def test_the_build_stores_the_pinyin_of_item_names(settings: IndexerSettings, en
     import json
 
     version = build_index(settings, encoder=encoder).version
-    syllables = json.loads((version.path / NAME_SYLLABLES_FILE).read_text(encoding="utf-8"))
+    syllables = json.loads((version.path / NAME_PINYIN_FILE).read_text(encoding="utf-8"))["syllables"]
     index = SearchService(settings, encoder=encoder).index()
     row = next(row for row, item in enumerate(index.items) if item.name == "停业登记")
     assert len(syllables) == len(index.items) and syllables[row] == ["ting", "ye", "deng", "ji"]
@@ -119,6 +125,6 @@ def test_an_index_without_name_pinyin_is_refused(settings: IndexerSettings, enco
     from indexer.errors import IndexMismatchError
 
     version = build_index(settings, encoder=encoder).version
-    (version.path / NAME_SYLLABLES_FILE).write_text("[]", encoding="utf-8")
+    (version.path / NAME_PINYIN_FILE).write_text('{"syllables": [], "readings": {}}', encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="rebuild the index"):
         SearchService(settings, encoder=encoder).index()
