@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         start(services(settings), log_dir, settings.startup_timeout, running)
         clock.record("services", time.monotonic() - began, "action server, Rasa replicas and desk up and warmed up")
         if args.started_at:
-            clock.record("first answer", time.time() - args.started_at, "since make run")
+            clock.record("first answer", time.time() - args.started_at)
         replicas = ", ".join(settings.rasa_urls)
         print(f"\ndaofu is running:\n  Rasa server (REST, socket.io, HTTP API): {replicas}\n"
               f"  action server: {settings.action_endpoint}", flush=True)

@@ -43,13 +43,21 @@ class StageClock:
     def record(self, stage: str, seconds: float, note: str = "") -> str:
         since = f"; {time.time() - self.started_at:.0f} s since make run" if self.started_at else ""
         line = f"{stage}: {seconds:.1f} s{since}{f' ({note})' if note else ''}"
+        self._write(line)
+        print(f"[startup] {line}", flush=True)
+        return line
+
+    def note(self, stage: str, text: str) -> None:
+        """A line without a duration (what a stage's follow-up did)."""
+        self._write(f"{stage}: {text}")
+        print(f"[startup] {stage}: {text}", flush=True)
+
+    def _write(self, line: str) -> None:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._lock:
             self.log.parent.mkdir(parents=True, exist_ok=True)
             with self.log.open("a", encoding="utf-8") as out:
                 out.write(f"{stamp}  {line}\n")
-        print(f"[startup] {line}", flush=True)
-        return line
 
     def run_began(self) -> None:
         with self._lock:
@@ -155,7 +163,7 @@ def run_together(steps: Sequence[Step], children: Children, clock: StageClock, l
             continue
         clock.record(step.name, time.monotonic() - started, step.note)
         if step.after is not None:
-            clock.record(f"{step.name}: {step.after()}", time.monotonic() - started)
+            clock.note(step.name, step.after())
     if failed:
         raise RuntimeError("; ".join(failed))
 
@@ -192,7 +200,7 @@ class Background:
             self.clock.record(f"{step.name} (background)", time.monotonic() - started, step.note)
             if step.after is not None:
                 try:
-                    self.clock.record(f"{step.name}: {step.after()}", time.monotonic() - started)
+                    self.clock.note(step.name, step.after())
                 except (OSError, DaofuError) as error:
                     self.failed.append(f"{step.name}: {error}")
                     print(f"[startup] warning: after {step.name}: {error}", file=sys.stderr, flush=True)
@@ -215,16 +223,19 @@ def index_steps(settings: IndexerSettings, served: IndexModel | None, threads: i
     if served is None:
         foreground.append(Step("index", indexer_command("build", "--quiet"), environment,
                                note=f"built with the {model} model"))
-    steps: list[Step] = []
+    # `build --if-needed` builds what the served index lacks (an edit, a code change, the
+    # fine-tuned model once it is there) and publishes it: CURRENT switches, the searchers follow.
+    # First with the model there is now (seconds when nothing changed), so a served index that a
+    # code change made stale is replaced without waiting for fine-tuning.
+    update = indexer_command("build", "--if-needed", "--quiet")
+    build_environment = {**background, "DAOFU_THREADS": str(threads)}
+    steps: list[Step] = [Step("index-update", update, build_environment, note="index up to date")]
     if settings.model_dir != settings.base_model_dir:
         extra = ("--max-steps", str(finetune_max_steps)) if finetune_max_steps else ()
         # Always run: it only trains when the model is missing or its training data changed.
         steps.append(Step("finetune", indexer_command("prepare-model", *extra), background,
                           note="fine-tuned model ready (or already up to date)"))
-    # Builds (with the fine-tuned model once there) what the served index lacks: another model, an
-    # edit or a code change; publishing switches CURRENT and the searchers follow.
-    steps.append(Step("index-update", indexer_command("build", "--if-needed", "--quiet"),
-                      {**background, "DAOFU_THREADS": str(threads)}, note="index up to date"))
+        steps.append(Step("index-finetuned", update, build_environment, note="index of the fine-tuned model served"))
     if model is IndexModel.BASE and settings.model_dir != settings.base_model_dir:
         message = ("使用基础模型的索引…; 微调在后台进行，完成后自动切换 (serving the base model's index; "
                    "fine-tuning runs in the background and the index switches when it is done)")

@@ -186,13 +186,13 @@ def test_first_start_builds_with_the_base_model_and_fine_tunes_in_the_background
     settings = IndexerSettings(base_model_dir=_model_folder(tmp_path / "base", "base0001"), model_dir=tmp_path / "finetuned")
     foreground, background, message = index_steps(settings, served=None, threads=1)
     assert [s.name for s in foreground] == ["index"] and foreground[0].note == "built with the base model"
-    assert [s.name for s in background] == ["finetune", "index-update"]
-    assert background[0].command[-1] == "prepare-model" and background[0].environment["OMP_NUM_THREADS"] == "1"
-    assert background[1].command[-2:] == ["--if-needed", "--quiet"] and background[1].environment["DAOFU_THREADS"] == "1"
+    assert [s.name for s in background] == ["index-update", "finetune", "index-finetuned"]
+    assert background[1].command[-1] == "prepare-model" and background[1].environment["OMP_NUM_THREADS"] == "1"
+    assert background[2].command[-2:] == ["--if-needed", "--quiet"] and background[2].environment["DAOFU_THREADS"] == "1"
     assert "使用基础模型的索引…; 微调在后台进行，完成后自动切换" in message
     # A restart with a served index: nothing in the foreground.
     foreground, background, message = index_steps(settings, served=IndexModel.FINETUNED, threads=2, finetune_max_steps=3)
-    assert foreground == [] and background[0].command[-2:] == ["--max-steps", "3"] and "微调模型" in message
+    assert foreground == [] and background[1].command[-2:] == ["--max-steps", "3"] and "微调模型" in message
     # DAOFU_MODEL_DIR naming the base model: no fine-tuning at all.
     same = IndexerSettings(base_model_dir=settings.base_model_dir, model_dir=settings.base_model_dir)
     foreground, background, message = index_steps(same, served=None, threads=1)
