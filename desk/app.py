@@ -20,17 +20,20 @@ from sqlalchemy.orm import Session
 from desk import analytics_api, auth, gaps_api, knowledge_api
 from desk.db import Database, migrate
 from desk.demands import api as demands_api
-from desk.errors import BadFrame, DeskError, NotFound, NotLoggedIn
+from desk.errors import BadFrame, DeskError, Forbidden, NotFound, NotLoggedIn
 from desk.hub import make_hub
 from desk.models import Handoff, Message, Staff, Ticket, utcnow
 from desk.rasa_client import RasaClient
 from desk.service import CONSOLE_TOPIC, REASON_TEXT, DeskService, aware, conversation_topic, message_dict
-from desk.routing import RouterContext
+from desk.routing import EDITOR_ROLES, RouterContext
+from desk.security.headers import SecurityHeaders, UploadGate
+from desk.security.throttle import LoginThrottle
 from desk.settings import DeskSettings
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_DEPTH = 16
 CLIENT_ID_MAX = 64
 LAST_SEEN_EVERY = 30.0
 
@@ -73,6 +76,18 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     app = FastAPI(title="daofu desk", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.settings = settings
+    throttle = LoginThrottle(settings.login_rate_limit, settings.login_client_rate_limit, settings.redis_url)
+
+    async def may_upload(token: str | None) -> None:
+        staff = await service.run(lambda s: auth.staff_for_token(s, token))
+        if staff.role not in EDITOR_ROLES:
+            raise Forbidden(f"需要以下角色之一：{'、'.join(EDITOR_ROLES)}（当前账号角色：{staff.role}）")
+
+    # The last added runs first: the headers wrap everything (the gate's answers too); the gate
+    # answers before any upload body is read.
+    app.add_middleware(UploadGate, paths=("/api/kb/upload",), max_bytes=lambda: settings.max_upload_mb * 1024 * 1024,
+                       authorize=may_upload, cookie=auth.SESSION_COOKIE)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(DeskError)
     async def desk_error(request: Request, error: DeskError) -> JSONResponse:
@@ -80,6 +95,9 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         body: dict[str, Any] = {"detail": str(error)}
         if getattr(error, "problems", None):
             body["problems"] = error.problems  # which records of an upload or form are wrong
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            headers = {**(headers or {}), "Retry-After": str(retry_after)}
         return JSONResponse(body, status_code=error.status, headers=headers)
 
     def session_dependency() -> Any:
@@ -156,10 +174,16 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     # ------------------------------------------------------------------ staff API
 
     @app.post("/api/login")
-    async def login(body: LoginBody) -> JSONResponse:
-        staff, token = await service.run(lambda s: auth.login(s, body.username, body.password, settings.session_hours))
+    async def login(body: LoginBody, request: Request) -> JSONResponse:
+        client = request.client.host if request.client else ""
+        await asyncio.to_thread(throttle.check, body.username, client)
+        try:
+            staff, token = await service.run(lambda s: auth.login(s, body.username, body.password, settings.session_hours))
+        except NotLoggedIn:
+            await asyncio.to_thread(throttle.failed, body.username, client)
+            raise
         response = JSONResponse(_staff_json(staff))
-        response.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="strict",
+        response.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure,
                             max_age=int(settings.session_hours * 3600), path="/")
         return response
 
@@ -335,6 +359,9 @@ class WidgetConnection:
                 await self.send({"type": "error", "code": error.code, "message": str(error)})
             except WebSocketDisconnect:
                 return
+            except Exception:  # the socket's boundary: one bad frame must not drop the conversation
+                logger.exception("widget frame failed")
+                await self.send({"type": "error", "code": "internal", "message": "处理这条消息时出错，请稍后重试"})
 
     def _parse(self, raw: dict[str, Any]) -> dict[str, Any]:
         if raw.get("text") is None:
@@ -346,8 +373,11 @@ class WidgetConnection:
             frame = json.loads(text)
         except json.JSONDecodeError as error:
             raise BadFrame(f"消息不是有效的 JSON（{error.msg}）") from error
+        except RecursionError as error:  # thousands of nested brackets
+            raise BadFrame(f"消息嵌套过深（超过 {MAX_FRAME_DEPTH} 层）") from error
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             raise BadFrame("消息必须是带 type 字段的 JSON 对象")
+        _check_frame_values(frame)
         return frame
 
     async def handle(self, frame: dict[str, Any]) -> None:
@@ -459,6 +489,25 @@ class WidgetConnection:
         if self._subscription is not None:
             subscription, self._subscription = self._subscription, None
             asyncio.ensure_future(subscription.__aexit__(None, None, None))
+
+
+def _check_frame_values(value: Any, depth: int = 0) -> None:
+    """Refuse what would fail later, far from the socket: deep nesting and lone surrogates (text that
+    cannot be stored or sent back as UTF-8)."""
+    if depth > MAX_FRAME_DEPTH:
+        raise BadFrame(f"消息嵌套过深（超过 {MAX_FRAME_DEPTH} 层）")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise BadFrame("消息含有无效的字符（单独的代理码位），请重新输入") from error
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_frame_values(key, depth + 1)
+            _check_frame_values(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_frame_values(item, depth + 1)
 
 
 def _client_id(frame: dict[str, Any]) -> str:

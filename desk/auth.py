@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import secrets
@@ -65,8 +66,9 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
 
 def login(session: Session, username: str, password: str, hours: float) -> tuple[Staff, str]:
     staff = session.scalar(select(Staff).where(Staff.username == username.strip()))
-    # Always spend the hashing time, so a wrong username answers as slowly as a wrong password.
-    valid = verify_password(password, staff.password_hash if staff else hash_password("x" * 12))
+    # An unknown user costs one scrypt run against a dummy hash, exactly as a known user's check,
+    # so the answer time does not tell which user names exist.
+    valid = verify_password(password, staff.password_hash if staff else _dummy_hash())
     if staff is None or not staff.active or not valid:
         raise NotLoggedIn("用户名或密码错误")
     token = secrets.token_urlsafe(32)
@@ -91,6 +93,12 @@ def staff_for_token(session: Session, token: str | None) -> Staff:
 def logout(session: Session, token: str | None) -> None:
     if token:
         session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Made once per process (not at import) with the same parameters as real hashes.
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _token_hash(token: str) -> str:

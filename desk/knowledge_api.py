@@ -17,11 +17,13 @@ from pydantic import BaseModel, Field
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
     UPLOAD_LABELS, KnowledgeInputError, check_bundle_steps, edited_item, edited_policy, item_passages, matches, new_bundle,
-    new_faq, read_upload, record_row, today_in_china,
+    new_faq, record_row, today_in_china,
 )
 from desk.models import Staff
 from desk.reindex import ReindexJob, ReindexManager
 from desk.routing import EDITOR_ROLES, RouterContext
+from desk.security.links import check_links
+from desk.security.upload_guard import parse_upload
 from desk.service import CONSOLE_TOPIC
 from indexer.records import Bundle, FaqEntry, PolicyDoc, Record, SearchResult, ServiceItem
 from indexer.settings import IndexerSettings
@@ -186,6 +188,7 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         _, snapshot = await desk().snapshot()
         existing = snapshot.items.get(item_id)
         item = edited_item(existing, item_id, body)
+        check_links([item])
         summary = f"{'修改' if existing else '新增'}事项“{item.name}”"
         return await desk().change(lambda: desk().workspace.put([item], _author(staff), summary), staff)
 
@@ -211,7 +214,10 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
     async def upload(file: UploadFile = File(...), kind: str = Form(...), staff: Staff = Depends(editor)) -> dict[str, Any]:
         limit = context.settings.max_upload_mb * 1024 * 1024
         content = await file.read(limit + 1)
-        loaded = await asyncio.to_thread(read_upload, file.filename or "", content, kind, limit)
+        # Structure checks, then parsing in a child process with memory and time limits (upload bombs).
+        loaded = await parse_upload(file.filename or "", content, kind, limit,
+                                    context.settings.upload_memory_mb, context.settings.upload_seconds)
+        check_links(loaded, file.filename or "")
         _, snapshot = await desk().snapshot()
         check_bundle_steps([r for r in loaded if isinstance(r, Bundle)], lambda item_id: item_id in snapshot.items,
                            file.filename or "")

@@ -44,6 +44,16 @@ class DeskSettings:
 
     max_upload_mb: int = field(default=20, metadata={
         "env": "DAOFU_MAX_UPLOAD_MB", "help": "Largest policy or catalog file editors may upload, in MB."})
+    upload_memory_mb: int = field(default=1024, metadata={
+        "env": "DAOFU_UPLOAD_MEMORY_MB", "help": "Address-space limit of the child process that parses one upload, in MB; a file needing more is refused (422)."})
+    upload_seconds: int = field(default=60, metadata={
+        "env": "DAOFU_UPLOAD_SECONDS", "help": "Time limit of the child process that parses one upload; a slower file is refused (422)."})
+    cookie_secure: bool = field(default=False, metadata={
+        "env": "DAOFU_COOKIE_SECURE", "help": "Mark the staff session cookie Secure (sent over HTTPS only); set true whenever the desk is served over HTTPS."})
+    login_rate_limit: str = field(default="5/minute;20/hour", metadata={
+        "env": "DAOFU_LOGIN_RATE_LIMIT", "help": "Failed logins allowed per account, in the `limits` package's notation; beyond it the account's logins get 429 with Retry-After."})
+    login_client_rate_limit: str = field(default="20/minute;100/hour", metadata={
+        "env": "DAOFU_LOGIN_CLIENT_RATE_LIMIT", "help": "Failed logins allowed per client (IP address), whatever the account, in the `limits` package's notation."})
 
     demand_deadlines: str = field(default="咨询=5,求助=10,投诉=15,建议=15,举报=15", metadata={
         "env": "DAOFU_DEMAND_DEADLINES",
@@ -84,6 +94,12 @@ class DeskSettings:
             raise ConfigurationError(f"DAOFU_SERVICE_DAYS must list weekdays 1-7 like 1,2,3,4,5, got {self.service_days!r}")
         if self.max_upload_mb < 1:
             raise ConfigurationError(f"DAOFU_MAX_UPLOAD_MB must be >= 1, got {self.max_upload_mb}")
+        if self.upload_memory_mb < 64 or self.upload_seconds < 1:
+            raise ConfigurationError(f"DAOFU_UPLOAD_MEMORY_MB must be >= 64 and DAOFU_UPLOAD_SECONDS >= 1, "
+                                     f"got {self.upload_memory_mb} and {self.upload_seconds}")
+        for name, value in (("DAOFU_LOGIN_RATE_LIMIT", self.login_rate_limit),
+                            ("DAOFU_LOGIN_CLIENT_RATE_LIMIT", self.login_client_rate_limit)):
+            _check_rate_limit(name, value)
         missing = {"咨询", "求助", "投诉", "建议", "举报"} - set(self.demand_deadline_days)
         if missing:
             raise ConfigurationError(f"DAOFU_DEMAND_DEADLINES lacks the categories {'、'.join(sorted(missing))}, "
@@ -112,3 +128,13 @@ class DeskSettings:
         end = int(match.group(3)) * 60 + int(match.group(4))
         minute = local.hour * 60 + local.minute
         return start <= minute < end if start <= end else (minute >= start or minute < end)
+
+
+def _check_rate_limit(name: str, value: str) -> None:
+    from limits import parse_many  # small, pure Python
+
+    try:
+        if not parse_many(value):
+            raise ValueError("empty")
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must be rates like 5/minute;20/hour, got {value!r} ({error})") from error
