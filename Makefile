@@ -50,10 +50,13 @@ desk/frontend/node_modules/.installed: desk/frontend/package-lock.json
 
 frontend: desk/frontend/node_modules/.installed
 
-# Headless Chromium and CJK fonts for the browser tests (Debian packages).
+# Headless Chromium and CJK fonts for the browser tests, PostgreSQL and Redis for the scale tests
+# (Debian packages; the tests run their own throwaway servers, tests/scale/servers.py).
 system-deps:
-	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	      postgresql redis-server >/dev/null; }
 
 ## ---------------------------------------------------------------- model, index, Rasa model
 
@@ -107,6 +110,7 @@ test: setup-test
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q -m integration tests
 	$(PY) -m pytest -q -m e2e tests
+	$(PY) -m pytest -q -m scale tests
 
 test-unit: venv
 	$(PY) -m pytest -q tests

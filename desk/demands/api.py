@@ -179,11 +179,12 @@ class DemandRoute(APIRoute):
 
 
 class ClientLimiter:
-    """Per-client (IP address) moving-window limits from the `limits` package, kept in memory."""
+    """Per-client (IP address) moving-window limits from the `limits` package: in memory, or in Redis
+    when ``redis_url`` is set so that every desk replica counts the same filings."""
 
-    def __init__(self, spec: str, factor: int = 1) -> None:
+    def __init__(self, spec: str, factor: int = 1, redis_url: str = "") -> None:
         from limits import parse_many
-        from limits.storage import MemoryStorage
+        from limits.storage import MemoryStorage, storage_from_string
         from limits.strategies import MovingWindowRateLimiter
 
         try:
@@ -192,13 +193,22 @@ class ClientLimiter:
             from indexer.errors import ConfigurationError
             raise ConfigurationError(f"DAOFU_DEMAND_RATE_LIMIT must look like 5/minute;30/day, got {spec!r}") from error
         self.items = [type(item)(item.amount * factor, item.multiples) for item in items]
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        # The redis client connects lazily: a desk starts even while Redis is still coming up.
+        self.storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self._unavailable: tuple[type[BaseException], ...] = (
+            tuple(self.storage.base_exceptions) if isinstance(self.storage.base_exceptions, tuple)
+            else (self.storage.base_exceptions,)) if redis_url else ()
 
     def check(self, key: str, namespace: str) -> None:
-        for item in self.items:
-            if not self.limiter.hit(item, namespace, key):
-                reset = self.limiter.get_window_stats(item, namespace, key).reset_time
-                raise RateLimited("操作太频繁，请稍后再试", max(1, math.ceil(reset - time.time())))
+        try:
+            for item in self.items:
+                if not self.limiter.hit(item, namespace, key):
+                    reset = self.limiter.get_window_stats(item, namespace, key).reset_time
+                    raise RateLimited("操作太频繁，请稍后再试", max(1, math.ceil(reset - time.time())))
+        except self._unavailable as error:
+            # Counters unreachable: filing a demand matters more than the limit, so let it through.
+            logger.warning("demand rate-limit counters unavailable (%s); request allowed", error)
 
 
 # ---------------------------------------------------------------------- the router
@@ -208,8 +218,8 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     settings = context.settings
     demands = demands or DemandService(settings)
     sender = sender or LoggingSender()
-    filings = ClientLimiter(settings.demand_rate_limit)
-    lookups = ClientLimiter(settings.demand_rate_limit, LOOKUP_FACTOR)
+    filings = ClientLimiter(settings.demand_rate_limit, redis_url=settings.redis_url)
+    lookups = ClientLimiter(settings.demand_rate_limit, LOOKUP_FACTOR, redis_url=settings.redis_url)
     run = context.service.run
 
     @contextlib.asynccontextmanager
