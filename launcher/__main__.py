@@ -27,6 +27,7 @@ from indexer.errors import ConfigurationError, DaofuError
 from indexer.settings import PROJECT_ROOT, IndexerSettings
 from launcher import rasa_model
 from launcher.settings import ServiceSettings
+from launcher.shared_state import rasa_endpoints
 from launcher.startup import (
     Background, Children, StageClock, Step, background_environment, index_steps, indexer_command, run_together,
     served_index_model,
@@ -47,10 +48,12 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     base = {**(os.environ if environ is None else environ), "PYTHONUNBUFFERED": "1",
             "RASA_TELEMETRY_ENABLED": "false", "TOKENIZERS_PARALLELISM": "false"}
     model = newest_model(settings.rasa_model)
+    # Dialogue state in each replica's memory, or in PostgreSQL + Redis when both are configured.
+    endpoints = rasa_endpoints(base)
     # One thread per TensorFlow op: several replicas share the cores instead of fighting over
     # them (halves the tail latency under load on 2 cores; bench/desk_load.py).
     rasa_environment = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1",
-                        **base, "DAOFU_ACTION_ENDPOINT": settings.action_endpoint}
+                        **base, "DAOFU_ACTION_ENDPOINT": settings.action_endpoint, **endpoints.environment}
     found: list[Service] = [
         Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(settings.actions_port)],
                 f"http://{settings.actions_host}:{settings.actions_port}/health",
@@ -59,7 +62,7 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports), start=1):
         found.append(Service("rasa" if number == 1 else f"rasa-{number}",
                              [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api", "--cors", "*",
-                              "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
+                              "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
                               "--model", str(model), "-i", settings.rasa_host, "-p", str(port)],
                              f"{url}/status", rasa_environment))
     desk = _desk_service({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls)})
