@@ -813,9 +813,6 @@ a { color: #1f5fbf; word-break: break-all; }
     } else if (custom.referral && typeof custom.referral === 'object') {
       showText = false; // the card says what the text says: not in the catalog, who handles it, 12345
       card = referralCard(custom.referral);
-    } else if (custom.bundle && typeof custom.bundle === 'object') {
-      showText = false; // the card lists the same steps; each is also a button below it
-      card = bundleCard(custom.bundle);
     }
     if (showText && text) {
       const bubble = el('div', 'daofu-bubble');
