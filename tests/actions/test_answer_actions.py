@@ -2,45 +2,12 @@
 character-bigram encoder)."""
 from __future__ import annotations
 
-import asyncio
-from typing import Any
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerFollowup, ActionAnswerQuestion, ordinal
-from indexer.calibration import Calibration
 from indexer.search import SearchService
-from tests.actions.conftest import tracker_for
-
-
-def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher, events
-
-
-def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-@pytest.fixture()
-def confident(service: SearchService) -> SearchService:
-    """Thresholds that make every first hit "high" (the fixture index is tiny)."""
-    service.calibration = Calibration(high_threshold=0.0, medium_threshold=0.0)
-    return service
-
-
-@pytest.fixture()
-def unsure(service: SearchService) -> SearchService:
-    service.calibration = Calibration(high_threshold=1.0, medium_threshold=0.0)
-    return service
-
-
-@pytest.fixture()
-def lost(service: SearchService) -> SearchService:
-    service.calibration = Calibration(high_threshold=1.0, medium_threshold=1.0)
-    return service
+from tests.actions.conftest import run, slots, tracker_for
 
 
 def test_high_confidence_answers_with_an_item_card(confident: SearchService) -> None:

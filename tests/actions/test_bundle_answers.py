@@ -2,30 +2,17 @@
 clicking or naming a step's position then shows that item (fixture index, real rasa-sdk objects)."""
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
 
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
 from actions.answer import ActionAnswerFollowup, ActionAnswerQuestion
 from indexer.records import Bundle, BundleStep
 from indexer.search import SearchService
-from tests.actions.conftest import tracker_for
+from tests.actions.conftest import run, slots, tracker_for
 
 COMPANY = "11440000MB2D0234372440125017008"
 FOOD_LICENCE = "11440000MB2D0234372442125080000"
-
-
-def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher, events
-
-
-def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def test_bundle_question_lists_the_steps_in_order_with_buttons(service: SearchService) -> None:

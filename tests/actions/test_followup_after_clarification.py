@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 
 from actions import formatting
 from actions.answer import ActionAnswerFollowup, ActionAnswerQuestion
 from indexer.calibration import Calibration
 from indexer.search import SearchService
-from tests.actions.conftest import tracker_for
-from tests.actions.test_answer_actions import run, slots
-
-
-@pytest.fixture()
-def unsure(service: SearchService) -> SearchService:
-    service.calibration = Calibration(high_threshold=1.0, medium_threshold=0.0)
-    return service
+from tests.actions.conftest import run, slots, tracker_for
 
 
 def after(bot_message: dict[str, Any], text: str, intent: str, state: dict[str, Any],

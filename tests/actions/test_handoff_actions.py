@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk.events import ConversationPaused
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import (
     ActionFeedbackBad,
@@ -14,12 +12,7 @@ from actions.handoff import (
     ActionLeaveMessage,
     ActionOfferHuman,
 )
-from tests.actions.conftest import tracker_for
-
-
-def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    return dispatcher, asyncio.run(action.run(dispatcher, tracker, {}))
+from tests.actions.conftest import run, tracker_for
 
 
 def handoff_reason(events: list[dict[str, Any]]) -> Any:

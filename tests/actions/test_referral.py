@@ -2,39 +2,13 @@
 wrong item (real rasa-sdk tracker and dispatcher, the small fixture index, the shipped mapping)."""
 from __future__ import annotations
 
-import asyncio
-from typing import Any
 
-import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion, respond
-from indexer.calibration import Calibration
 from indexer.matters import MatterGuide
 from indexer.search import SearchService
-from tests.actions.conftest import tracker_for
-
-
-def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher, events
-
-
-def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-@pytest.fixture()
-def confident(service: SearchService) -> SearchService:
-    service.calibration = Calibration(high_threshold=0.0, medium_threshold=0.0)
-    return service
-
-
-@pytest.fixture()
-def lost(service: SearchService) -> SearchService:
-    service.calibration = Calibration(high_threshold=1.0, medium_threshold=1.0)
-    return service
+from tests.actions.conftest import run, slots, tracker_for
 
 
 def test_applying_for_a_permit_the_catalog_only_lists_as_a_look_up_gets_a_referral(confident: SearchService) -> None:
