@@ -22,7 +22,7 @@ class DeskSettings:
         "env": "DAOFU_DATABASE_URL",
         "help": "SQLAlchemy URL of the conversation store: SQLite by default, e.g. postgresql+psycopg://user:pw@host/daofu."})
     redis_url: str = field(default="", metadata={
-        "env": "DAOFU_REDIS_URL", "help": "Redis URL for live events shared by several desk replicas; empty: in-process only."})
+        "env": "DAOFU_REDIS_URL", "help": "Redis URL (redis://host:6379/0) shared by several desk replicas: live events, demand and login rate-limit counters, and, with a PostgreSQL store, Rasa's conversation locks; empty: in-process only."})
     rasa_url: str = field(default="http://127.0.0.1:5005", metadata={
         "env": "DAOFU_DESK_RASA_URL", "help": "Base URL of the Rasa server the desk relays to (REST channel and HTTP API); several comma-separated URLs spread conversations over Rasa replicas, each conversation always to the same one (the launcher sets it)."})
     rasa_timeout: float = field(default=8.0, metadata={

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import ConfigurationError
-from launcher.__main__ import services
+from launcher.__main__ import Service, services
 from launcher.settings import ServiceSettings
 from launcher.shared_state import rasa_endpoints
 
@@ -14,7 +14,7 @@ POSTGRES = "postgresql+psycopg://daofu:p%40ss@db.internal:5433/daofu"
 REDIS = "redis://:s3cret@cache.internal:6380/2"
 
 
-def rasa_services(tmp_path: Path, environ: dict[str, str]) -> list[object]:
+def rasa_services(tmp_path: Path, environ: dict[str, str]) -> list[Service]:
     model = tmp_path / "daofu.tar.gz"
     model.write_bytes(b"model")
     return [s for s in services(ServiceSettings(rasa_model=model, rasa_replicas=2), environ) if s.name.startswith("rasa")]
@@ -27,8 +27,8 @@ def test_the_embedded_default_keeps_state_in_memory(tmp_path: Path, environ: dic
     chosen = rasa_endpoints(environ)
     assert chosen.path == "bot/endpoints.yml" and not chosen.shared
     for rasa in rasa_services(tmp_path, environ):
-        assert rasa.command[rasa.command.index("--endpoints") + 1] == "bot/endpoints.yml"  # type: ignore[attr-defined]
-        assert not any(name.startswith("DAOFU_RASA_TRACKER") for name in rasa.environment)  # type: ignore[attr-defined]
+        assert rasa.command[rasa.command.index("--endpoints") + 1] == "bot/endpoints.yml"
+        assert not any(name.startswith("DAOFU_RASA_TRACKER") for name in rasa.environment)
 
 
 def test_postgres_and_redis_give_every_replica_shared_trackers_and_locks(tmp_path: Path) -> None:
@@ -36,8 +36,8 @@ def test_postgres_and_redis_give_every_replica_shared_trackers_and_locks(tmp_pat
     replicas = rasa_services(tmp_path, environ)
     assert len(replicas) == 2
     for rasa in replicas:
-        assert rasa.command[rasa.command.index("--endpoints") + 1] == "bot/endpoints-shared.yml"  # type: ignore[attr-defined]
-        environment = rasa.environment  # type: ignore[attr-defined]
+        assert rasa.command[rasa.command.index("--endpoints") + 1] == "bot/endpoints-shared.yml"
+        environment = rasa.environment
         # Rasa 3.6 has SQLAlchemy 1.4 and psycopg2: the driver suffix goes, the escaped password stays.
         assert environment["DAOFU_RASA_TRACKER_URL"] == "postgresql://daofu:p%40ss@db.internal:5433/daofu"
         assert (environment["DAOFU_RASA_LOCK_HOST"], environment["DAOFU_RASA_LOCK_PORT"], environment["DAOFU_RASA_LOCK_DB"],

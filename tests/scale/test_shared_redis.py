@@ -94,3 +94,14 @@ def test_demand_rate_limit_counts_filings_on_every_desk(pg_url: str, redis_url: 
         # The counters live in Redis, not in either process.
         with redis.Redis.from_url(redis_url) as client:
             assert client.keys("*file*")
+
+
+def test_a_staff_login_on_one_desk_holds_on_the_other(pg_url: str, redis_url: str) -> None:
+    """Staff sessions live in the shared store: a proxy may send the next request to any desk."""
+    with two_desks(pg_url, redis_url) as (desk_a, desk_b):
+        assert desk_b.get("/api/me").status_code == 401
+        assert desk_a.post("/api/login", json={"username": "alice", "password": "password-alice"}).status_code == 200
+        desk_b.cookies.update(desk_a.cookies)
+        assert desk_b.get("/api/me").json()["display_name"] == "王小丽"
+        assert desk_b.post("/api/logout").status_code in (200, 204)
+        assert desk_a.get("/api/me").status_code == 401
