@@ -978,9 +978,10 @@
     });
   }
 
-  async function loadFaqs() {
-    const q = $("#faqs-q").value.trim();
-    const params = new URLSearchParams({ kind: "faq", validity: "all", offset: "0", limit: "200" });
+  // The FAQ and 一件事 tabs list records of one kind the same way.
+  async function loadKindList(kind, prefix, unit, emptyText) {
+    const q = $("#" + prefix + "-q").value.trim();
+    const params = new URLSearchParams({ kind: kind, validity: "all", offset: "0", limit: "200" });
     if (q) params.set("q", q);
     let data;
     try {
@@ -990,11 +991,11 @@
       return;
     }
     const records = data && Array.isArray(data.records) ? data.records : [];
-    $("#faqs-count").textContent = "共 " + (Number(data && data.total) || records.length) + " 条";
-    const list = $("#faqs-list");
+    $("#" + prefix + "-count").textContent = "共 " + (Number(data && data.total) || records.length) + " " + unit;
+    const list = $("#" + prefix + "-list");
     const rows = records.map((r) => {
       const row = el("tr", { class: "record-row", tabindex: "0" }, [
-        el("td", null, kindTag(r.kind || "faq")),
+        el("td", null, kindTag(r.kind || kind)),
         el("td", { class: "record-title", text: str(r.title) || str(r.id) }),
         el("td", { text: str(r.department) }),
         el("td", { class: "mono", text: str(r.id) }),
@@ -1002,8 +1003,12 @@
       row.dataset.id = str(r.id);
       return row;
     });
-    if (!rows.length) rows.push(el("tr", { class: "empty-row" }, el("td", { colspan: "4", text: "还没有常见问题。可在“知识缺口”中把答不上的问题写成常见问题。" })));
+    if (!rows.length) rows.push(el("tr", { class: "empty-row" }, el("td", { colspan: "4", text: emptyText })));
     list.replaceChildren.apply(list, rows);
+  }
+
+  function loadFaqs() {
+    return loadKindList("faq", "faqs", "条", "还没有常见问题。可在“知识缺口”中把答不上的问题写成常见问题。");
   }
 
   // ----- bundles (一件事)
@@ -1069,32 +1074,8 @@
     });
   }
 
-  async function loadBundles() {
-    const q = $("#bundles-q").value.trim();
-    const params = new URLSearchParams({ kind: "bundle", validity: "all", offset: "0", limit: "200" });
-    if (q) params.set("q", q);
-    let data;
-    try {
-      data = await api("GET", "/api/kb/records?" + params.toString());
-    } catch (err) {
-      showError(err);
-      return;
-    }
-    const records = data && Array.isArray(data.records) ? data.records : [];
-    $("#bundles-count").textContent = "共 " + (Number(data && data.total) || records.length) + " 个";
-    const list = $("#bundles-list");
-    const rows = records.map((r) => {
-      const row = el("tr", { class: "record-row", tabindex: "0" }, [
-        el("td", null, kindTag(r.kind || "bundle")),
-        el("td", { class: "record-title", text: str(r.title) || str(r.id) }),
-        el("td", { text: str(r.department) }),
-        el("td", { class: "mono", text: str(r.id) }),
-      ]);
-      row.dataset.id = str(r.id);
-      return row;
-    });
-    if (!rows.length) rows.push(el("tr", { class: "empty-row" }, el("td", { colspan: "4", text: "还没有一件事。点“新建一件事”，按顺序填入目录中的事项。" })));
-    list.replaceChildren.apply(list, rows);
+  function loadBundles() {
+    return loadKindList("bundle", "bundles", "个", "还没有一件事。点“新建一件事”，按顺序填入目录中的事项。");
   }
 
   // ---------------------------------------------------------------- socket
