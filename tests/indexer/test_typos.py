@@ -8,7 +8,8 @@ from indexer.build import build_index
 from indexer.loaders import load_knowledge_base
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
-from indexer.typos import NAME_PINYIN_FILE, QueryCorrector, fold, name_syllables, reading_table
+from indexer.typos import (NAME_PINYIN_FILE, SHAPE_CONFUSIONS, QueryCorrector, fold, name_syllables, reading_table,
+                           shape_alike_table)
 from indexer.variants import variant_agreement, wants_to_apply
 from tests.fakes import CharacterEncoder
 
@@ -67,6 +68,36 @@ def test_slips_are_corrected_towards_name_pieces(corrector: QueryCorrector, type
 def test_right_text_and_real_words_stay(corrector: QueryCorrector, question: str) -> None:
     result = corrector.correct(question)
     assert result.text == question and not result.changed
+
+
+def test_shape_alikes_come_from_decompositions_and_four_corner_codes() -> None:
+    # Names' characters with many 氵 ones, as in a real catalog: 氵 plus anything is no resemblance.
+    targets = "询定食法商河湖海洋流沙汉江池"
+    table = shape_alike_table("洵淀良去啇", targets)
+    assert "询" in table["洵"]      # 讠旬 / 氵旬: one component replaced
+    assert "定" in table["淀"]      # 淀 is 氵 + 定
+    assert "食" in table["良"]      # 食 is 人 + 良
+    assert "法" in table["去"]      # 法 is 氵 + 去
+    assert "河" not in table.get("法", "") and "湖" not in table.get("河", "")
+    assert "A" not in shape_alike_table("A", "A")
+
+
+def test_a_shape_slip_outside_the_team_table_is_corrected(readings: dict[str, str]) -> None:
+    assert not any("良" in group and "食" in group for group in SHAPE_CONFUSIONS)
+    question = "良品经营许可证怎么办"
+    assert QueryCorrector(NAMES, name_syllables(NAMES), readings).correct(question).text == "食品经营许可证怎么办"
+    team_only = QueryCorrector(NAMES, name_syllables(NAMES), readings, shape_source=False)
+    assert team_only.correct(question).text == question
+
+
+def test_package_look_alikes_need_agreeing_characters_around_them(readings: dict[str, str]) -> None:
+    names = ["美术馆人文图书馆", "认定为五星级文化团队"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    table = shape_alike_table(readings, "".join(names))
+    assert "文" in table["区"] and "五" in table["工"]  # so the package source would offer both slips
+    for question in ("密云区图书馆几点开门", "已经认定为工亡怎么办"):  # at the edge of a 4-character run
+        assert corrector.correct(question).text == question
+    assert corrector.correct("人区图书馆几点开门").text == "人文图书馆几点开门"  # inside it
 
 
 def test_two_pieces_read_alike_means_no_correction(readings: dict[str, str]) -> None:
