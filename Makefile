@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help run test setup setup-test venv rasa-venv base-model model index userdict rasa-model \
-        rasa-test-model system-deps test-unit nlu-eval bench clean frontend
+        rasa-test-model system-deps test-unit nlu-eval bench clean frontend dev-tools audit
 
 help:
 	@echo "make run    set up what is missing, then start the whole assistant (prints the URLs)"
@@ -41,6 +41,12 @@ $(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-nlu-features.l
 	@touch $@
 
 venv: $(VENV)/.installed
+
+# Audit tools (pip-audit, bandit) for `make test`, on top of the project environment.
+$(VENV)/.dev-installed: $(VENV)/.installed requirements/dev.lock
+	$(PY) -m pip install $(PIP) --no-deps -r requirements/dev.lock
+	@touch $@
+dev-tools: $(VENV)/.dev-installed
 rasa-venv: $(RASA_VENV)/.installed
 
 # Browser libraries of the consoles (Chart.js), exactly as desk/frontend/package-lock.json pins them.
@@ -103,7 +109,7 @@ run:
 
 ## ---------------------------------------------------------------- tests
 
-setup-test: venv rasa-venv base-model rasa-test-model system-deps frontend
+setup-test: venv dev-tools rasa-venv base-model rasa-test-model system-deps frontend
 
 test: setup-test
 	$(RASA) data validate --fail-on-warnings $(RASA_FILES)
@@ -111,6 +117,10 @@ test: setup-test
 	$(PY) -m pytest -q -m integration tests
 	$(PY) -m pytest -q -m e2e tests
 	$(PY) -m pytest -q -m scale tests
+	$(PY) -m desk.security.audits
+
+audit: dev-tools
+	$(PY) -m desk.security.audits
 
 test-unit: venv
 	$(PY) -m pytest -q tests

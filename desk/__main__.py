@@ -5,6 +5,7 @@
     python -m desk create-user li --role handler --department 广东省市场监督管理局
     python -m desk working-days --from 2026-09-30 --days 3   # prints the due date: 2026-10-10
     python -m desk demand-sweep                     # demand reminders, overdue marks, outbox, once
+    python -m desk purge --older-than 180           # delete older chats, tickets, closed demands
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import datetime
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     days.add_argument("--days", required=True, type=_working_days, help="working days, counted from the next one")
     commands.add_parser("demand-sweep", help="send demand reminders, mark overdue demands, deliver the outbox, once "
                                              "(for a scheduler when DAOFU_DEMAND_SWEEP_SECONDS=0)")
+    purge = commands.add_parser("purge", help="delete conversations, answered or closed tickets and closed demands "
+                                              "older than DAYS (default DAOFU_RETENTION_DAYS), with an audit line")
+    purge.add_argument("--older-than", type=_retention_days, metavar="DAYS",
+                       help="age in days (>= 1) beyond which data is deleted")
+    purge.add_argument("--audit-file", type=Path, help="JSON-lines audit file (default var/audit/retention.jsonl)")
     args = parser.parse_args(argv)
     if args.command == "working-days":
         from desk.demands.working_days import add_working_days
@@ -48,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = DeskSettings.from_env()
     if args.command == "demand-sweep":
         return _demand_sweep(settings)
+    if args.command == "purge":
+        days_kept = args.older_than or settings.retention_days
+        if not days_kept:
+            purge.error("请用 --older-than DAYS 指定保留天数，或设置 DAOFU_RETENTION_DAYS（大于0）")
+        return _purge(settings, days_kept, args.audit_file)
     if args.command == "create-user":
         password = os.environ.get(args.password_env, "") if args.password_env else getpass.getpass("password: ")
         migrate(settings.database_url)
@@ -92,6 +104,23 @@ def _demand_sweep(settings: DeskSettings) -> int:
         sent = deliver_pending(session, LoggingSender())
     print(f"reminded {result.reminded}, marked overdue {result.overdue}, notifications sent {sent}")
     return 0
+
+
+def _purge(settings: DeskSettings, days: int, audit_file: Path | None) -> int:
+    from desk.security.retention import AUDIT_FILE, purge, write_audit_line
+
+    migrate(settings.database_url)
+    with Database(settings.database_url).session() as session:
+        result = purge(session, days)
+    write_audit_line(result, days, audit_file or AUDIT_FILE)  # after the commit: the line says what is gone
+    print(result.summary())
+    return 0
+
+
+def _retention_days(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"保留天数必须是正整数，收到 {text!r}")
+    return int(text)
 
 
 def _iso_date(text: str) -> datetime.date:

@@ -27,6 +27,7 @@ from desk.rasa_client import RasaClient
 from desk.service import CONSOLE_TOPIC, REASON_TEXT, DeskService, aware, conversation_topic, message_dict
 from desk.routing import EDITOR_ROLES, RouterContext
 from desk.security.headers import SecurityHeaders, UploadGate
+from desk.security.origins import origin_allowed, parse_origins
 from desk.security.throttle import LoginThrottle
 from desk.settings import DeskSettings
 
@@ -76,6 +77,9 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     app = FastAPI(title="daofu desk", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.settings = settings
+    allowed_origins = parse_origins(settings.allowed_origins)
+    # This process's open console sockets by session token, so a logout closes them at once.
+    open_consoles: dict[str, set[WebSocket]] = {}
     throttle = LoginThrottle(settings.login_rate_limit, settings.login_client_rate_limit, settings.redis_url)
 
     async def may_upload(token: str | None) -> None:
@@ -107,6 +111,11 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     def current_staff(request: Request, session: Session = Depends(session_dependency)) -> Staff:
         return auth.staff_for_token(session, request.cookies.get(auth.SESSION_COOKIE))
 
+    context = RouterContext(service=service, settings=settings, hub=hub, current_staff=current_staff,
+                            knowledge=knowledge or _LazyKnowledge(), index_builder=index_builder)
+    # Chats, transcripts and tickets hold the public's personal data: only the roles that serve them.
+    chat_staff = context.require_role(*auth.CHAT_ROLES)
+
     def spawn(coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         background.add(task)
@@ -135,28 +144,31 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     @app.get("/console", response_model=None)
     async def console(request: Request) -> Response:
-        try:
-            await service.run(lambda s: auth.staff_for_token(s, request.cookies.get(auth.SESSION_COOKIE)))
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
-        return FileResponse(STATIC / "console" / "index.html", media_type="text/html; charset=utf-8")
+        return await console_page(request, "index.html", auth.CHAT_ROLES)
 
     app.mount("/console/static", StaticFiles(directory=STATIC / "console"), name="console-static")
 
-    async def console_page(request: Request, page: str) -> Response:
+    async def console_page(request: Request, page: str, roles: tuple[str, ...]) -> Response:
         try:
-            await service.run(lambda s: auth.staff_for_token(s, request.cookies.get(auth.SESSION_COOKIE)))
+            staff = await service.run(lambda s: auth.staff_for_token(s, request.cookies.get(auth.SESSION_COOKIE)))
         except NotLoggedIn:
             return RedirectResponse("/console/login", status_code=303)
+        if staff.role not in roles:
+            # Login always lands on /console: send each role on to the page it may use.
+            home = auth.home_page(staff.role)
+            if home is not None and home != request.url.path:
+                return RedirectResponse(home, status_code=303)
+            return Response(f"此页面需要以下角色之一：{'、'.join(roles)}（当前账号角色：{staff.role}）",
+                            status_code=403, media_type="text/plain; charset=utf-8")
         return FileResponse(STATIC / "console" / page, media_type="text/html; charset=utf-8")
 
     @app.get("/console/knowledge", response_model=None)
     async def knowledge_console(request: Request) -> Response:
-        return await console_page(request, "knowledge.html")
+        return await console_page(request, "knowledge.html", EDITOR_ROLES)
 
     @app.get("/console/analytics", response_model=None)
     async def analytics_console(request: Request) -> Response:
-        return await console_page(request, "analytics.html")
+        return await console_page(request, "analytics.html", EDITOR_ROLES)
 
     # ------------------------------------------------------------------ public ticket lookup
 
@@ -189,7 +201,11 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     @app.post("/api/logout")
     async def logout(request: Request) -> JSONResponse:
-        await service.run(lambda s: auth.logout(s, request.cookies.get(auth.SESSION_COOKIE)))
+        token = request.cookies.get(auth.SESSION_COOKIE)
+        await service.run(lambda s: auth.logout(s, token))
+        for socket in list(open_consoles.pop(token or "", set())):
+            with contextlib.suppress(RuntimeError):  # already closing
+                await socket.close(code=4401)
         response = JSONResponse({})
         response.delete_cookie(auth.SESSION_COOKIE, path="/")
         return response
@@ -199,41 +215,41 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         return _staff_json(staff)
 
     @app.get("/api/queue")
-    async def queue(staff: Staff = Depends(current_staff)) -> list[dict[str, Any]]:
+    async def queue(staff: Staff = Depends(chat_staff)) -> list[dict[str, Any]]:
         return await service.queue_items()
 
     @app.post("/api/handoffs/{handoff_id}/claim")
-    async def claim(handoff_id: int, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def claim(handoff_id: int, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         conversation_id = await service.claim(handoff_id, staff)
         return {"ok": True, "conversation_id": conversation_id}
 
     @app.get("/api/conversations/{conversation_id}")
-    async def conversation(conversation_id: str, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def conversation(conversation_id: str, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         return await service.run(lambda s: _conversation_json(s, conversation_id))
 
     @app.post("/api/conversations/{conversation_id}/reply")
-    async def reply(conversation_id: str, body: ReplyBody, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def reply(conversation_id: str, body: ReplyBody, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         if not body.text.strip():
             raise DeskError("回复内容不能为空")
         return await service.staff_reply(conversation_id, staff, body.text.strip())
 
     @app.post("/api/conversations/{conversation_id}/transfer")
-    async def transfer(conversation_id: str, body: TransferBody, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def transfer(conversation_id: str, body: TransferBody, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         await service.transfer(conversation_id, staff, body.staff_id)
         return {"ok": True}
 
     @app.post("/api/conversations/{conversation_id}/resolve")
-    async def resolve(conversation_id: str, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def resolve(conversation_id: str, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         await service.resolve(conversation_id, staff)
         return {"ok": True}
 
     @app.post("/api/conversations/{conversation_id}/handback")
-    async def handback(conversation_id: str, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def handback(conversation_id: str, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         await service.hand_back(conversation_id, staff)
         return {"ok": True}
 
     @app.get("/api/staff")
-    async def colleagues(staff: Staff = Depends(current_staff)) -> list[dict[str, Any]]:
+    async def colleagues(staff: Staff = Depends(chat_staff)) -> list[dict[str, Any]]:
         cutoff = utcnow() - datetime.timedelta(seconds=90)
 
         def work(session: Session) -> list[dict[str, Any]]:
@@ -251,14 +267,14 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         return [_insertable(hit) for hit in result.hits]
 
     @app.get("/api/tickets")
-    async def tickets(status: str = "open", staff: Staff = Depends(current_staff)) -> list[dict[str, Any]]:
+    async def tickets(status: str = "open", staff: Staff = Depends(chat_staff)) -> list[dict[str, Any]]:
         def work(session: Session) -> list[dict[str, Any]]:
             rows = session.scalars(select(Ticket).where(Ticket.status == status).order_by(Ticket.created_at)).all()
             return [_ticket_json(t) for t in rows]
         return await service.run(work)
 
     @app.post("/api/tickets/{ticket_id}/answer")
-    async def answer_ticket(ticket_id: int, body: AnswerBody, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def answer_ticket(ticket_id: int, body: AnswerBody, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -271,7 +287,7 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         return answered
 
     @app.post("/api/tickets/{ticket_id}/close")
-    async def close_ticket(ticket_id: int, staff: Staff = Depends(current_staff)) -> dict[str, Any]:
+    async def close_ticket(ticket_id: int, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -284,8 +300,6 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     # ------------------------------------------------------------------ feature routers
 
-    context = RouterContext(service=service, settings=settings, hub=hub, current_staff=current_staff,
-                            knowledge=knowledge or _LazyKnowledge(), index_builder=index_builder)
     for module in (knowledge_api, gaps_api, analytics_api, demands_api):
         app.include_router(module.build_router(context))
 
@@ -293,12 +307,20 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     @app.websocket("/ws/console")
     async def console_socket(websocket: WebSocket) -> None:
+        if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), allowed_origins):
+            await websocket.close(code=4403)  # another origin of the same site rides on the staff cookie
+            return
+        token = websocket.cookies.get(auth.SESSION_COOKIE)
         try:
-            staff = await service.run(lambda s: auth.staff_for_token(s, websocket.cookies.get(auth.SESSION_COOKIE)))
+            staff = await service.run(lambda s: auth.staff_for_token(s, token))
         except NotLoggedIn:
             await websocket.close(code=4401)
             return
+        if staff.role not in auth.CHAT_ROLES:
+            await websocket.close(code=4403)  # every live chat message goes through this socket
+            return
         await websocket.accept()
+        open_consoles.setdefault(token or "", set()).add(websocket)
         await _touch(service, staff.id)
         await websocket.send_json({"type": "queue", "items": await service.queue_items()})
         async with hub.subscribe(CONSOLE_TOPIC) as events:
@@ -309,11 +331,18 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
                         await asyncio.wait_for(websocket.receive_text(), timeout=LAST_SEEN_EVERY)
                     except asyncio.TimeoutError:
                         pass
+                    try:
+                        # An expired session (or one ended on another desk) closes the socket.
+                        await service.run(lambda s: auth.staff_for_token(s, token))
+                    except NotLoggedIn:
+                        await websocket.close(code=4401)
+                        break
                     await _touch(service, staff.id)
             except (WebSocketDisconnect, RuntimeError):
                 pass
             finally:
                 forward.cancel()
+                open_consoles.get(token or "", set()).discard(websocket)
 
     @app.websocket("/ws/widget")
     async def widget_socket(websocket: WebSocket) -> None:

@@ -15,6 +15,10 @@ from desk.models import Department, Staff, StaffSession, utcnow
 
 # handler (承办): works its department's demands; supervisor (督办): sees all demands, the overdue board.
 ROLES = ("staff", "editor", "admin", "handler", "supervisor")
+# Live chats, transcripts and tickets hold the public's personal data: staff serve them, admins oversee.
+# Editors work on knowledge, gaps and analytics (masked); demands have their own roles (desk/demands/api.py).
+CHAT_ROLES = ("staff", "admin")
+_HOME_PAGES = {"staff": "/console", "admin": "/console", "editor": "/console/knowledge"}
 SESSION_COOKIE = "daofu_session"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PASSWORD_LENGTH = 8
@@ -93,6 +97,11 @@ def staff_for_token(session: Session, token: str | None) -> Staff:
 def logout(session: Session, token: str | None) -> None:
     if token:
         session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+
+def home_page(role: str) -> str | None:
+    """The console page a role lands on after login (None: a role with no page yet, e.g. handler)."""
+    return _HOME_PAGES.get(role)
 
 
 @functools.cache

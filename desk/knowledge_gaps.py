@@ -20,6 +20,7 @@ Re-run the benchmark after fine-tuning again and update BASE_THRESHOLD / FINETUN
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections import defaultdict
@@ -31,6 +32,7 @@ import numpy as np
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from desk.masking import mask_personal_data
 from desk.models import Conversation, Handoff, Message
 from desk.service import aware
 from indexer.embedding import Encoder, encode_queries
@@ -107,7 +109,10 @@ def collect_gap_questions(session: Session, since: datetime.datetime,
                                  .order_by(Conversation.updated_at.desc()).limit(limit)))
     chats = _user_messages(session, {m.conversation_id for m in markers}
                            | {h.conversation_id for h in handoffs} | {c.id for c in rated})
-    found = [*_unanswered(markers, chats), *_escalated(handoffs, chats), *_badly_rated(rated, chats)]
+    # Editors see what was asked, not whose it was: personal numbers are masked here, before grouping,
+    # so neither a cluster's label nor its examples carry them (issue 13 item 9).
+    found = [dataclasses.replace(question, text=mask_personal_data(question.text))
+             for question in (*_unanswered(markers, chats), *_escalated(handoffs, chats), *_badly_rated(rated, chats))]
     merged = _merge(found)
     merged.sort(key=lambda q: (q.created_at, q.conversation_id, q.text), reverse=True)
     return merged[:limit]

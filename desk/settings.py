@@ -50,6 +50,10 @@ class DeskSettings:
         "env": "DAOFU_UPLOAD_SECONDS", "help": "Time limit of the child process that parses one upload; a slower file is refused (422)."})
     cookie_secure: bool = field(default=False, metadata={
         "env": "DAOFU_COOKIE_SECURE", "help": "Mark the staff session cookie Secure (sent over HTTPS only); set true whenever the desk is served over HTTPS."})
+    allowed_origins: str = field(default="", metadata={
+        "env": "DAOFU_ALLOWED_ORIGINS", "help": "Other browser origins (comma-separated scheme://host[:port]) allowed to open the staff console socket; the desk's own origin always is."})
+    retention_days: int = field(default=0, metadata={
+        "env": "DAOFU_RETENTION_DAYS", "help": "`python -m desk purge` without --older-than deletes conversations, tickets and closed demands older than this many days; 0: keep everything."})
     login_rate_limit: str = field(default="5/minute;20/hour", metadata={
         "env": "DAOFU_LOGIN_RATE_LIMIT", "help": "Failed logins allowed per account, in the `limits` package's notation; beyond it the account's logins get 429 with Retry-After."})
     login_client_rate_limit: str = field(default="20/minute;100/hour", metadata={
@@ -106,6 +110,8 @@ class DeskSettings:
                                      f"got {self.demand_deadlines!r}")
         if self.demand_sweep_seconds < 0:
             raise ConfigurationError(f"DAOFU_DEMAND_SWEEP_SECONDS must be >= 0, got {self.demand_sweep_seconds}")
+        if self.retention_days < 0:
+            raise ConfigurationError(f"DAOFU_RETENTION_DAYS must be >= 0 (0: keep everything), got {self.retention_days}")
         if self.max_message_chars < 1:
             raise ConfigurationError(f"DAOFU_MAX_MESSAGE_CHARS must be >= 1, got {self.max_message_chars}")
 

@@ -38,7 +38,7 @@ class EmbeddingCache(_SqliteTable):
     def embed(self, texts: Sequence[str], compute: Callable[[Sequence[str]], np.ndarray],
               progress: Callable[[int], None] | None = None, batch: int = 256) -> tuple[np.ndarray, int]:
         """Vectors of ``texts`` (cached ones read, the rest computed and stored); returns (vectors, computed)."""
-        digests = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        digests = [hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest() for text in texts]
         found = self._lookup(set(digests))
         output = np.zeros((len(texts), self.dimension), dtype=np.float32)
         missing: dict[str, list[int]] = {}
@@ -101,7 +101,7 @@ class JsonCache(_SqliteTable):
 
     @staticmethod
     def digest(key: str) -> str:
-        return hashlib.sha1(key.encode("utf-8")).hexdigest()
+        return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()  # a cache key, not a secret
 
     def get_many(self, digests: Sequence[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}

@@ -61,7 +61,7 @@ def two_desks(pg_url: str, redis_url: str, **settings: object) -> Iterator[tuple
 def test_widget_on_one_desk_and_staff_on_the_other_see_each_other_live(pg_url: str, redis_url: str) -> None:
     with two_desks(pg_url, redis_url) as (desk_a, desk_b):
         assert desk_b.post("/api/login", json={"username": "alice", "password": "password-alice"}).status_code == 200
-        with desk_b.websocket_connect("/ws/console") as console, desk_a.websocket_connect("/ws/widget") as widget:
+        with desk_b.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as console, desk_a.websocket_connect("/ws/widget") as widget:
             assert receive_until(console, "queue")["items"] == []
             widget.send_json({"type": "hello", "conversation_id": None, "after": 0})
             conversation_id = receive_until(widget, "welcome")["conversation_id"]

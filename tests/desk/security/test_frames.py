@@ -43,7 +43,7 @@ def test_bad_frames_before_hello_are_answered_too(client: TestClient) -> None:
 
 def test_bad_console_frames_leave_the_console_socket_open(client: TestClient) -> None:
     login(client, "alice")
-    with client.websocket_connect("/ws/console") as console:
+    with client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as console:
         assert console.receive_json()["type"] == "queue"
         for frame in BAD_FRAMES.values():
             console.send_text(frame)
