@@ -6,6 +6,7 @@ question into the widget and send it).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,14 @@ def shot(page: Any, name: str) -> None:
 
 
 def console_login(page: Any, base_url: str, username: str, password: str, start: str = "/console") -> None:
-    """Open ``start`` (a console page), get sent to the login form, sign in and land on /console."""
+    """Open ``start`` (a console page), get sent to the login form, sign in and land on the role's page
+    (/console for staff and admins; /console sends an editor on to /console/knowledge)."""
     page.goto(f"{base_url}{start}")
     page.wait_for_url("**/console/login")
     page.locator("#login-username").fill(username)
     page.locator("#login-password").fill(password)
     page.locator("#login-submit").click()
-    page.wait_for_url("**/console")
+    page.wait_for_url(re.compile(r".*/console(/knowledge)?$"))
 
 
 def ask(page: Any, text: str) -> None:
