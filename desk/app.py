@@ -24,11 +24,16 @@ from desk.errors import BadFrame, DeskError, Forbidden, NotFound, NotLoggedIn
 from desk.hub import make_hub
 from desk.models import Handoff, Message, Staff, Ticket, utcnow
 from desk.rasa_client import RasaClient
-from desk.service import CONSOLE_TOPIC, REASON_TEXT, DeskService, aware, conversation_topic, message_dict
+from desk.service import CONSOLE_TOPIC, REASON_TEXT, DeskService, Opening, aware, conversation_topic, message_dict
 from desk.routing import EDITOR_ROLES, RouterContext
 from desk.security.headers import SecurityHeaders, UploadGate
 from desk.security.origins import origin_allowed, parse_origins
 from desk.security.throttle import LoginThrottle
+from desk.security.rate_limits import ClientLimiter, RateLimited
+from desk.demands.api import LOOKUP_FACTOR
+from desk.demands.service import canonical_tracking_number
+from desk.masking import mask_personal_data
+from desk.security.widget_guard import StaffAvailable, WidgetGuard
 from desk.settings import DeskSettings
 
 logger = logging.getLogger(__name__)
@@ -64,7 +69,8 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     migrate(settings.database_url)
     database = Database(settings.database_url)
     hub = make_hub(settings.redis_url)
-    service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout))
+    service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout,
+                                                                  token=settings.rasa_token))
     background: set[asyncio.Task[Any]] = set()
 
     @contextlib.asynccontextmanager
@@ -172,16 +178,34 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     # ------------------------------------------------------------------ public ticket lookup
 
+    # The same budget as demand lookups: numbers cannot be swept from one address.
+    ticket_lookups = ClientLimiter(settings.demand_rate_limit, LOOKUP_FACTOR, redis_url=settings.redis_url)
+
     @app.get("/api/tickets/{tracking_number}")
-    async def ticket_lookup(tracking_number: str) -> JSONResponse:
+    async def ticket_lookup(tracking_number: str, request: Request) -> JSONResponse:
+        # The widget runs on other sites' pages, so the read-only lookup answers any origin; it
+        # carries no cookie (no Allow-Credentials), only what the number opens.
+        cross_origin = {"Access-Control-Allow-Origin": "*"}
+        try:
+            await asyncio.to_thread(ticket_lookups.check, request.client.host if request.client else "unknown",
+                                    "ticket-lookup")
+        except RateLimited as error:
+            return JSONResponse({"detail": str(error)}, status_code=429,
+                                headers={**cross_origin, "Retry-After": str(error.retry_after)})
+
         def work(session: Session) -> dict[str, Any]:
-            ticket = session.scalar(select(Ticket).where(Ticket.tracking_number == tracking_number.strip().upper()))
+            typed = tracking_number.strip().upper()
+            # Numbers from before 2026-12 (DF + date + 6 digits) are stored as they were typed.
+            number = typed if typed.startswith("DF") else canonical_tracking_number(typed)
+            ticket = session.scalar(select(Ticket).where(Ticket.tracking_number == number)) if number else None
             if ticket is None:
                 raise NotFound("没有找到这个留言编号，请核对后再查")
-            return {"tracking_number": ticket.tracking_number, "status": ticket.status, "question": ticket.question,
-                    "answer": ticket.answer, "answered_at": _iso(ticket.answered_at)}
-        # The widget runs on other sites' pages; the lookup is read-only and needs the number.
-        return JSONResponse(await service.run(work), headers={"Access-Control-Allow-Origin": "*"})
+            # Whoever holds the number reads it: personal data in it is masked like everywhere outside.
+            return {"tracking_number": ticket.tracking_number, "status": ticket.status,
+                    "question": mask_personal_data(ticket.question),
+                    "answer": mask_personal_data(ticket.answer) if ticket.answer else ticket.answer,
+                    "answered_at": _iso(ticket.answered_at)}
+        return JSONResponse(await service.run(work), headers=cross_origin)
 
     # ------------------------------------------------------------------ staff API
 
@@ -344,14 +368,25 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
                 forward.cancel()
                 open_consoles.get(token or "", set()).discard(websocket)
 
+    widget_guard = WidgetGuard(settings)
+
     @app.websocket("/ws/widget")
     async def widget_socket(websocket: WebSocket) -> None:
         await websocket.accept()
-        connection = WidgetConnection(websocket, service, settings, spawn)
+        client = websocket.client.host if websocket.client else "unknown"
+        try:
+            key = widget_guard.connect(client)
+        except DeskError as error:
+            await websocket.send_text(json.dumps({"type": "error", "code": error.code, "message": str(error)},
+                                                 ensure_ascii=False))
+            await websocket.close(code=1013)  # try again later
+            return
+        connection = WidgetConnection(websocket, service, settings, spawn, widget_guard, client, key)
         try:
             await connection.serve()
         finally:
             connection.close()
+            widget_guard.disconnect(client)
 
     return app
 
@@ -359,12 +394,16 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 class WidgetConnection:
     """One widget's WebSocket: frames in, frames out, a subscription to its conversation."""
 
-    def __init__(self, websocket: WebSocket, service: DeskService, settings: DeskSettings, spawn: Any) -> None:
+    def __init__(self, websocket: WebSocket, service: DeskService, settings: DeskSettings, spawn: Any,
+                 guard: WidgetGuard, client: str, key: str) -> None:
         self.websocket = websocket
+        self.guard, self.client, self.key = guard, client, key
         self.service = service
         self.settings = settings
         self.spawn = spawn
         self.conversation_id: str | None = None
+        # Set while this connection's new conversation has no row yet: its first message makes it.
+        self._opening: Opening | None = None
         self._send_lock = asyncio.Lock()
         self._forward: asyncio.Task[None] | None = None
         self._subscription: Any = None
@@ -381,11 +420,16 @@ class WidgetConnection:
                 return
             if raw.get("type") == "websocket.disconnect":
                 return
+            frame: dict[str, Any] = {}
             try:
                 frame = self._parse(raw)
+                self.guard.frame(frame["type"], self.client, self.key)
                 await self.handle(frame)
             except DeskError as error:
-                await self.send({"type": "error", "code": error.code, "message": str(error)})
+                refused = frame.get("client_id")
+                # Naming the refused message lets the widget stop re-sending it.
+                await self.send({"type": "error", "code": error.code, "message": str(error),
+                                 **({"client_id": refused} if isinstance(refused, str) else {})})
             except WebSocketDisconnect:
                 return
             except Exception:  # the socket's boundary: one bad frame must not drop the conversation
@@ -423,7 +467,8 @@ class WidgetConnection:
             await self._message(frame)
         elif kind == "handoff":
             client_id = _client_id(frame)
-            _, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id, "转人工")
+            _, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id, "转人工",
+                                                                    opening=self._opening)
             await self.send({"type": "ack", "client_id": client_id})
             if not duplicate:
                 await self.service.escalate(self.conversation_id, "widget_button")
@@ -445,17 +490,21 @@ class WidgetConnection:
         if requested is not None and (not isinstance(requested, str) or len(requested) > 64):
             requested = "invalid"
         after = frame.get("after") if isinstance(frame.get("after"), int) else 0
-        opened = await self.service.open_conversation(requested, after, str(frame.get("page") or "")[:500])
+        opened = await self.service.open_conversation(requested, after, str(frame.get("page") or "")[:500],
+                                                      frame.get("resume_token"))
         if opened.problem:
             message = "之前的对话已过期，已为您开始新的对话。" if opened.problem == "expired_conversation" \
                 else "没有找到之前的对话，已为您开始新的对话。"
             await self.send({"type": "error", "code": opened.problem, "message": message})
         await self._subscribe(opened.conversation_id)
+        self._opening = opened.opening
         in_hours, online = await self.service.staff_available()
         queue = await self.service.queue_position(opened.conversation_id) if opened.status == "queued" else None
         await self.send({"type": "welcome", "conversation_id": opened.conversation_id, "status": opened.status,
                          "messages": opened.messages, "queue": queue,
-                         "service": {"in_hours": in_hours, "staff_online": online}})
+                         "service": {"in_hours": in_hours, "staff_online": online},
+                         # Only to the widget that started it; it must send it back to resume.
+                         **({"resume_token": opened.resume_token} if opened.resume_token else {})})
 
     async def _message(self, frame: dict[str, Any]) -> None:
         assert self.conversation_id is not None
@@ -470,7 +519,8 @@ class WidgetConnection:
                                            or len(button_payload) > 500):
             raise BadFrame("按钮内容无效")
         stored, duplicate, status = await self.service.store_user_message(
-            self.conversation_id, client_id, text.strip(), {"button_payload": button_payload} if button_payload else None)
+            self.conversation_id, client_id, text.strip(), {"button_payload": button_payload} if button_payload else None,
+            opening=self._opening)
         await self.send({"type": "ack", "client_id": client_id, "id": stored["id"]})
         if duplicate:
             return
@@ -486,8 +536,11 @@ class WidgetConnection:
         contact = frame.get("contact") or ""
         if not isinstance(question, str) or not question.strip() or len(question) > 4000 or not isinstance(contact, str):
             raise BadFrame("请填写留言内容（4000字以内）")
+        in_hours, online = await self.service.staff_available()
+        if in_hours and online:  # messages are for when nobody can answer now
+            raise StaffAvailable("现在有人工客服在线，请点击“转人工”直接咨询。")
         stored, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id,
-                                                                     f"【留言】{question.strip()}")
+                                                                     f"【留言】{question.strip()}", opening=self._opening)
         if duplicate and stored.get("payload") and stored["payload"].get("tracking_number"):
             number = stored["payload"]["tracking_number"]
         else:

@@ -27,6 +27,8 @@ class Conversation(Base):
     rating: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     page_url: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    # SHA-256 of the widget's resume token (desk/security/resume_tokens.py); NULL: resumable by nobody.
+    resume_token_hash: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
 
 
 class Message(Base):

@@ -22,12 +22,15 @@ class RasaClient:
     every core."""
 
     def __init__(self, base_urls: str | Sequence[str], timeout: float,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, token: str = "") -> None:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
             raise ValueError("RasaClient needs at least one Rasa URL, got none")
         self._clients = [httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout, transport=transport)
                          for url in urls]
+        # Rasa 3.6 takes its --auth-token only as a ``token`` query parameter (an Authorization
+        # header means JWT there). Only the HTTP API gets it: the REST webhook needs none.
+        self._api_params = {"token": token} if token else {}
 
     def replica(self, conversation_id: str) -> int:
         return zlib.crc32(conversation_id.encode("utf-8")) % len(self._clients)
@@ -50,6 +53,7 @@ class RasaClient:
         """Un-pause the Rasa conversation after a person hands it back."""
         try:
             response = await self._client(conversation_id).post(f"/conversations/{conversation_id}/tracker/events",
+                                               params=self._api_params,
                                                json=[{"event": "resume"}, {"event": "slot", "name": "failed_turns", "value": 0.0}])
             response.raise_for_status()
         except (httpx.TimeoutException, httpx.TransportError, httpx.HTTPStatusError) as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-import secrets
 import statistics
 import uuid
 from collections import defaultdict
@@ -25,6 +24,8 @@ from desk.errors import Conflict, DeskError, Forbidden, NotFound
 from desk.hub import Hub
 from desk.models import Conversation, Handoff, Message, Staff, Ticket, utcnow
 from desk.rasa_client import BotUnavailable, RasaClient
+from desk.demands.service import MAX_NUMBER_ATTEMPTS as TICKET_NUMBER_ATTEMPTS, new_tracking_number
+from desk.security.resume_tokens import new_resume_token, resume_token_hash, resume_token_matches
 from desk.settings import DeskSettings
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,18 @@ class Opened:
     status: str
     messages: list[dict[str, Any]]
     problem: str | None  # unknown_conversation / expired_conversation when a new one was started
+    # A new conversation's resume token for its widget (None when one was resumed). The new
+    # conversation has no row yet: the first user message creates it (``opening``).
+    resume_token: str | None = None
+    opening: Opening | None = None
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the row of a conversation started by a widget gets when its first message arrives:
+    connecting alone stores nothing (so idle or flooding connections leave no rows)."""
+    resume_token_hash: str
+    page_url: str | None
 
 
 BOT_SILENT_TEXT = "抱歉，我没能理解这句话。可以换个说法再问一次（比如说明想办什么业务），或点“转人工”。"
@@ -113,32 +126,44 @@ class DeskService:
 
     # ------------------------------------------------------------------ conversations
 
-    async def open_conversation(self, conversation_id: str | None, after: int, page: str | None) -> Opened:
+    async def open_conversation(self, conversation_id: str | None, after: int, page: str | None,
+                                resume_token: object = None) -> Opened:
+        """Resume the conversation its widget names, if the widget holds its resume token; else
+        start a new one. A known id with a wrong or missing token is answered like an unknown id:
+        the sender learns nothing of that conversation, not even that it exists."""
         def work(session: Session) -> Opened:
             problem = None
             conversation = session.get(Conversation, conversation_id) if conversation_id else None
+            if conversation is not None and not resume_token_matches(resume_token, conversation.resume_token_hash):
+                conversation = None
             if conversation_id and conversation is None:
                 problem = "unknown_conversation"
             elif conversation is not None and _expired(conversation):
                 problem, conversation = "expired_conversation", None
             if conversation is None:
-                conversation = Conversation(id=uuid.uuid4().hex, status="bot", page_url=(page or "")[:500] or None)
-                session.add(conversation)
-                session.flush()
-                after_id = 0
-            else:
-                after_id = max(after, 0)
-            rows = session.scalars(select(Message).where(Message.conversation_id == conversation.id, Message.id > after_id)
-                                   .order_by(Message.id)).all()
+                token = new_resume_token()
+                return Opened(uuid.uuid4().hex, "bot", [], problem, token,
+                              Opening(resume_token_hash(token), (page or "")[:500] or None))
+            rows = session.scalars(select(Message).where(Message.conversation_id == conversation.id,
+                                                         Message.id > max(after, 0)).order_by(Message.id)).all()
             names = _staff_names(session, rows)
             return Opened(conversation.id, conversation.status, [message_dict(m, names.get(m.staff_id)) for m in rows], problem)
         return await self.run(work)
 
     async def store_user_message(self, conversation_id: str, client_id: str, text: str,
-                                 payload: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool, str]:
-        """Store once per client id: (message, was_duplicate, conversation status)."""
+                                 payload: dict[str, Any] | None = None,
+                                 opening: Opening | None = None) -> tuple[dict[str, Any], bool, str]:
+        """Store once per client id: (message, was_duplicate, conversation status). The first
+        message of a conversation a widget started creates its row (``opening``)."""
         def work(session: Session) -> tuple[dict[str, Any], bool, str]:
-            conversation = self._conversation(session, conversation_id)
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None and opening is not None:
+                conversation = Conversation(id=conversation_id, status="bot", page_url=opening.page_url,
+                                            resume_token_hash=opening.resume_token_hash)
+                session.add(conversation)
+                session.flush()
+            elif conversation is None:
+                raise NotFound(f"对话 {conversation_id} 不存在")
             existing = session.scalar(select(Message).where(Message.conversation_id == conversation_id,
                                                             Message.client_message_id == client_id))
             if existing is not None:
@@ -217,7 +242,9 @@ class DeskService:
                        candidates: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Queue the conversation for a person, or ask for a message when nobody can take it."""
         in_hours, online = await self.staff_available()
-        if reason == "leave_message" or not in_hours or not online:
+        # Asking to leave a message while people are answering gets a person: messages are for
+        # when nobody can answer now (the gateway refuses them then too).
+        if not in_hours or not online:
             form_reason = "off_hours" if not in_hours else "no_staff"
             await self.hub.publish(conversation_topic(conversation_id), {"type": "leave_message_form", "reason": form_reason})
             return {"type": "leave_message_form", "reason": form_reason}
@@ -367,14 +394,18 @@ class DeskService:
         await self.run(work)
 
     async def end_by_user(self, conversation_id: str) -> None:
-        def work(session: Session) -> None:
-            conversation = self._conversation(session, conversation_id)
+        def work(session: Session) -> bool:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                return False  # ended before its first message: nothing was stored, nothing to end
             handoff = _open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.status = "abandoned" if handoff.status == "waiting" else "resolved"
                 handoff.ended_at = utcnow()
             conversation.status = "closed"
-        await self.run(work)
+            return True
+        if not await self.run(work):
+            return
         await self.publish_status(conversation_id)
         await self.publish_queue()
 
@@ -383,7 +414,16 @@ class DeskService:
             raise DeskError(f"评分必须是1到5，收到 {score}")
 
         def work(session: Session) -> None:
-            conversation = self._conversation(session, conversation_id)
+            conversation = session.get(Conversation, conversation_id)
+            # Ratings measure the people's service (analytics): a chat no person answered is not
+            # rated, and one rating per conversation keeps a widget from stuffing the scores.
+            served = conversation is not None and session.scalar(
+                select(func.count()).select_from(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                                Handoff.claimed_by.is_not(None)))
+            if conversation is None or not served:
+                raise Conflict("只有人工客服服务过的对话可以评价")
+            if conversation.rating is not None:
+                raise Conflict("这次对话已经评价过了，感谢您的反馈")
             conversation.rating = score
             conversation.rating_comment = comment[:1000] or None
         await self.run(work)
@@ -396,13 +436,21 @@ class DeskService:
             raise DeskError("请填写留言内容")
 
         def work(session: Session) -> str:
-            number = "DF" + utcnow().strftime("%Y%m%d") + f"{secrets.randbelow(10**6):06d}"
+            # 80 random bits, typeable (the demands' generator): numbers cannot be guessed or swept.
+            number = new_tracking_number()
             session.add(Ticket(tracking_number=number, conversation_id=conversation_id, question=question[:4000],
                                contact=contact[:200]))
+            session.flush()  # a taken number fails here, inside the retry below
             if conversation_id:
                 self._conversation(session, conversation_id).status = "closed"
             return number
-        number = await self.run(work)
+        for attempt in range(1, TICKET_NUMBER_ATTEMPTS + 1):
+            try:
+                number = await self.run(work)
+                break
+            except IntegrityError:
+                if attempt == TICKET_NUMBER_ATTEMPTS:
+                    raise DeskError("留言编号生成失败，请稍后重试") from None
         if conversation_id:
             await self.add_message(conversation_id, "system", f"您的留言已提交，留言编号 {number}。工作人员回复后，您可以凭编号查询。")
         await self.hub.publish(CONSOLE_TOPIC, {"type": "tickets"})

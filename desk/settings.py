@@ -25,6 +25,8 @@ class DeskSettings:
         "env": "DAOFU_REDIS_URL", "help": "Redis URL (redis://host:6379/0) shared by several desk replicas: live events, demand and login rate-limit counters, and, with a PostgreSQL store, Rasa's conversation locks; empty: in-process only."})
     rasa_url: str = field(default="http://127.0.0.1:5005", metadata={
         "env": "DAOFU_DESK_RASA_URL", "help": "Base URL of the Rasa server the desk relays to (REST channel and HTTP API); several comma-separated URLs spread conversations over Rasa replicas, each conversation always to the same one (the launcher sets it)."})
+    rasa_token: str = field(default="", metadata={
+        "env": "DAOFU_RASA_TOKEN", "help": "Secret for Rasa's HTTP API (`rasa run --auth-token`), sent by the desk and the launcher; empty: the launcher makes a random one at each start and gives it to the desk."})
     rasa_timeout: float = field(default=8.0, metadata={
         "env": "DAOFU_RASA_TIMEOUT", "help": "Seconds to wait for the bot's reply before telling the user and offering a person."})
     service_hours: str = field(default="00:00-24:00", metadata={
@@ -54,6 +56,14 @@ class DeskSettings:
         "env": "DAOFU_ALLOWED_ORIGINS", "help": "Other browser origins (comma-separated scheme://host[:port]) allowed to open the staff console socket; the desk's own origin always is."})
     retention_days: int = field(default=0, metadata={
         "env": "DAOFU_RETENTION_DAYS", "help": "`python -m desk purge` without --older-than deletes conversations, tickets and closed demands older than this many days; 0: keep everything."})
+    widget_message_limit: str = field(default="10/10 seconds;60/minute", metadata={
+        "env": "DAOFU_WIDGET_MESSAGE_LIMIT", "help": "Messages (and hand-off, leave-message, rating, end frames) one widget connection may send, in the `limits` package's notation; beyond it an error frame asks the user to slow down."})
+    widget_client_message_limit: str = field(default="120/minute", metadata={
+        "env": "DAOFU_WIDGET_CLIENT_MESSAGE_LIMIT", "help": "The same for all widget connections of one client (IP address) together; offices behind one address share it."})
+    widget_connection_limit: str = field(default="30/minute", metadata={
+        "env": "DAOFU_WIDGET_CONNECTION_LIMIT", "help": "New widget connections one client (IP address) may open, in the `limits` package's notation; beyond it the connection gets an error frame and is closed."})
+    widget_max_connections: int = field(default=50, metadata={
+        "env": "DAOFU_WIDGET_MAX_CONNECTIONS", "help": "Widget connections one client (IP address) may hold open at once on one desk process."})
     login_rate_limit: str = field(default="5/minute;20/hour", metadata={
         "env": "DAOFU_LOGIN_RATE_LIMIT", "help": "Failed logins allowed per account, in the `limits` package's notation; beyond it the account's logins get 429 with Retry-After."})
     login_client_rate_limit: str = field(default="20/minute;100/hour", metadata={
@@ -96,13 +106,18 @@ class DeskSettings:
             raise ConfigurationError(f"DAOFU_SERVICE_HOURS must look like 09:00-17:30, got {self.service_hours!r}")
         if not _WEEKDAYS.match(self.service_days.replace(" ", "")):
             raise ConfigurationError(f"DAOFU_SERVICE_DAYS must list weekdays 1-7 like 1,2,3,4,5, got {self.service_days!r}")
+        if self.widget_max_connections < 1:
+            raise ConfigurationError(f"DAOFU_WIDGET_MAX_CONNECTIONS must be >= 1, got {self.widget_max_connections}")
         if self.max_upload_mb < 1:
             raise ConfigurationError(f"DAOFU_MAX_UPLOAD_MB must be >= 1, got {self.max_upload_mb}")
         if self.upload_memory_mb < 64 or self.upload_seconds < 1:
             raise ConfigurationError(f"DAOFU_UPLOAD_MEMORY_MB must be >= 64 and DAOFU_UPLOAD_SECONDS >= 1, "
                                      f"got {self.upload_memory_mb} and {self.upload_seconds}")
         for name, value in (("DAOFU_LOGIN_RATE_LIMIT", self.login_rate_limit),
-                            ("DAOFU_LOGIN_CLIENT_RATE_LIMIT", self.login_client_rate_limit)):
+                            ("DAOFU_LOGIN_CLIENT_RATE_LIMIT", self.login_client_rate_limit),
+                            ("DAOFU_WIDGET_MESSAGE_LIMIT", self.widget_message_limit),
+                            ("DAOFU_WIDGET_CLIENT_MESSAGE_LIMIT", self.widget_client_message_limit),
+                            ("DAOFU_WIDGET_CONNECTION_LIMIT", self.widget_connection_limit)):
             _check_rate_limit(name, value)
         missing = {"咨询", "求助", "投诉", "建议", "举报"} - set(self.demand_deadline_days)
         if missing:

@@ -40,6 +40,8 @@ class Service:
     command: list[str]
     health_url: str
     environment: dict[str, str]
+    # Rasa's /status wants the API token; kept apart from health_url so messages never show it.
+    api_token: str = ""
 
 
 def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None) -> list[Service]:
@@ -48,6 +50,7 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     base = {**(os.environ if environ is None else environ), "PYTHONUNBUFFERED": "1",
             "RASA_TELEMETRY_ENABLED": "false", "TOKENIZERS_PARALLELISM": "false"}
     model = newest_model(settings.rasa_model)
+    settings = rasa_model.with_api_token(settings)
     # Dialogue state in each replica's memory, or in PostgreSQL + Redis when both are configured.
     endpoints = rasa_endpoints(base)
     # One thread per TensorFlow op: several replicas share the cores instead of fighting over
@@ -61,11 +64,12 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     ]
     for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports), start=1):
         found.append(Service("rasa" if number == 1 else f"rasa-{number}",
-                             [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api", "--cors", "*",
-                              "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
+                             [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api",
+                              "--auth-token", settings.rasa_token, "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
                               "--model", str(model), "-i", settings.rasa_host, "-p", str(port)],
-                             f"{url}/status", rasa_environment))
-    desk = _desk_service({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls)})
+                             f"{url}/status", rasa_environment, api_token=settings.rasa_token))
+    desk = _desk_service({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls),
+                          "DAOFU_RASA_TOKEN": settings.rasa_token})
     if desk is not None:
         found.append(desk)
     return found
@@ -159,7 +163,8 @@ def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout: fl
         if process.poll() is not None:
             raise RuntimeError(f"{service.name} exited with code {process.returncode}; see {log}")
         try:
-            with urllib.request.urlopen(service.health_url, timeout=2) as response:
+            url = rasa_model.api_url(service.health_url, "", service.api_token)
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
@@ -222,7 +227,7 @@ def rasa_steps(settings: ServiceSettings, indexer: IndexerSettings,
         installed = install()
         target = models_dir / f"{rasa_model.MODEL_NAME}.tar.gz"
         for url in settings.rasa_urls:  # one at a time: the others keep answering meanwhile
-            rasa_model.load_into_server(url, target)
+            rasa_model.load_into_server(url, target, settings.rasa_token)
             warm_up(url)
         return f"{installed}, loaded into {len(settings.rasa_urls)} Rasa server(s)"
 
@@ -244,7 +249,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    settings = ServiceSettings.from_env()
+    # One Rasa API token for this start: the replicas, the desk and the background reload share it.
+    settings = rasa_model.with_api_token(ServiceSettings.from_env())
     indexer = IndexerSettings.from_env()
     log_dir = settings.log_dir
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -11,12 +11,15 @@ retrained, with ``--force`` when a part Rasa cannot see changed (its cache would
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +29,7 @@ from indexer.cli import RASA_USER_DICTIONARY
 from indexer.errors import ConfigurationError
 from indexer.model_setup import model_info
 from indexer.settings import PROJECT_ROOT, IndexerSettings
+from launcher.settings import ServiceSettings
 
 MODEL_NAME = "daofu"
 # What `rasa train` reads (the Makefile's RASA_FILES); Rasa fingerprints their content itself.
@@ -147,14 +151,28 @@ def install(trained: Path, models_dir: Path, inputs: dict[str, str]) -> Path:
 
 
 def rasa_api_headers() -> dict[str, str]:
-    """Headers of every call to Rasa's HTTP API; the one place an auth token will be added."""
+    """Headers of every call to Rasa's HTTP API (its token goes in the URL: ``api_url``)."""
     return {"Content-Type": "application/json"}
 
 
-def load_into_server(rasa_url: str, model: Path, timeout: float = 300.0) -> None:
+def api_url(rasa_url: str, path: str, token: str) -> str:
+    """A URL of Rasa's HTTP API. Rasa 3.6 reads ``--auth-token`` only from the ``token`` query
+    parameter (an Authorization header means JWT to it)."""
+    return f"{rasa_url}{path}?{urllib.parse.urlencode({'token': token})}" if token else f"{rasa_url}{path}"
+
+
+def with_api_token(settings: ServiceSettings) -> ServiceSettings:
+    """The settings with a Rasa API token: DAOFU_RASA_TOKEN, or a random one for this start of the
+    launcher (it starts Rasa and the desk and gives both the same one; nothing is stored)."""
+    if settings.rasa_token:
+        return settings
+    return dataclasses.replace(settings, rasa_token=secrets.token_urlsafe(32))
+
+
+def load_into_server(rasa_url: str, model: Path, token: str, timeout: float = 300.0) -> None:
     """Make a running Rasa server replace its model (``PUT /model``). It keeps serving the old one
     until the new one is loaded; its in-memory conversation trackers start afresh."""
-    request = urllib.request.Request(f"{rasa_url}/model", method="PUT", headers=rasa_api_headers(),
+    request = urllib.request.Request(api_url(rasa_url, "/model", token), method="PUT", headers=rasa_api_headers(),
                                      data=json.dumps({"model_file": str(model.resolve())}).encode("utf-8"))
     with urllib.request.urlopen(request, timeout=timeout) as response:
         if response.status not in (200, 204):
@@ -188,8 +206,6 @@ def train(rasa_venv: Path, models_dir: Path, inputs: dict[str, str], force: bool
 
 def main() -> int:
     """Train the Rasa model in the foreground when it is missing or outdated (``make rasa-model``)."""
-    from launcher.settings import ServiceSettings
-
     settings = ServiceSettings.from_env()
     models_dir = settings.rasa_model
     if models_dir.suffix == ".gz":

@@ -21,6 +21,8 @@ class ServiceSettings:
         "env": "DAOFU_RASA_MODEL", "help": "Trained Rasa model file, or the folder holding the newest one."})
     rasa_venv: Path = field(default=PROJECT_ROOT / ".venv-rasa", metadata={
         "env": "DAOFU_RASA_VENV", "help": "Virtual environment with Rasa 3.6.21."})
+    rasa_token: str = field(default="", metadata={
+        "env": "DAOFU_RASA_TOKEN", "help": "Secret for Rasa's HTTP API (`rasa run --auth-token`), sent by the desk and the launcher; empty: the launcher makes a random one at each start and gives it to the desk."})
     startup_timeout: float = field(default=180.0, metadata={
         "env": "DAOFU_STARTUP_TIMEOUT", "help": "Seconds to wait for each process to answer its health check."})
     log_dir: Path = field(default=PROJECT_ROOT / "var" / "log", metadata={

@@ -6,6 +6,7 @@ Each gets free ports, a temporary index built from the fixture knowledge base wi
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,10 +29,24 @@ TRAINED_MODEL = Path(os.environ.get("DAOFU_TEST_RASA_MODEL",
 FIXTURE_KB = PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base"
 
 
+# Each running stack's Rasa API token by its Rasa URL, for tests that read trackers (rasa_api).
+_RASA_TOKENS: dict[str, str] = {}
+
+
+def rasa_token(rasa_url: str) -> str:
+    return _RASA_TOKENS[rasa_url]
+
+
+def rasa_api(rasa_url: str, path: str) -> str:
+    """A URL of a running stack's Rasa HTTP API, with the token that stack's Rasa requires."""
+    return f"{rasa_url}{path}?token={rasa_token(rasa_url)}"
+
+
 @dataclass(frozen=True)
 class Stack:
     rasa_url: str
     desk_url: str
+    rasa_token: str
     environment: dict[str, str]
     root: Path
 
@@ -68,6 +83,7 @@ def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, st
     workspace = KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir)
     build_index(settings, knowledge=workspace.knowledge(1), kb_version=1)
     rasa_port, actions_port, desk_port = free_port(), free_port(), free_port()
+    rasa_token = secrets.token_urlsafe(32)  # Rasa's HTTP API refuses calls without it, as under the launcher
     environment = {
         **os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1", "TOKENIZERS_PARALLELISM": "false",
         "DAOFU_INDEX_DIR": str(settings.index_dir), "DAOFU_MODEL_DIR": str(settings.model_dir),
@@ -75,16 +91,17 @@ def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, st
         "DAOFU_EMBEDDING_CACHE": str(settings.embedding_cache),
         "DAOFU_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
         "DAOFU_DESK_PORT": str(desk_port), "DAOFU_DESK_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "DAOFU_RASA_TOKEN": rasa_token,
         "DAOFU_DATABASE_URL": f"sqlite:///{root / 'desk.sqlite3'}", "DAOFU_RASA_TIMEOUT": "20",
     }
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
     commands = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
-        "rasa": [str(RASA), "run", "--enable-api", "--credentials", "bot/credentials.yml", "--endpoints",
+        "rasa": [str(RASA), "run", "--enable-api", "--auth-token", rasa_token, "--credentials", "bot/credentials.yml", "--endpoints",
                  "bot/endpoints.yml", "--model", str(TRAINED_MODEL), "-i", "127.0.0.1", "-p", str(rasa_port)],
     }
-    health = {"actions": f"http://127.0.0.1:{actions_port}/health", "rasa": f"http://127.0.0.1:{rasa_port}/status"}
+    health = {"actions": f"http://127.0.0.1:{actions_port}/health", "rasa": f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}"}
     if with_desk:
         for username, password, role in staff:
             subprocess.run([sys.executable, "-m", "desk", "create-user", username, "--role", role,
@@ -99,7 +116,8 @@ def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, st
                                                stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT)
         for name, url in health.items():
             wait_for(url, processes[name], logs / f"{name}.log")
-        yield Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{desk_port}", environment, root)
+        _RASA_TOKENS[f"http://127.0.0.1:{rasa_port}"] = rasa_token
+        yield Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{desk_port}", rasa_token, environment, root)
     finally:
         for process in processes.values():
             process.terminate()

@@ -12,8 +12,6 @@ import asyncio
 import contextlib
 import datetime
 import logging
-import math
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Optional
 
@@ -30,10 +28,11 @@ from desk.demands.outbox import LoggingSender, NotificationSender, deliver_pendi
 from desk.demands.service import (DemandCategory, DemandInput, DemandService, Rating, catalog_departments,
                                   mask_name, mask_phone, normalize_phone, seed_departments)
 from desk.demands.states import DemandState
-from desk.errors import Conflict, DeskError, NotFound
+from desk.errors import Conflict, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
 from desk.routing import RouterContext
+from desk.security.rate_limits import ClientLimiter, RateLimited  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
 from indexer.errors import DaofuError
 
@@ -106,15 +105,6 @@ class DepartmentPatch(_Body):
 
 # ---------------------------------------------------------------------- errors and limits
 
-class RateLimited(DeskError):
-    code = "rate_limited"
-    status = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 def chinese_problems(errors: list[Any]) -> list[dict[str, str]]:
     """Pydantic/FastAPI validation errors as ``{"field", "label", "reason"}`` in Chinese."""
     problems = []
@@ -176,39 +166,6 @@ class DemandRoute(APIRoute):
                 return JSONResponse({"detail": str(error)}, status_code=429,
                                     headers={"Retry-After": str(error.retry_after)})
         return route
-
-
-class ClientLimiter:
-    """Per-client (IP address) moving-window limits from the `limits` package: in memory, or in Redis
-    when ``redis_url`` is set so that every desk replica counts the same filings."""
-
-    def __init__(self, spec: str, factor: int = 1, redis_url: str = "") -> None:
-        from limits import parse_many
-        from limits.storage import MemoryStorage, storage_from_string
-        from limits.strategies import MovingWindowRateLimiter
-
-        try:
-            items = parse_many(spec)
-        except ValueError as error:
-            from indexer.errors import ConfigurationError
-            raise ConfigurationError(f"DAOFU_DEMAND_RATE_LIMIT must look like 5/minute;30/day, got {spec!r}") from error
-        self.items = [type(item)(item.amount * factor, item.multiples) for item in items]
-        # The redis client connects lazily: a desk starts even while Redis is still coming up.
-        self.storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
-        self.limiter = MovingWindowRateLimiter(self.storage)
-        self._unavailable: tuple[type[BaseException], ...] = (
-            tuple(self.storage.base_exceptions) if isinstance(self.storage.base_exceptions, tuple)
-            else (self.storage.base_exceptions,)) if redis_url else ()
-
-    def check(self, key: str, namespace: str) -> None:
-        try:
-            for item in self.items:
-                if not self.limiter.hit(item, namespace, key):
-                    reset = self.limiter.get_window_stats(item, namespace, key).reset_time
-                    raise RateLimited("操作太频繁，请稍后再试", max(1, math.ceil(reset - time.time())))
-        except self._unavailable as error:
-            # Counters unreachable: filing a demand matters more than the limit, so let it through.
-            logger.warning("demand rate-limit counters unavailable (%s); request allowed", error)
 
 
 # ---------------------------------------------------------------------- the router

@@ -53,6 +53,8 @@
     const d = raw && typeof raw === 'object' ? raw : {};
     return {
       conversation_id: typeof d.conversation_id === 'string' && d.conversation_id ? d.conversation_id : null,
+      // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
+      resume_token: typeof d.resume_token === 'string' && d.resume_token ? d.resume_token : null,
       after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
       pending: Array.isArray(d.pending)
         ? d.pending.filter((p) => p && typeof p.client_id === 'string' && typeof p.type === 'string')
@@ -396,6 +398,8 @@ a { color: #1f5fbf; word-break: break-all; }
   let shownConversation = null;   // the conversation whose messages are in the list
   let convStatus = 'bot';
   let lastStaffName = '';
+  // The desk takes ratings only of chats a person served (one each): ask only then.
+  let personServed = false;
   let lastUserText = '';
   let unread = 0;
   let ratingForm = null;          // the open (not yet submitted) rating form, if any
@@ -477,7 +481,8 @@ a { color: #1f5fbf; word-break: break-all; }
     sock.onopen = () => {
       if (ws !== sock) return;
       lastFrameAt = Date.now();
-      rawSend({ type: 'hello', conversation_id: store.data.conversation_id, after: pageAfter, page: location.href });
+      rawSend({ type: 'hello', conversation_id: store.data.conversation_id, resume_token: store.data.resume_token,
+        after: pageAfter, page: location.href });
       // Same client_id as before: the server stores each once and acks duplicates.
       for (const p of store.data.pending) rawSend(frameFor(p));
       while (outbox.length && sock.readyState === WebSocket.OPEN) rawSend(outbox.shift());
@@ -587,7 +592,7 @@ a { color: #1f5fbf; word-break: break-all; }
         removePending((p) => p.type === 'leave_message');
         showTicket(f.tracking_number);
         break;
-      case 'rate_request': showRating(); break;
+      case 'rate_request': personServed = true; showRating(); break;
       case 'rated': onRated(); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
@@ -600,6 +605,8 @@ a { color: #1f5fbf; word-break: break-all; }
     if (shownConversation && cid !== shownConversation) resetConversationView();
     shownConversation = cid;
     store.data.conversation_id = cid;
+    // Sent only when the desk started a new conversation; a resumed one keeps its token.
+    if (typeof f.resume_token === 'string' && f.resume_token) store.data.resume_token = f.resume_token;
     const messages = (Array.isArray(f.messages) ? f.messages : [])
       .filter((m) => m && Number.isInteger(m.id))
       .sort((a, b) => a.id - b.id);
@@ -639,6 +646,7 @@ a { color: #1f5fbf; word-break: break-all; }
       removePending((p) => p.client_id === m.client_id);
       return;
     }
+    if (m.sender === 'staff') personServed = true;
     if (m.sender === 'staff' && m.staff_name) lastStaffName = str(m.staff_name);
     if (m.sender === 'user') lastUserText = str(m.text);
     else hideTyping();
@@ -659,6 +667,7 @@ a { color: #1f5fbf; word-break: break-all; }
     if (code === 'unknown_conversation' || code === 'expired_conversation') {
       // Forget it; the welcome that follows carries the new conversation.
       store.data.conversation_id = null;
+      store.data.resume_token = null;
       store.data.after = 0;
       store.save();
       pageAfter = 0;
@@ -687,6 +696,7 @@ a { color: #1f5fbf; word-break: break-all; }
     if (!status) return;
     convStatus = status;
     if (staffName) lastStaffName = str(staffName);
+    if (status === 'live') personServed = true;
     if (status === 'queued' || status === 'live') removePending((p) => p.type === 'handoff');
     handoffBtn.disabled = status === 'queued' || status === 'live';
     if (status === 'queued') {
@@ -741,6 +751,7 @@ a { color: #1f5fbf; word-break: break-all; }
   }
 
   function resetConversationView() {
+    personServed = false;
     list.replaceChildren();
     seenIds.clear();
     bubbles.clear();
@@ -1104,7 +1115,7 @@ a { color: #1f5fbf; word-break: break-all; }
 
   function showRating() {
     const cid = store.data.conversation_id;
-    if (cid && store.data.rated === cid) return;
+    if (!personServed || (cid && store.data.rated === cid)) return;
     if (ratingForm && ratingForm.isConnected) {
       scrollToEnd();
       return;

@@ -118,9 +118,12 @@ def test_priority_complaint_before_repeated_failure_before_request(client: TestC
     service = client.app.state.service
     ids = []
     with client.websocket_connect("/ws/widget") as widget:
-        for _ in range(3):
+        for number in range(3):
             widget.send_json({"type": "hello", "conversation_id": None, "after": 0})
             ids.append(receive_until(widget, "welcome")["conversation_id"])
+            # A conversation's row is made by its first message, not by connecting.
+            widget.send_json({"type": "message", "client_id": f"p-{number}", "text": "你好"})
+            receive_until(widget, "ack")
     asyncio.run(service.escalate(ids[0], "user_request"))
     asyncio.run(service.escalate(ids[1], "repeated_failure"))
     asyncio.run(service.escalate(ids[2], "complaint"))

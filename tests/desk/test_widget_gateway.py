@@ -9,9 +9,17 @@ from fastapi.testclient import TestClient
 from tests.desk.conftest import ScriptedRasa, receive_until
 
 
+# Each conversation's resume token, as the widget keeps it in its local storage.
+_TOKENS: dict[str, str] = {}
+
+
 def hello(websocket, conversation_id=None, after=0):  # type: ignore[no-untyped-def]
-    websocket.send_json({"type": "hello", "conversation_id": conversation_id, "after": after, "page": "http://example/"})
-    return receive_until(websocket, "welcome")
+    websocket.send_json({"type": "hello", "conversation_id": conversation_id, "after": after, "page": "http://example/",
+                         "resume_token": _TOKENS.get(conversation_id or "")})
+    welcome = receive_until(websocket, "welcome")
+    if "resume_token" in welcome:
+        _TOKENS[welcome["conversation_id"]] = welcome["resume_token"]
+    return welcome
 
 
 def test_message_is_stored_acked_and_answered(client: TestClient, rasa: ScriptedRasa) -> None:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import time
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -32,7 +34,9 @@ IN_FLIGHT_GRACE_S = 0.5
 
 
 def stored_user_turns(url: str, session_id: str) -> int:
-    with urllib.request.urlopen(f"{url}/conversations/{session_id}/tracker", timeout=10) as response:
+    with urllib.request.urlopen(
+            f"{url}/conversations/{session_id}/tracker?{urllib.parse.urlencode({'token': os.environ.get('DAOFU_RASA_TOKEN', '')})}",
+            timeout=10) as response:
         tracker = json.loads(response.read())
     return sum(1 for event in tracker.get("events") or [] if event.get("event") == "user")
 

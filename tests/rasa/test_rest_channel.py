@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack import FIXTURE_KB, running_stack
+from tests.stack import FIXTURE_KB, rasa_api, running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def test_followup_and_handoff_payload(stack: str) -> None:
     handoff = say(stack, "t2", "转人工")
     payload = next(r["custom"]["handoff"] for r in handoff if "custom" in r)
     assert payload["reason"] == "user_request" and "股权出质" in payload["summary"]
-    with urllib.request.urlopen(f"{stack}/conversations/t2/tracker", timeout=10) as response:
+    with urllib.request.urlopen(rasa_api(stack, "/conversations/t2/tracker"), timeout=10) as response:
         assert json.loads(response.read())["paused"] is True
 
 

@@ -7,6 +7,7 @@ and websocket-client; the project environment does not need them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack import PROJECT_ROOT, running_stack
+from tests.stack import PROJECT_ROOT, rasa_api, rasa_token, running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,8 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def converse(url: str, session_id: str, *messages: str) -> list[dict[str, Any]]:
     assert RASA_PYTHON.exists(), f"{RASA_PYTHON} is missing: run `make rasa-venv`"
     result = subprocess.run([str(RASA_PYTHON), str(CLIENT), url, session_id, *messages], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "DAOFU_RASA_TOKEN": rasa_token(url)})
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     conversation = json.loads(result.stdout.strip().splitlines()[-1])
     # Sanic's websocket upgrade is one of the channel's fixes: the client must get there.
@@ -67,7 +69,7 @@ def quick_replies(turn: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def tracker(url: str, session_id: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{url}/conversations/{session_id}/tracker", timeout=10) as response:
+    with urllib.request.urlopen(rasa_api(url, f"/conversations/{session_id}/tracker"), timeout=10) as response:
         return json.loads(response.read())
 
 
