@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -33,6 +34,7 @@ from desk.security.rate_limits import ClientLimiter, RateLimited
 from desk.demands.api import LOOKUP_FACTOR
 from desk.demands.service import canonical_tracking_number
 from desk.masking import mask_personal_data
+from indexer.normalize import to_halfwidth
 from desk.security.widget_guard import StaffAvailable, WidgetGuard
 from desk.settings import DeskSettings
 
@@ -182,7 +184,7 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     ticket_lookups = ClientLimiter(settings.demand_rate_limit, LOOKUP_FACTOR, redis_url=settings.redis_url)
 
     @app.get("/api/tickets/{tracking_number}")
-    async def ticket_lookup(tracking_number: str, request: Request) -> JSONResponse:
+    async def ticket_lookup(tracking_number: str, request: Request, phone_last4: str = "") -> JSONResponse:
         # The widget runs on other sites' pages, so the read-only lookup answers any origin; it
         # carries no cookie (no Allow-Credentials), only what the number opens.
         cross_origin = {"Access-Control-Allow-Origin": "*"}
@@ -198,8 +200,13 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
             # Numbers from before 2026-12 (DF + date + 6 digits) are stored as they were typed.
             number = typed if typed.startswith("DF") else canonical_tracking_number(typed)
             ticket = session.scalar(select(Ticket).where(Ticket.tracking_number == number)) if number else None
-            if ticket is None:
-                raise NotFound("没有找到这个留言编号，请核对后再查")
+            # A contact with a phone number: its last 4 digits too. Wrong digits answer like a
+            # wrong number, so neither can be probed alone (an e-mail contact has only the number).
+            digits = "".join(char for char in to_halfwidth(ticket.contact if ticket else "") if char.isdigit())
+            expected = digits[-4:] if len(digits) >= 7 else ""
+            given = to_halfwidth(phone_last4).strip()
+            if ticket is None or (expected and not hmac.compare_digest(expected.encode(), given.encode())):
+                raise NotFound("没有找到这个留言：请核对留言编号和联系电话后四位")
             # Whoever holds the number reads it: personal data in it is masked like everywhere outside.
             return {"tracking_number": ticket.tracking_number, "status": ticket.status,
                     "question": mask_personal_data(ticket.question),

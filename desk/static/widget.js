@@ -275,6 +275,7 @@ a { color: #1f5fbf; word-break: break-all; }
 .daofu-counter.daofu-over { color: #d93026; }
 .daofu-lookup { display: flex; gap: 6px; align-items: center; margin-top: 6px; font-size: 12px; color: #66788a; }
 .daofu-lookup input { flex: 1; min-width: 0; padding: 3px 8px; font-size: 12px; }
+.daofu-lookup input.daofu-ticket-lookup-phone { flex: 0 0 5.5em; }
 .daofu-lookup button { padding: 3px 10px; border: 1px solid #1f5fbf; border-radius: 4px; background: #fff; color: #1f5fbf; font-size: 12px; }
 @media (max-width: 520px) {
   .daofu-panel {
@@ -366,11 +367,20 @@ a { color: #1f5fbf; word-break: break-all; }
   lookupInput.type = 'text';
   lookupInput.placeholder = '输入留言编号查询回复';
   lookupInput.setAttribute('aria-label', '留言编号');
+  // The desk asks for the last 4 digits of the contact phone left with the message.
+  const lookupPhone = el('input', 'daofu-ticket-lookup-phone');
+  lookupPhone.type = 'text';
+  lookupPhone.inputMode = 'numeric';
+  lookupPhone.maxLength = 4;
+  lookupPhone.placeholder = '电话后四位';
+  lookupPhone.setAttribute('aria-label', '联系电话后四位');
   const lookupBtn = button('daofu-ticket-lookup-button', '查询', () => lookupTicket(lookupInput.value));
-  lookupInput.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); lookupTicket(lookupInput.value); }
-  });
-  lookup.append(el('span', null, '留言查询'), lookupInput, lookupBtn);
+  for (const field of [lookupInput, lookupPhone]) {
+    field.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); lookupTicket(lookupInput.value); }
+    });
+  }
+  lookup.append(el('span', null, '留言查询'), lookupInput, lookupPhone, lookupBtn);
   footer.append(compose, counter, lookup);
 
   panel.append(header, toolbar, queueLine, body, footer);
@@ -1231,7 +1241,7 @@ a { color: #1f5fbf; word-break: break-all; }
     box.appendChild(el('div', 'daofu-card-title', '留言已提交'));
     box.appendChild(el('div', 'daofu-label', '留言编号'));
     box.appendChild(el('div', 'daofu-ticket-no', no));
-    box.appendChild(el('div', 'daofu-row', '请保存留言编号，稍后可凭编号查询回复'));
+    box.appendChild(el('div', 'daofu-row', '请保存留言编号，稍后可凭编号和联系电话后四位查询回复'));
     appendLocal(box);
     lookupInput.value = no; // ready for the lookup box below
   }
@@ -1243,7 +1253,9 @@ a { color: #1f5fbf; word-break: break-all; }
     const box = el('div', 'daofu-card daofu-ticket-result');
     box.appendChild(el('div', 'daofu-card-title', `留言编号 ${no}`));
     try {
-      const res = await fetch(`${ORIGIN}/api/tickets/${encodeURIComponent(no)}`, { headers: { Accept: 'application/json' } });
+      const last4 = encodeURIComponent(lookupPhone.value.trim());
+      const res = await fetch(`${ORIGIN}/api/tickets/${encodeURIComponent(no)}?phone_last4=${last4}`,
+        { headers: { Accept: 'application/json' } });
       let data = null;
       try { data = await res.json(); } catch (e) { data = null; }
       if (!res.ok || !data || typeof data !== 'object') {

@@ -1,5 +1,6 @@
 """Left messages (tickets): unguessable numbers from the demands' generator, a taken number retried
-(never a 500), the public lookup rate-limited per client and masked, old DF numbers still readable."""
+(never a 500), the public lookup needs the contact phone's last 4 digits, is rate-limited per client
+and masked; old DF numbers (an e-mail contact: the number alone) still readable."""
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,11 @@ def test_numbers_carry_80_random_bits_and_lookups_are_masked(client: TestClient)
     assert len(numbers) == 20 and all(canonical_tracking_number(n) == n for n in numbers)
     assert 5 * TRACKING_CHARS >= 64
     number = next(iter(numbers))
-    answer = client.get(f"/api/tickets/{number.lower().replace('-', ' ')}")  # typed loosely
+    # The contact phone's last 4 digits too; wrong or missing digits answer like a wrong number.
+    for wrong in ("", "5679", "12345678"):
+        refused = client.get(f"/api/tickets/{number}?phone_last4={wrong}")
+        assert refused.status_code == 404 and "后四位" in refused.json()["detail"]
+    answer = client.get(f"/api/tickets/{number.lower().replace('-', ' ')}?phone_last4=５６７８")  # typed loosely
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert "13812345678" not in answer.text and "110101199003071234" not in answer.text
@@ -68,7 +73,7 @@ def test_lookups_are_rate_limited_per_client(strict: TestClient) -> None:
     number = leave(strict)
     answers = [strict.get(f"/api/tickets/{'ABCD-EFGH-JKMN-PQR' + str(i)}").status_code for i in range(9)]
     assert answers == [404] * 9
-    assert strict.get(f"/api/tickets/{number}").status_code == 200
-    refused = strict.get(f"/api/tickets/{number}")
+    assert strict.get(f"/api/tickets/{number}?phone_last4=5678").status_code == 200
+    refused = strict.get(f"/api/tickets/{number}?phone_last4=5678")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "稍后" in refused.json()["detail"]
