@@ -11,18 +11,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from desk.errors import DeskError
+from desk.security.rate_limits import RateLimited
 
 
-class TooManyLogins(DeskError):
+class TooManyLogins(RateLimited):
     """Throttled login; ``retry_after`` seconds go into the Retry-After header."""
 
     code = "too_many_logins"
-    status = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
