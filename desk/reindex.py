@@ -196,12 +196,9 @@ class ReindexManager:
             raise RuntimeError(f"索引构建失败（退出码 {code}）：{reason}")
 
     def _switch(self, job: ReindexJob) -> None:
-        from indexer.build import publish_user_dictionary
-
         assert job.index_version is not None
         store = IndexStore(self.settings.index_dir)
         store.switch(job.index_version)
-        publish_user_dictionary(store.versions_dir / job.index_version, self.settings.index_dir)
         self.workspace.set_published(job.kb_version)
 
     async def _notify(self, job: ReindexJob) -> None:

@@ -84,8 +84,6 @@ def build_index(settings: IndexerSettings, progress: Progress | None = None,
         # process dies here, ignored and cleaned by a later build).
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    if publish:
-        publish_user_dictionary(version.path, settings.index_dir)
     store.clean(keep=settings.keep_versions)
     return BuildResult(version, manifest, knowledge.report, time.perf_counter() - started, embedded)
 
@@ -349,27 +347,6 @@ def _check(folder: Path, encoder: Encoder) -> None:
         index.raw_search_check(probe)
     except DaofuError as error:
         raise BuildError(f"the new index failed its check and was not published: {error}") from error
-
-
-def rasa_user_dictionary_path(index_dir: Path) -> Path:
-    return index_dir / "jieba" / USER_DICTIONARY_FILE
-
-
-def write_rasa_user_dictionary(settings: IndexerSettings) -> Path:
-    """The dictionary Rasa's JiebaTokenizer reads, from the knowledge base (no index needed)."""
-    knowledge = load_knowledge_base(settings.knowledge_base_dir)
-    target = rasa_user_dictionary_path(settings.index_dir)
-    write_user_dictionary(target, dictionary_terms(knowledge.items, sorted({i.department for i in knowledge.items})))
-    return target
-
-
-def publish_user_dictionary(version_path: Path, index_dir: Path) -> None:
-    """Copy the dictionary where Rasa's JiebaTokenizer reads it (config.yml: dictionary_path)."""
-    target = rasa_user_dictionary_path(index_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
-    shutil.copyfile(version_path / USER_DICTIONARY_FILE, temporary)
-    temporary.replace(target)
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

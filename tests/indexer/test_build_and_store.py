@@ -29,7 +29,6 @@ def test_build_writes_a_complete_version(built_index: IndexerSettings) -> None:
     assert manifest["normalizer_version"] and len(manifest["content_hash"]) == 64
     for name in ("records.jsonl", "chunks.jsonl", "items_name.faiss", "policies.faiss", "userdict.txt", "errors.jsonl"):
         assert (version.path / name).exists(), name
-    assert (built_index.index_dir / "jieba" / "userdict.txt").exists()
 
 
 def test_policy_metadata_is_filled(built_index: IndexerSettings) -> None:
