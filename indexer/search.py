@@ -160,19 +160,17 @@ class SearchIndex:
         if len(self.policies_in_order) and len(self.policy_chunks) == 0:
             raise IndexMismatchError(f"{self.path}: policies without passages; rebuild the index")
 
-    def best_faq(self, vector: np.ndarray) -> tuple[int, float]:
-        """(FAQ row, cosine) of the FAQ question or variant closest to the query; (-1, 0) if none."""
-        if self.faq_dense is None or self.faq_dense.ntotal == 0:
-            return -1, 0.0
-        values, rows = self.faq_dense.search(vector.reshape(1, -1), 1)
-        return int(self.faq_owners[rows[0][0]]), float(values[0][0])
-
-    def best_bundle(self, vector: np.ndarray) -> tuple[int, float]:
-        """(bundle row, cosine) of the bundle name or variant closest to the query; (-1, 0) if none."""
-        if self.bundle_dense is None or self.bundle_dense.ntotal == 0:
-            return -1, 0.0
-        values, rows = self.bundle_dense.search(vector.reshape(1, -1), 1)
-        return int(self.bundle_owners[rows[0][0]]), float(values[0][0])
+    def closest_by_question(self, kind: Kind, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """(row, cosine) of the FAQ entries or bundles (``kind``) whose closest question or variant
+        is nearest the query, best first, at most ``limit``; [] when the index has none."""
+        dense, owners = (self.faq_dense, self.faq_owners) if kind == "faq" else (self.bundle_dense, self.bundle_owners)
+        if dense is None or dense.ntotal == 0:
+            return []
+        values, rows = dense.search(vector.reshape(1, -1), 1 if limit == 1 else dense.ntotal)
+        best: dict[int, float] = {}
+        for value, row in zip(values[0], rows[0]):
+            best.setdefault(int(owners[row]), float(value))
+        return list(best.items())[:limit]
 
     def correct(self, normalized: str) -> str:
         """The question with typing slips replaced by the item-name pieces they stand for
@@ -425,12 +423,13 @@ class SearchService:
             return SearchResult(query=query, normalized_query="", hits=(), confidence=0.0, level="none")
         index = self.index()
         if kind == "faq":
-            return self._search_faqs(index, query, normalized, k)
+            return self._search_questions(index, "faq", query, normalized, k)
         if kind == "bundle":
-            return self._search_bundles(index, query, normalized, k)
+            return self._search_questions(index, "bundle", query, normalized, k)
         # Editors' answers to this very question: an FAQ entry, or a bundle (一件事) asked for as one
         # thing ("开饭店要办什么证" -> 开餐馆); the closer of the two comes first.
-        matches = [hit for hit in (self._faq_match(index, normalized), self._bundle_match(index, normalized))
+        matches = [hit for hit in (self._question_match(index, "faq", normalized),
+                                   self._question_match(index, "bundle", normalized))
                    if hit is not None] if kind is None else []
         answered = max(matches, key=lambda hit: hit.score) if matches else None
         searched = index.correct(normalized)
@@ -456,41 +455,28 @@ class SearchService:
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
                             confidence=confidence, level=self.calibration.level(confidence, second_share))
 
-    def _faq_match(self, index: SearchIndex, normalized: str) -> SearchHit | None:
-        row, cosine = index.best_faq(self._query_vector(normalized))
-        if row < 0 or cosine < faq_match_threshold(self.encoder.model_id):
-            return None
-        return _faq_hit(index.faqs[row], cosine)
+    def _question_match(self, index: SearchIndex, kind: Kind, normalized: str) -> SearchHit | None:
+        """The FAQ entry or bundle asked for by this very question, if one is close enough."""
+        hits = self._question_hits(index, kind, normalized, 1)
+        return hits[0] if hits and hits[0].score >= self._question_threshold(kind) else None
 
-    def _bundle_match(self, index: SearchIndex, normalized: str) -> SearchHit | None:
-        row, cosine = index.best_bundle(self._query_vector(normalized))
-        if row < 0 or cosine < bundle_match_threshold(self.encoder.model_id):
-            return None
-        return _bundle_hit(index.bundles[row], cosine)
-
-    def _search_bundles(self, index: SearchIndex, query: str, normalized: str, k: int) -> SearchResult:
-        if index.bundle_dense is None or index.bundle_dense.ntotal == 0:
+    def _search_questions(self, index: SearchIndex, kind: Kind, query: str, normalized: str, k: int) -> SearchResult:
+        hits = self._question_hits(index, kind, normalized, k)
+        if not hits:
             return SearchResult(query=query, normalized_query=normalized, hits=(), confidence=0.0, level="none")
-        values, rows = index.bundle_dense.search(self._query_vector(normalized).reshape(1, -1), index.bundle_dense.ntotal)
-        best: dict[int, float] = {}
-        for value, row in zip(values[0], rows[0]):
-            best.setdefault(int(index.bundle_owners[row]), float(value))
-        hits = [_bundle_hit(index.bundles[row], cosine) for row, cosine in list(best.items())[:k]]
-        top = hits[0].score if hits else 0.0
+        top = hits[0].score
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits), confidence=top,
-                            level="high" if top >= bundle_match_threshold(self.encoder.model_id) else "low")
+                            level="high" if top >= self._question_threshold(kind) else "low")
 
-    def _search_faqs(self, index: SearchIndex, query: str, normalized: str, k: int) -> SearchResult:
-        if index.faq_dense is None or index.faq_dense.ntotal == 0:
-            return SearchResult(query=query, normalized_query=normalized, hits=(), confidence=0.0, level="none")
-        values, rows = index.faq_dense.search(self._query_vector(normalized).reshape(1, -1), index.faq_dense.ntotal)
-        best: dict[int, float] = {}
-        for value, row in zip(values[0], rows[0]):
-            best.setdefault(int(index.faq_owners[row]), float(value))
-        hits = [_faq_hit(index.faqs[row], cosine) for row, cosine in list(best.items())[:k]]
-        top = hits[0].score if hits else 0.0
-        return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits), confidence=top,
-                            level="high" if top >= faq_match_threshold(self.encoder.model_id) else "low")
+    def _question_hits(self, index: SearchIndex, kind: Kind, normalized: str, k: int) -> list[SearchHit]:
+        found = index.closest_by_question(kind, self._query_vector(normalized), k)
+        if kind == "faq":
+            return [_faq_hit(index.faqs[row], cosine) for row, cosine in found]
+        return [_bundle_hit(index.bundles[row], cosine) for row, cosine in found]
+
+    def _question_threshold(self, kind: Kind) -> float:
+        threshold = faq_match_threshold if kind == "faq" else bundle_match_threshold
+        return threshold(self.encoder.model_id)
 
     def evidence(self, index: SearchIndex, normalized: str,
                  kind: Kind | None = None) -> tuple[KindScores | None, KindScores | None, QueryEvidence]:
