@@ -22,16 +22,21 @@ first, typically sibling items such as 新增/延续取水许可) is at most "me
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from indexer.records import ConfidenceLevel, Kind
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")  # the fine-tuned model's
+BASE_CALIBRATION_FILE = Path(__file__).with_name("calibration-base.json")
+FINE_TUNED_SUFFIX = "+finetuned"  # how indexer.finetune marks the variant of the models it trains
 _CANDIDATES_PER_KIND = 50
 
 
@@ -124,6 +129,14 @@ class Calibration:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
 
 
+def calibration_file(model_id: Mapping[str, Any]) -> Path:
+    """Where the calibration for this embedding model lives: cosines and fused scores of the base
+    and the fine-tuned model are distributed differently (the base model's crowd higher), so each
+    has its own fit. The first start serves the base model's index until fine-tuning is done."""
+    variant = str(model_id.get("variant", ""))
+    return CALIBRATION_FILE if variant.endswith(FINE_TUNED_SUFFIX) else BASE_CALIBRATION_FILE
+
+
 def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     if not path.exists():
         return Calibration()
@@ -131,6 +144,16 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     data["kind_weights"] = tuple(data["kind_weights"])
     data["confidence_weights"] = tuple(data["confidence_weights"])
     return Calibration(**data)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_calibration(path: Path) -> Calibration:
+    return load_calibration(path)
+
+
+def calibration_for_model(model_id: Mapping[str, Any]) -> Calibration:
+    """The fitted calibration of this model (read once per file per process)."""
+    return _cached_calibration(calibration_file(model_id))
 
 
 def coverage(query: str, text: str) -> float:

@@ -274,7 +274,13 @@ def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
     classifier.save()
     print(f"kind classifier: {len(classifier.weights)} n-gram weights")
     calibration = fit_calibration(settings, kind_classifier=classifier)
-    calibration.save()
+    # Each embedding model has its own fit: the one the index being calibrated was built with.
+    from indexer.calibration import calibration_file
+    from indexer.search import SearchService
+
+    path = calibration_file(SearchService(settings).index().manifest.get("model", {}))
+    calibration.save(path)
+    print(f"calibration for this index's model written to {path}")
     print(json.dumps(calibration.__dict__, indent=1))
     return 0
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from indexer.calibration import FINE_TUNED_SUFFIX
 from indexer.embedding import OnnxEncoder, encode_passages, encode_queries
 from indexer.errors import ModelNotFoundError
 from indexer.loaders import load_knowledge_base
@@ -147,7 +148,7 @@ def finetune(base_dir: Path, out_dir: Path, examples: Sequence[TrainingExample],
     export_onnx(staging)
     info = {
         **base,
-        "variant": base["variant"] + "+finetuned",
+        "variant": base["variant"] + FINE_TUNED_SUFFIX,
         "fingerprint": fingerprint(staging / "model.safetensors"),
         "training": {"examples": len(examples), "steps": len(batches), "seconds": round(time.perf_counter() - started),
                      "data": training_fingerprint(examples, settings, base), **settings.__dict__},

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from indexer import features, variants
-from indexer.calibration import Calibration, QueryEvidence, coverage, load_calibration
+from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage
 from indexer.embedding import Encoder, OnnxEncoder, encode_queries
 from indexer.errors import IndexMismatchError, IndexNotFoundError, InvalidQueryError, ModelNotFoundError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
@@ -274,7 +274,8 @@ class SearchService:
         self.settings = settings
         self.pinned_version = pinned_version
         self.weights = weights
-        self.calibration = calibration or load_calibration()
+        # None: the calibration fitted for the served index's model (calibration_for_model).
+        self._calibration_override = calibration
         self.kind_classifier = kind_classifier or load_kind_classifier()
         self._store = IndexStore(settings.index_dir)
         self._encoder = encoder
@@ -390,6 +391,20 @@ class SearchService:
     def version(self) -> str | None:
         return self._index_name
 
+    @property
+    def calibration(self) -> Calibration:
+        """The served index's calibration (loads the index), or the one given to the service."""
+        return self._calibration_of(self.index())
+
+    @calibration.setter
+    def calibration(self, value: Calibration | None) -> None:
+        self._calibration_override = value
+
+    def _calibration_of(self, index: SearchIndex) -> Calibration:
+        if self._calibration_override is not None:
+            return self._calibration_override
+        return calibration_for_model(index.manifest.get("model", {}))
+
     def _query_vector(self, normalized: str) -> np.ndarray:
         return self._encoded_query(normalized, self.encoder)
 
@@ -434,7 +449,8 @@ class SearchService:
         answered = max(matches, key=lambda hit: hit.score) if matches else None
         searched = index.correct(normalized)
         item_scores, policy_scores, evidence = self.evidence(index, searched, kind)
-        ranked = self.calibration.rank(
+        calibration = self._calibration_of(index)
+        ranked = calibration.rank(
             evidence,
             item_mask=_item_mask(index, department, service_object),
             policy_mask=_policy_mask(index, department, today_in_china()),
@@ -453,7 +469,7 @@ class SearchService:
             return SearchResult(query=query, normalized_query=normalized, hits=(answered, *hits[:k - 1]),
                                 confidence=max(confidence, answered.score), level="high")
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
-                            confidence=confidence, level=self.calibration.level(confidence, second_share))
+                            confidence=confidence, level=calibration.level(confidence, second_share))
 
     def _question_match(self, index: SearchIndex, kind: Kind, normalized: str) -> SearchHit | None:
         """The FAQ entry or bundle asked for by this very question, if one is close enough."""
@@ -510,7 +526,7 @@ class SearchService:
             row = index.policy_row(top.id)
             cosine = float(policy_scores.cosine[row])
             text = normalize_text(top.title + " " + top.snippet)
-        return self.calibration.confidence(top.score, second, cosine, coverage(normalized, text))
+        return self._calibration_of(index).confidence(top.score, second, cosine, coverage(normalized, text))
 
     def record(self, record_id: str) -> ServiceItem | PolicyDoc | FaqEntry | Bundle | None:
         """The item, policy document, FAQ entry or bundle with this id in the current index, or None."""

