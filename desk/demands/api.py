@@ -31,7 +31,7 @@ from desk.demands.states import DemandState
 from desk.errors import Conflict, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
-from desk.routing import RouterContext
+from desk.api.deps import RouterContext
 from desk.security.rate_limits import ClientLimiter, RateLimited  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
 from indexer.errors import DaofuError

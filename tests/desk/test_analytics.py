@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from desk import analytics, analytics_api
+from desk import analytics
+from desk.api import analytics as analytics_api
 from desk.auth import create_staff
 from desk.db import Database
 from desk.models import Conversation, Handoff, Message, Ticket

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from desk import analytics_api
+from desk.api import analytics as analytics_api
 from desk.app import create_app
 from desk.auth import create_staff
 from desk.db import Database

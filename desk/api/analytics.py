@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from desk import analytics, export
 from desk.errors import DeskError
 from desk.models import Staff
-from desk.routing import EDITOR_ROLES, RouterContext
+from desk.api.deps import EDITOR_ROLES, RouterContext
 
 # Chart.js comes from npm (desk/frontend/package-lock.json), installed by `make frontend`.
-CHART_JS = Path(__file__).with_name("frontend") / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
+CHART_JS = Path(__file__).resolve().parent.parent / "frontend" / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
 
 
 class FrontendMissing(DeskError):

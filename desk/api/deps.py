@@ -1,9 +1,9 @@
-"""What the desk's feature routers (knowledge editing, knowledge gaps, analytics) get from the app."""
+"""What the desk's routers (desk/api/, desk/gateway/, desk/demands/api.py) get from the app."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, Request
 
@@ -11,6 +11,9 @@ from desk.errors import Forbidden
 from desk.models import Staff
 from desk.service import DeskService
 from desk.settings import DeskSettings
+
+if TYPE_CHECKING:  # the gateway's routers import this module
+    from desk.gateway.console import ConsoleSockets
 
 EDITOR_ROLES = ("editor", "admin")
 
@@ -22,6 +25,7 @@ class RouterContext:
     hub: Any  # desk.hub.Hub: publish(topic, event) pushes to /ws/console (CONSOLE_TOPIC)
     current_staff: Callable[..., Staff]  # FastAPI dependency: the logged-in account (401 otherwise)
     knowledge: Any  # the served indexer.search.SearchService (or a test double with the same API)
+    consoles: ConsoleSockets  # this process's open /ws/console sockets (a logout closes its own)
     index_builder: Any = None  # desk.reindex.Builder for re-index jobs; None: the indexer CLI in a child process
 
     def require_role(self, *roles: str) -> Callable[..., Staff]:

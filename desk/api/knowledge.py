@@ -21,7 +21,7 @@ from desk.knowledge_editing import (
 )
 from desk.models import Staff
 from desk.reindex import ReindexJob, ReindexManager
-from desk.routing import EDITOR_ROLES, RouterContext
+from desk.api.deps import EDITOR_ROLES, RouterContext
 from desk.security.links import check_links
 from desk.security.upload_guard import parse_upload
 from desk.service import CONSOLE_TOPIC
@@ -353,3 +353,29 @@ def _passages(desk: KnowledgeDesk, record: Record) -> list[dict[str, Any]]:
         if chunks:
             return [{"position": c.position, "text": c.text} for c in chunks]
     return []
+
+
+def build_search_router(context: RouterContext) -> APIRouter:
+    """``/api/knowledge/search``: the chat console's knowledge box (any signed-in account)."""
+    router = APIRouter()
+
+    @router.get("/api/knowledge/search")
+    async def knowledge_search(q: str, kind: Optional[str] = None,
+                               staff: Staff = Depends(context.current_staff)) -> list[dict[str, Any]]:
+        if kind not in (None, "", "item", "policy"):
+            raise DeskError(f"kind 必须是 item 或 policy，收到 {kind!r}")
+        result = await asyncio.to_thread(context.knowledge.search, q, 8, kind or None)
+        return [_insertable(hit) for hit in result.hits]
+
+    return router
+
+
+def _insertable(hit: Any) -> dict[str, Any]:
+    record = hit.record
+    if hit.kind == "item":
+        materials = "；".join(f"{i}. {m}" for i, m in enumerate(record.materials, start=1)) or "目录未列出所需材料"
+        text = f"【{record.name}】（{record.department}）所需材料：{materials}"
+        return {"id": hit.id, "kind": "item", "title": hit.title, "department": record.department, "insert_text": text}
+    text = f"根据《{record.title}》：{hit.snippet}"
+    return {"id": hit.id, "kind": "policy", "title": hit.title, "issuer": record.issuer,
+            "doc_number": record.doc_number, "insert_text": text}

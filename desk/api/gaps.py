@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from desk.errors import DeskError
 from desk.knowledge_gaps import GapQuestion, cluster_questions, collect_gap_questions, embed_questions, threshold_for
 from desk.models import Staff, utcnow
-from desk.routing import EDITOR_ROLES, RouterContext
+from desk.api.deps import EDITOR_ROLES, RouterContext
 from indexer.embedding import Encoder
 from indexer.errors import ModelNotFoundError
 

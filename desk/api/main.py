@@ -1,0 +1,19 @@
+"""Every HTTP and WebSocket router of the desk, in one place (the app factory includes them)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from desk.api import analytics, auth, conversations, gaps, knowledge, pages, tickets
+from desk.api.deps import RouterContext
+from desk.demands import api as demands
+from desk.gateway import console, widget
+
+
+def build_router(context: RouterContext) -> APIRouter:
+    router = APIRouter()
+    for module in (pages, tickets, auth, conversations):
+        router.include_router(module.build_router(context))
+    router.include_router(knowledge.build_search_router(context))
+    for feature in (knowledge, gaps, analytics, demands, console, widget):
+        router.include_router(feature.build_router(context))
+    return router

@@ -1,0 +1,1 @@
+"""The desk's WebSockets: the public widget's (``widget``) and the staff console's (``console``)."""

@@ -1,0 +1,274 @@
+"""``/ws/widget``: the public widget's WebSocket, one ``WidgetConnection`` per socket (see desk/PROTOCOL.md)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.orm import Session
+
+from desk.api.deps import RouterContext
+from desk.errors import BadFrame, DeskError
+from desk.models import Message
+from desk.security.widget_guard import StaffAvailable, WidgetGuard
+from desk.service import DeskService, Opening, conversation_topic
+from desk.settings import DeskSettings
+
+logger = logging.getLogger(__name__)
+MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_DEPTH = 16
+CLIENT_ID_MAX = 64
+
+
+def build_router(context: RouterContext) -> APIRouter:
+    router = APIRouter()
+    service, settings = context.service, context.settings
+    widget_guard = WidgetGuard(settings)
+    background: set[asyncio.Task[Any]] = set()
+
+    def spawn(coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        background.add(task)
+        task.add_done_callback(background.discard)
+        task.add_done_callback(_log_failure)
+
+    @router.websocket("/ws/widget")
+    async def widget_socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        client = websocket.client.host if websocket.client else "unknown"
+        try:
+            key = widget_guard.connect(client)
+        except DeskError as error:
+            await websocket.send_text(json.dumps({"type": "error", "code": error.code, "message": str(error)},
+                                                 ensure_ascii=False))
+            await websocket.close(code=1013)  # try again later
+            return
+        connection = WidgetConnection(websocket, service, settings, spawn, widget_guard, client, key)
+        try:
+            await connection.serve()
+        finally:
+            connection.close()
+            widget_guard.disconnect(client)
+
+    return router
+
+
+class WidgetConnection:
+    """One widget's WebSocket: frames in, frames out, a subscription to its conversation."""
+
+    def __init__(self, websocket: WebSocket, service: DeskService, settings: DeskSettings, spawn: Any,
+                 guard: WidgetGuard, client: str, key: str) -> None:
+        self.websocket = websocket
+        self.guard, self.client, self.key = guard, client, key
+        self.service = service
+        self.settings = settings
+        self.spawn = spawn
+        self.conversation_id: str | None = None
+        # Set while this connection's new conversation has no row yet: its first message makes it.
+        self._opening: Opening | None = None
+        self._send_lock = asyncio.Lock()
+        self._forward: asyncio.Task[None] | None = None
+        self._subscription: Any = None
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self._send_lock:
+            await self.websocket.send_text(json.dumps(frame, ensure_ascii=False, default=str))
+
+    async def serve(self) -> None:
+        while True:
+            try:
+                raw = await self.websocket.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if raw.get("type") == "websocket.disconnect":
+                return
+            frame: dict[str, Any] = {}
+            try:
+                frame = self._parse(raw)
+                self.guard.frame(frame["type"], self.client, self.key)
+                await self.handle(frame)
+            except DeskError as error:
+                refused = frame.get("client_id")
+                # Naming the refused message lets the widget stop re-sending it.
+                await self.send({"type": "error", "code": error.code, "message": str(error),
+                                 **({"client_id": refused} if isinstance(refused, str) else {})})
+            except WebSocketDisconnect:
+                return
+            except Exception:  # the socket's boundary: one bad frame must not drop the conversation
+                logger.exception("widget frame failed")
+                await self.send({"type": "error", "code": "internal", "message": "处理这条消息时出错，请稍后重试"})
+
+    def _parse(self, raw: dict[str, Any]) -> dict[str, Any]:
+        if raw.get("text") is None:
+            raise BadFrame("只接受文本（JSON）消息")
+        text = raw["text"]
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+            raise BadFrame(f"消息太大（超过 {MAX_FRAME_BYTES // 1024} KB）")
+        try:
+            frame = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadFrame(f"消息不是有效的 JSON（{error.msg}）") from error
+        except RecursionError as error:  # thousands of nested brackets
+            raise BadFrame(f"消息嵌套过深（超过 {MAX_FRAME_DEPTH} 层）") from error
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            raise BadFrame("消息必须是带 type 字段的 JSON 对象")
+        _check_frame_values(frame)
+        return frame
+
+    async def handle(self, frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        if kind == "ping":
+            await self.send({"type": "pong"})
+            return
+        if kind == "hello":
+            await self._hello(frame)
+            return
+        if self.conversation_id is None:
+            raise BadFrame("请先发送 hello")
+        if kind == "message":
+            await self._message(frame)
+        elif kind == "handoff":
+            client_id = _client_id(frame)
+            _, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id, "转人工",
+                                                                    opening=self._opening)
+            await self.send({"type": "ack", "client_id": client_id})
+            if not duplicate:
+                await self.service.escalate(self.conversation_id, "widget_button")
+        elif kind == "leave_message":
+            await self._leave_message(frame)
+        elif kind == "rate":
+            score = frame.get("score")
+            if not isinstance(score, int) or isinstance(score, bool):
+                raise BadFrame("score 必须是1到5的整数")
+            await self.service.rate(self.conversation_id, score, str(frame.get("comment") or ""))
+            await self.send({"type": "rated"})
+        elif kind == "end":
+            await self.service.end_by_user(self.conversation_id)
+        else:
+            raise BadFrame(f"不认识的消息类型 {kind[:20]!r}")
+
+    async def _hello(self, frame: dict[str, Any]) -> None:
+        requested = frame.get("conversation_id")
+        if requested is not None and (not isinstance(requested, str) or len(requested) > 64):
+            requested = "invalid"
+        after = frame.get("after") if isinstance(frame.get("after"), int) else 0
+        opened = await self.service.open_conversation(requested, after, str(frame.get("page") or "")[:500],
+                                                      frame.get("resume_token"))
+        if opened.problem:
+            message = "之前的对话已过期，已为您开始新的对话。" if opened.problem == "expired_conversation" \
+                else "没有找到之前的对话，已为您开始新的对话。"
+            await self.send({"type": "error", "code": opened.problem, "message": message})
+        await self._subscribe(opened.conversation_id)
+        self._opening = opened.opening
+        in_hours, online = await self.service.staff_available()
+        queue = await self.service.queue_position(opened.conversation_id) if opened.status == "queued" else None
+        await self.send({"type": "welcome", "conversation_id": opened.conversation_id, "status": opened.status,
+                         "messages": opened.messages, "queue": queue,
+                         "service": {"in_hours": in_hours, "staff_online": online},
+                         # Only to the widget that started it; it must send it back to resume.
+                         **({"resume_token": opened.resume_token} if opened.resume_token else {})})
+
+    async def _message(self, frame: dict[str, Any]) -> None:
+        assert self.conversation_id is not None
+        client_id = _client_id(frame)
+        text = frame.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise BadFrame("消息内容不能为空")
+        if len(text) > self.settings.max_message_chars:
+            raise BadFrame(f"消息太长（{len(text)} 字），请控制在 {self.settings.max_message_chars} 字以内")
+        button_payload = frame.get("payload")
+        if button_payload is not None and (not isinstance(button_payload, str) or not button_payload.startswith("/")
+                                           or len(button_payload) > 500):
+            raise BadFrame("按钮内容无效")
+        stored, duplicate, status = await self.service.store_user_message(
+            self.conversation_id, client_id, text.strip(), {"button_payload": button_payload} if button_payload else None,
+            opening=self._opening)
+        await self.send({"type": "ack", "client_id": client_id, "id": stored["id"]})
+        if duplicate:
+            return
+        if status == "bot":
+            self.spawn(self.service.relay(self.conversation_id, button_payload or text.strip()))
+        else:
+            await self.service.push_message(self.conversation_id, stored, to_widget=False)
+
+    async def _leave_message(self, frame: dict[str, Any]) -> None:
+        assert self.conversation_id is not None
+        client_id = _client_id(frame)
+        question = frame.get("question")
+        contact = frame.get("contact") or ""
+        if not isinstance(question, str) or not question.strip() or len(question) > 4000 or not isinstance(contact, str):
+            raise BadFrame("请填写留言内容（4000字以内）")
+        in_hours, online = await self.service.staff_available()
+        if in_hours and online:  # messages are for when nobody can answer now
+            raise StaffAvailable("现在有人工客服在线，请点击“转人工”直接咨询。")
+        stored, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id,
+                                                                     f"【留言】{question.strip()}", opening=self._opening)
+        if duplicate and stored.get("payload") and stored["payload"].get("tracking_number"):
+            number = stored["payload"]["tracking_number"]
+        else:
+            number = await self.service.leave_message(self.conversation_id, question.strip(), contact.strip())
+            await self.service.run(lambda s: _set_payload(s, stored["id"], {"tracking_number": number}))
+        await self.send({"type": "ack", "client_id": client_id, "id": stored["id"]})
+        await self.send({"type": "ticket", "tracking_number": number})
+
+    async def _subscribe(self, conversation_id: str) -> None:
+        self.close()
+        self.conversation_id = conversation_id
+        self._subscription = self.service.hub.subscribe(conversation_topic(conversation_id))
+        events = await self._subscription.__aenter__()
+        self._forward = asyncio.create_task(self._relay_events(events))
+
+    async def _relay_events(self, events: asyncio.Queue[dict[str, Any]]) -> None:
+        while True:
+            event = await events.get()
+            try:
+                await self.send(event)
+            except (WebSocketDisconnect, RuntimeError):
+                return
+
+    def close(self) -> None:
+        if self._forward is not None:
+            self._forward.cancel()
+            self._forward = None
+        if self._subscription is not None:
+            subscription, self._subscription = self._subscription, None
+            asyncio.ensure_future(subscription.__aexit__(None, None, None))
+
+
+def _check_frame_values(value: Any, depth: int = 0) -> None:
+    """Refuse what would fail later, far from the socket: deep nesting and lone surrogates (text that
+    cannot be stored or sent back as UTF-8)."""
+    if depth > MAX_FRAME_DEPTH:
+        raise BadFrame(f"消息嵌套过深（超过 {MAX_FRAME_DEPTH} 层）")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise BadFrame("消息含有无效的字符（单独的代理码位），请重新输入") from error
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_frame_values(key, depth + 1)
+            _check_frame_values(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_frame_values(item, depth + 1)
+
+
+def _client_id(frame: dict[str, Any]) -> str:
+    client_id = frame.get("client_id")
+    if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > CLIENT_ID_MAX:
+        raise BadFrame("缺少有效的 client_id")
+    return client_id.strip()
+
+
+def _set_payload(session: Session, message_id: int, payload: dict[str, Any]) -> None:
+    message = session.get(Message, message_id)
+    if message is not None:
+        message.payload = payload
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("background task failed", exc_info=task.exception())
