@@ -1,7 +1,7 @@
 """The desk's exceptions; request handlers turn them into clear answers (HTTP detail / error frame)."""
 from __future__ import annotations
 
-from indexer.errors import DaofuError
+from daofu_core.errors import DaofuError
 
 
 class DeskError(DaofuError):

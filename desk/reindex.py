@@ -10,7 +10,6 @@ without restart. One job runs at a time; a change made meanwhile is built right 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import itertools
 import json
 import logging
@@ -20,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
+from daofu_core.clock import utc_timestamp
+from daofu_core.settings import settings_environment
 from desk.errors import Conflict, NotFound
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
@@ -133,7 +134,7 @@ class ReindexManager:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, job: ReindexJob) -> None:
-        job.status, job.started_at = "running", _now()
+        job.status, job.started_at = "running", utc_timestamp()
         started = asyncio.get_running_loop().time()
         await self._notify(job)
         try:
@@ -156,7 +157,7 @@ class ReindexManager:
             logger.exception("re-index job %s failed", job.id)
             job.status, job.error = "failed", str(error)[-_ERROR_TAIL_CHARS:]
         finally:
-            job.finished_at = _now()
+            job.finished_at = utc_timestamp()
             job.seconds = round(asyncio.get_running_loop().time() - started, 1)
             await self._notify(job)
             async with self._lock:
@@ -209,16 +210,6 @@ class ReindexManager:
 
 
 def _settings_environment(settings: IndexerSettings) -> dict[str, str]:
-    """The desk's indexer settings, passed on so the child builds exactly what the desk serves."""
-    from dataclasses import fields
-
-    values = {}
-    for spec in fields(settings):
-        name = spec.metadata.get("env")
-        if name and name != "DAOFU_THREADS":
-            values[name] = str(getattr(settings, spec.name))
-    return values
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    """The desk's indexer settings, passed on so the child builds exactly what the desk serves
+    (the child's DAOFU_THREADS is set to 1 by the caller)."""
+    return settings_environment(settings, leave_out=frozenset({"DAOFU_THREADS"}))

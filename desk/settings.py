@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from indexer.errors import ConfigurationError
-from indexer.settings import PROJECT_ROOT, settings_from_env
+from daofu_core.errors import ConfigurationError
+from daofu_core.paths import PROJECT_ROOT
+from daofu_core.settings import EnvSettings
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _WEEKDAYS = re.compile(r"^[1-7](,[1-7])*$")
 
 
 @dataclass(frozen=True)
-class DeskSettings:
+class DeskSettings(EnvSettings):
     host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_DESK_HOST", "help": "Address the desk (widget, consoles, API) binds to."})
     port: int = field(default=8000, metadata={"env": "DAOFU_DESK_PORT", "help": "Port of the desk."})
     database_url: str = field(default=f"sqlite:///{PROJECT_ROOT / 'var' / 'desk.sqlite3'}", metadata={
@@ -129,10 +128,6 @@ class DeskSettings:
             raise ConfigurationError(f"DAOFU_RETENTION_DAYS must be >= 0 (0: keep everything), got {self.retention_days}")
         if self.max_message_chars < 1:
             raise ConfigurationError(f"DAOFU_MAX_MESSAGE_CHARS must be >= 1, got {self.max_message_chars}")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> DeskSettings:
-        return settings_from_env(cls, os.environ if environ is None else environ)
 
     def in_service_hours(self, now: datetime.datetime | None = None) -> bool:
         """Whether staff are on duty at ``now`` (UTC-aware or naive UTC)."""

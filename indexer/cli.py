@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from indexer.errors import DaofuError
-from indexer.settings import PROJECT_ROOT, IndexerSettings
+from daofu_core.errors import DaofuError
+from daofu_core.paths import PROJECT_ROOT
+from indexer.settings import IndexerSettings
 
 EXIT_USAGE = 2
 # Where Rasa's JiebaTokenizer reads its user dictionary (config.yml: dictionary_path). Not under

@@ -1,13 +1,14 @@
 """The indexer's exceptions. Each message says what went wrong and what to do next."""
 from __future__ import annotations
 
+# The base and the settings error are shared by every part (daofu_core); named here too so that
+# indexer code and its callers find all the indexer's errors in one module.
+from daofu_core.errors import ConfigurationError, DaofuError
 
-class DaofuError(Exception):
-    """Base of every error raised on purpose by daofu code."""
-
-
-class ConfigurationError(DaofuError):
-    """A setting is missing or has a bad value."""
+__all__ = [
+    "BuildError", "ConfigurationError", "DaofuError", "IndexMismatchError", "IndexNotFoundError", "InvalidQueryError",
+    "ModelNotFoundError", "RecordError",
+]
 
 
 class InvalidQueryError(DaofuError, ValueError):

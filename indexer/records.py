@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+# Expiry dates are read in the city's calendar; re-exported for the callers that compare them.
+from daofu_core.clock import today_in_china  # noqa: F401
 
 Kind = Literal["item", "policy", "faq", "bundle"]
 KINDS: tuple[Kind, ...] = ("item", "policy", "faq", "bundle")
@@ -64,11 +66,6 @@ class PolicyDoc:
     def expired(self, today: str) -> bool:
         """Whether the document no longer applies on ``today`` (ISO date)."""
         return bool(self.expiry_date) and self.expiry_date < today
-
-
-def today_in_china() -> str:
-    """Today's ISO date in the city's calendar (China Standard Time): what expiry dates mean."""
-    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
 
 
 @dataclass(frozen=True)

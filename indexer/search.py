@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from daofu_core.clock import today_in_china
 from indexer import features, variants
 from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage
 from indexer.embedding import Encoder, OnnxEncoder, encode_queries
@@ -27,7 +28,7 @@ from indexer.lexical import Bm25Index
 from indexer.model_setup import model_info
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
 from indexer.records import (
-    Bundle, Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict, today_in_china,
+    Bundle, Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict,
 )
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible

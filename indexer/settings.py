@@ -4,18 +4,18 @@ Every setting is a ``DAOFU_*`` variable documented in the README's settings tabl
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.errors import ConfigurationError
+from daofu_core.errors import ConfigurationError
+from daofu_core.paths import PROJECT_ROOT
+from daofu_core.settings import EnvSettings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["PROJECT_ROOT", "IndexerSettings"]
 
 
 @dataclass(frozen=True)
-class IndexerSettings:
+class IndexerSettings(EnvSettings):
     knowledge_base_dir: Path = field(default=PROJECT_ROOT / "knowledge_base", metadata={
         "env": "DAOFU_KB_DIR", "help": "Knowledge-base folder (catalog/ and policies/) the index is built from."})
     index_dir: Path = field(default=PROJECT_ROOT / "var" / "index", metadata={
@@ -52,41 +52,3 @@ class IndexerSettings:
             raise ConfigurationError(f"DAOFU_QUERY_THREADS must be at least 1, got {self.query_threads}")
         if self.keep_versions < 1:
             raise ConfigurationError(f"DAOFU_KEEP_VERSIONS must be at least 1, got {self.keep_versions}")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> IndexerSettings:
-        return settings_from_env(cls, os.environ if environ is None else environ)
-
-
-def settings_from_env(cls: type, environ: Mapping[str, str]):  # type: ignore[no-untyped-def]
-    """Build a settings dataclass from ``DAOFU_*`` variables, converting to each field's type."""
-    values = {}
-    for spec in fields(cls):
-        name = spec.metadata.get("env")
-        if not name or name not in environ or environ[name] == "":
-            continue
-        raw = environ[name]
-        kind = spec.type if isinstance(spec.type, str) else getattr(spec.type, "__name__", str(spec.type))
-        try:
-            if kind == "Path":
-                values[spec.name] = Path(raw).expanduser().resolve()
-            elif kind == "int":
-                values[spec.name] = int(raw)
-            elif kind == "float":
-                values[spec.name] = float(raw)
-            elif kind == "bool":
-                values[spec.name] = _parse_bool(raw, name)
-            else:
-                values[spec.name] = raw
-        except ValueError as error:
-            raise ConfigurationError(f"{name}={raw!r} is not a valid {kind}: {error}") from error
-    return cls(**values)
-
-
-def _parse_bool(raw: str, name: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"use true/false for {name}")

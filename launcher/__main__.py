@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.errors import ConfigurationError, DaofuError
-from indexer.settings import PROJECT_ROOT, IndexerSettings
+from daofu_core.errors import ConfigurationError, DaofuError
+from daofu_core.paths import PROJECT_ROOT
+from indexer.settings import IndexerSettings
 from launcher import rasa_model
 from launcher.settings import ServiceSettings
 from launcher.shared_state import rasa_endpoints

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from daofu_core.errors import ConfigurationError
+from daofu_core.paths import PROJECT_ROOT
 from indexer.cli import RASA_USER_DICTIONARY
-from indexer.errors import ConfigurationError
 from indexer.model_setup import model_info
-from indexer.settings import PROJECT_ROOT, IndexerSettings
+from indexer.settings import IndexerSettings
 from launcher.settings import ServiceSettings
 
 MODEL_NAME = "daofu"

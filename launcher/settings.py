@@ -1,17 +1,16 @@
 """Where each process listens; read from ``DAOFU_*`` variables (README "Settings")."""
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.errors import ConfigurationError
-from indexer.settings import PROJECT_ROOT, settings_from_env
+from daofu_core.errors import ConfigurationError
+from daofu_core.paths import PROJECT_ROOT
+from daofu_core.settings import EnvSettings
 
 
 @dataclass(frozen=True)
-class ServiceSettings:
+class ServiceSettings(EnvSettings):
     rasa_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_RASA_HOST", "help": "Address the Rasa server binds to."})
     rasa_port: int = field(default=5005, metadata={"env": "DAOFU_RASA_PORT", "help": "Port of the Rasa server (REST, socket.io, HTTP API)."})
     rasa_replicas: int = field(default=2, metadata={"env": "DAOFU_RASA_REPLICAS", "help": "Rasa server processes, on DAOFU_RASA_PORT and the ports after it; each conversation always goes to the same one. One Rasa process answers one message at a time on one core, so 2 suits a 2-core machine; each needs about 2 GB of memory."})
@@ -56,7 +55,3 @@ class ServiceSettings:
     @property
     def action_endpoint(self) -> str:
         return f"http://{self.actions_host}:{self.actions_port}/webhook"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
-        return settings_from_env(cls, os.environ if environ is None else environ)

@@ -12,8 +12,8 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from indexer.errors import ConfigurationError
-from indexer.settings import PROJECT_ROOT
+from daofu_core.errors import ConfigurationError
+from daofu_core.paths import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 EMBEDDED_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from indexer.errors import DaofuError
+from daofu_core.errors import DaofuError
+from daofu_core.paths import PROJECT_ROOT
 from indexer.model_setup import is_prepared, model_info
-from indexer.settings import PROJECT_ROOT, IndexerSettings
+from indexer.settings import IndexerSettings
 
 BACKGROUND_NICENESS = 19
 

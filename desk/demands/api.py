@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from daofu_core.errors import DaofuError
 from desk.demands.outbox import LoggingSender, NotificationSender, deliver_pending
 from desk.demands.service import (DemandCategory, DemandInput, DemandService, Rating, catalog_departments,
                                   mask_name, mask_phone, normalize_phone, seed_departments)
@@ -34,7 +35,6 @@ from desk.models import Demand, DemandEvent, Department, Staff
 from desk.api.deps import RouterContext
 from desk.security.rate_limits import ClientLimiter, RateLimited  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
-from indexer.errors import DaofuError
 
 logger = logging.getLogger(__name__)
 LOOKUP_FACTOR = 10  # lookups and ratings may come ten times as often as filings

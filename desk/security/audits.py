@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from indexer.settings import PROJECT_ROOT
+from daofu_core.paths import PROJECT_ROOT
 
 LOCKS = (Path("requirements/app.lock"), Path("requirements/rasa.lock"))
 NPM_PROJECT = Path("desk/frontend")

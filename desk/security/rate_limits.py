@@ -31,7 +31,7 @@ def parse_limits(spec: str, setting: str) -> list[Any]:
     try:
         return list(parse_many(spec))
     except ValueError as error:
-        from indexer.errors import ConfigurationError
+        from daofu_core.errors import ConfigurationError
         raise ConfigurationError(f"{setting} must look like 5/minute;30/day, got {spec!r}") from error
 
 

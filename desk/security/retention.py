@@ -25,10 +25,10 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from daofu_core.paths import PROJECT_ROOT
 from desk.demands.states import DemandState
 from desk.models import (Conversation, Demand, DemandEvent, Handoff, Message, NotificationOutbox, Ticket,
                          utcnow)
-from indexer.settings import PROJECT_ROOT
 
 audit_log = logging.getLogger("desk.audit")
 AUDIT_FILE = PROJECT_ROOT / "var" / "audit" / "retention.jsonl"

@@ -17,9 +17,9 @@ import zipfile
 from pathlib import PurePath
 from typing import Any
 
+from daofu_core.paths import PROJECT_ROOT
 from desk.knowledge_editing import KnowledgeInputError
 from indexer.records import Record, record_from_dict
-from indexer.settings import PROJECT_ROOT
 
 ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm")
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
