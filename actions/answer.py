@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import formatting, replies
 from actions.fields import detect_field, strip_field_words
 from actions.knowledge import Knowledge, default_knowledge
+from daofu_protocol import HandoffReason
 from indexer.errors import DaofuError
 from indexer.matters import MatterGuide, MatterMapError, Referral, get_matter_guide
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
@@ -123,7 +124,7 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
         if field is None:
             return events + answer_record(dispatcher, record, snippet=None)
         dispatcher.utter_message(text=formatting.field_answer(record, field),
-                                 json_message={"item_card": formatting.item_card(record), "field": field})
+                                 json_message=formatting.item_card_message(record, field))
         return events + [SlotSet("failed_turns", 0.0), SlotSet("answered", True)]
 
     async def _named(self, text: str, events: List[EventType]) -> ServiceItem | PolicyDoc | None:
@@ -164,7 +165,7 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
             if others:
                 text += "\n如果您问的是其他项，请点选下面的按钮，或回复序号。"
             dispatcher.utter_message(text=text, buttons=others,
-                                     json_message={"item_card": formatting.item_card(record), "field": field})
+                                     json_message=formatting.item_card_message(record, field))
             return [SlotSet("current_item", record.id), SlotSet("current_kind", record.kind),
                     SlotSet("current_title", title), SlotSet("failed_turns", 0.0), SlotSet("answered", True),
                     SlotSet("pending_offer", None)]
@@ -196,7 +197,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchRe
         events = answer_record(dispatcher, top.record, snippet=top.snippet if top.kind == "policy" else None)
         if isinstance(top.record, FaqEntry) and isinstance(linked, ServiceItem):
             dispatcher.utter_message(text=formatting.item_card_text(linked),
-                                     json_message={"item_card": formatting.item_card(linked)})
+                                     json_message=formatting.item_card_message(linked))
             events.append(SlotSet("current_item", linked.id))
         return events
     return clarify(dispatcher, result)
@@ -209,22 +210,22 @@ def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | Policy
         # no earlier item stays "current" for a follow-up about materials.
         steps = formatting.bundle_candidates(record)
         dispatcher.utter_message(text=formatting.bundle_answer_text(record),
-                                 json_message={"bundle": formatting.bundle_answer(record)},
+                                 json_message=formatting.bundle_message(record),
                                  buttons=formatting.choice_buttons(steps))
         return [SlotSet("current_item", None), SlotSet("current_kind", record.kind), SlotSet("current_title", record.name),
                 SlotSet("candidates", steps), SlotSet("failed_turns", 0.0), SlotSet("answered", True),
                 SlotSet("pending_offer", None)]
     if isinstance(record, FaqEntry):
-        dispatcher.utter_message(text=formatting.faq_answer_text(record), json_message={"faq": formatting.faq_answer(record)})
+        dispatcher.utter_message(text=formatting.faq_answer_text(record), json_message=formatting.faq_message(record))
         return [SlotSet("candidates", []), SlotSet("failed_turns", 0.0), SlotSet("answered", True),
                 SlotSet("pending_offer", None)]
     if isinstance(record, ServiceItem):
         dispatcher.utter_message(text=formatting.item_card_text(record) + "\n可以继续问：需要什么材料、在哪办、要多久、电话多少。",
-                                 json_message={"item_card": formatting.item_card(record)})
+                                 json_message=formatting.item_card_message(record))
     else:
         passage = snippet or record.body[: formatting.MAX_PASSAGE_CHARS]
         dispatcher.utter_message(text=formatting.policy_passage_text(record, passage),
-                                 json_message={"policy_passage": formatting.policy_passage(record, passage)})
+                                 json_message=formatting.policy_passage_message(record, passage))
     title = record.name if isinstance(record, ServiceItem) else record.title
     return [SlotSet("current_item", record.id), SlotSet("current_kind", record.kind), SlotSet("current_title", title),
             SlotSet("candidates", []),
@@ -249,7 +250,7 @@ def not_found(dispatcher: CollectingDispatcher, tracker: Tracker, result: Search
     if failed >= FAILED_TURNS_BEFORE_HANDOFF:
         dispatcher.utter_message(text="抱歉，我还是没有找到相关的办事事项或政策。正在为您转接人工客服。", json_message=marker)
         return [SlotSet("failed_turns", 0.0), SlotSet("candidates", candidates),
-                SlotSet("handoff_reason", "repeated_failure")]
+                SlotSet("handoff_reason", HandoffReason.REPEATED_FAILURE.value)]
     dispatcher.utter_message(text="抱歉，没有找到和您的问题相符的办事事项或政策。可以换个说法再问一次（比如说明想办什么证、什么业务），"
                                   "或者需要为您转接人工客服吗？", json_message=marker)
     return [SlotSet("failed_turns", failed), SlotSet("candidates", candidates), SlotSet("pending_offer", "human"),
@@ -261,7 +262,7 @@ def refer(dispatcher: CollectingDispatcher, result: SearchResult, referral: Refe
     hotline, and offer a person (a button, and "好的" accepts the offer). Not a failed turn: the
     user got a useful answer, so it does not count towards the automatic handoff."""
     dispatcher.utter_message(text=replies.referral_text(referral),
-                             buttons=[{"title": "转人工", "payload": "/request_human"}],
+                             buttons=[formatting.request_human_button()],
                              json_message=formatting.referral_payload(referral, result.confidence))
     return [SlotSet("candidates", []), SlotSet("pending_offer", "human"), SlotSet("answered", False)]
 
@@ -278,7 +279,7 @@ def default_matter_guide() -> MatterGuide | None:
 
 def not_available(dispatcher: CollectingDispatcher) -> List[EventType]:
     dispatcher.utter_message(text="抱歉，知识库暂时无法查询。正在为您转接人工客服。")
-    return [SlotSet("handoff_reason", "repeated_failure")]
+    return [SlotSet("handoff_reason", HandoffReason.REPEATED_FAILURE.value)]
 
 
 def ordinal(text: str) -> Optional[int]:

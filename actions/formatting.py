@@ -1,22 +1,19 @@
 """Replies built from knowledge records: a text for plain clients and a custom payload for the widget.
 
-Payload schemas (documented in the README):
-- ``{"item_card": {...}}``: a service item with its fields and source;
-- ``{"policy_passage": {...}}``: the passage of a policy document that answers, with its source;
-- ``{"handoff": {"reason", "summary", "candidates"}}``: the chat goes to a person;
-- ``{"bundle": {"id", "name", "intro", "steps", "outside_catalog", "source"}}``: an integrated
-  service (一件事) as the ordered items it takes, each step also a button to its item card.
-- ``{"referral": {...}, "not_found": {...}}``: a matter the catalog lacks, with the department that
-  usually handles it and the 12345 hotline.
+The payloads' shapes are the contract module's (``daofu_protocol.payloads``; documented in
+desk/PROTOCOL.md and the README): the ``*_message`` builders here fill them from knowledge records,
+and the desk reads them back with ``daofu_protocol.parse_custom``.
 Buttons use Rasa's own ``buttons`` list with ``/choose{"candidate_id": "..."}`` payloads.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from daofu_protocol import (REQUEST_HUMAN_PAYLOAD, BundleAnswer, Button, Candidate, CustomPayload, FaqAnswer,
+                            HandoffReason, HandoffRequest, ItemCard, ItemSource, NotFound, PolicyPassage,
+                            ReferralAnswer, choose_payload)
 from indexer.matters import HOTLINE, Referral
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, ServiceItem
 
@@ -35,16 +32,6 @@ FIELD_LABELS = {
     "online": "网上办理",
 }
 
-HANDOFF_REASONS = {
-    "user_request": "用户要求转人工",
-    "complaint": "用户投诉",
-    "repeated_failure": "连续两次未找到答案",
-    "bad_feedback": "用户对回答不满意",
-    "out_of_scope": "问题超出机器人范围",
-    "leave_message": "用户要留言",
-    "timeout": "机器人未及时回复",
-}
-
 
 def time_limit_text(value: str) -> str:
     """'7(工作日)' -> '7个工作日'; other wording is kept."""
@@ -55,11 +42,11 @@ def time_limit_text(value: str) -> str:
     return f"{match.group(1)}{unit}"
 
 
-def item_source(item: ServiceItem) -> dict[str, str]:
+def item_source(item: ServiceItem) -> ItemSource:
     return {"catalog": CATALOG_SOURCE, "department": item.department, "url": item.url, "item_id": item.id}
 
 
-def item_card(item: ServiceItem) -> dict[str, Any]:
+def item_card(item: ServiceItem) -> ItemCard:
     return {
         "id": item.id,
         "name": item.name,
@@ -78,6 +65,11 @@ def item_card(item: ServiceItem) -> dict[str, Any]:
         "service_objects": list(item.service_objects),
         "source": item_source(item),
     }
+
+
+def item_card_message(item: ServiceItem, field: str | None = None) -> dict[str, Any]:
+    """The custom payload of an item's card; ``field`` when it answers a follow-up about one field."""
+    return CustomPayload(item_card=item_card(item), field=field).to_json()
 
 
 def item_card_text(item: ServiceItem) -> str:
@@ -105,7 +97,7 @@ def source_line_item(item: ServiceItem) -> str:
     return f"来源：{CATALOG_SOURCE}（{item.department}）"
 
 
-def policy_passage(policy: PolicyDoc, passage: str) -> dict[str, Any]:
+def policy_passage(policy: PolicyDoc, passage: str) -> PolicyPassage:
     return {
         "id": policy.id,
         "title": policy.title,
@@ -116,6 +108,10 @@ def policy_passage(policy: PolicyDoc, passage: str) -> dict[str, Any]:
         "source": {"document_id": policy.id, "title": policy.title, "issuer": policy.issuer,
                    "doc_number": policy.doc_number, "date": policy.date},
     }
+
+
+def policy_passage_message(policy: PolicyDoc, passage: str) -> dict[str, Any]:
+    return CustomPayload(policy_passage=policy_passage(policy, passage)).to_json()
 
 
 def policy_passage_text(policy: PolicyDoc, passage: str) -> str:
@@ -168,30 +164,42 @@ def field_answer(item: ServiceItem, field: str) -> str:
     return f"【{item.name}】{FIELD_LABELS[field]}\n{body}\n{source_line_item(item)}"
 
 
-def candidate(hit: SearchHit) -> dict[str, Any]:
+def candidate(hit: SearchHit) -> Candidate:
     return {"id": hit.id, "kind": hit.kind, "title": hit.title, "score": round(hit.score, 4)}
 
 
-def choice_buttons(candidates: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    return [{"title": str(c["title"]), "payload": "/choose" + json.dumps({"candidate_id": c["id"]}, ensure_ascii=False)}
-            for c in candidates]
+def choice_buttons(candidates: Sequence[Mapping[str, Any]]) -> list[Button]:
+    return [{"title": str(c["title"]), "payload": choose_payload(c["id"])} for c in candidates]
 
 
-def faq_answer(faq: FaqEntry) -> dict[str, Any]:
+def request_human_button() -> Button:
+    """The 转人工 button offered with a referral."""
+    return {"title": "转人工", "payload": REQUEST_HUMAN_PAYLOAD}
+
+
+def faq_answer(faq: FaqEntry) -> FaqAnswer:
     return {"id": faq.id, "question": faq.question, "answer": faq.answer, "item_id": faq.item_id,
             "source": {"faq_id": faq.id, "title": "常见问题：" + faq.question}}
+
+
+def faq_message(faq: FaqEntry) -> dict[str, Any]:
+    return CustomPayload(faq=faq_answer(faq)).to_json()
 
 
 def faq_answer_text(faq: FaqEntry) -> str:
     return f"{faq.answer}\n（来源：常见问题“{faq.question}”，由知识库编辑整理）"
 
 
-def bundle_answer(bundle: Bundle) -> dict[str, Any]:
+def bundle_answer(bundle: Bundle) -> BundleAnswer:
     return {"id": bundle.id, "name": bundle.name, "intro": bundle.intro,
             "steps": [{"item_id": step.item_id, "title": step.title, "department": step.department, "note": step.note}
                       for step in bundle.steps],
             "outside_catalog": list(bundle.outside_catalog),
             "source": {"bundle_id": bundle.id, "title": "一件事：" + bundle.name, "catalog": CATALOG_SOURCE}}
+
+
+def bundle_message(bundle: Bundle) -> dict[str, Any]:
+    return CustomPayload(bundle=bundle_answer(bundle)).to_json()
 
 
 def bundle_answer_text(bundle: Bundle) -> str:
@@ -205,37 +213,42 @@ def bundle_answer_text(bundle: Bundle) -> str:
     return "\n".join(lines)
 
 
-def bundle_candidates(bundle: Bundle) -> list[dict[str, Any]]:
+def bundle_candidates(bundle: Bundle) -> list[Candidate]:
     """The steps as clarification candidates: buttons, and "第二个" picks the second step."""
     return [{"id": step.item_id, "kind": "item", "title": step.title, "score": 1.0} for step in bundle.steps]
 
 
+def not_found(question: str, confidence: float) -> NotFound:
+    return {"question": question, "confidence": round(float(confidence), 4)}
+
+
 def not_found_payload(question: str, confidence: float) -> dict[str, Any]:
     """Marks a reply that found nothing (the desk counts these as knowledge gaps)."""
-    return {"not_found": {"question": question, "confidence": round(float(confidence), 4)}}
+    return CustomPayload(not_found=not_found(question, confidence)).to_json()
 
 
 def referral_payload(referral: Referral, confidence: float) -> dict[str, Any]:
     """A matter the catalog lacks: the department that usually handles it, and the hotline. Carries
     the not-found marker too, so the desk still lists the question among knowledge gaps."""
     matter = referral.matter
-    return {"referral": {"matter_id": matter.id, "matter": matter.name, "variant": referral.variant,
-                         "title": referral.title, "department": matter.department,
-                         "catalog_department": matter.catalog_department, "where": matter.where,
-                         "hotline": HOTLINE},
-            **not_found_payload(referral.question, confidence)}
+    answer: ReferralAnswer = {"matter_id": matter.id, "matter": matter.name, "variant": referral.variant,
+                              "title": referral.title, "department": matter.department,
+                              "catalog_department": matter.catalog_department, "where": matter.where,
+                              "hotline": HOTLINE}
+    return CustomPayload(referral=answer, not_found=not_found(referral.question, confidence)).to_json()
 
 
-def handoff_payload(reason: str, summary: str, candidates: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    if reason not in HANDOFF_REASONS:
-        raise ValueError(f"unknown handoff reason {reason!r}; expected one of {sorted(HANDOFF_REASONS)}")
-    return {"handoff": {"reason": reason, "reason_text": HANDOFF_REASONS[reason], "summary": summary,
-                        "candidates": [dict(c) for c in candidates]}}
+def handoff_payload(reason: HandoffReason | str, summary: str,
+                    candidates: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    known = _reason(reason)
+    request: HandoffRequest = {"reason": known.value, "reason_text": known.label, "summary": summary,
+                               "candidates": [_as_candidate(c) for c in candidates]}
+    return CustomPayload(handoff=request).to_json()
 
 
-def handoff_summary(reason: str, user_messages: Sequence[str], current_title: str | None,
+def handoff_summary(reason: HandoffReason | str, user_messages: Sequence[str], current_title: str | None,
                     candidates: Sequence[Mapping[str, Any]]) -> str:
-    parts = [f"转人工原因：{HANDOFF_REASONS[reason]}"]
+    parts = [f"转人工原因：{_reason(reason).label}"]
     if user_messages:
         parts.append("用户最近的问题：" + " / ".join(_shorten(m, 60) for m in user_messages[-3:]))
     if current_title:
@@ -243,6 +256,20 @@ def handoff_summary(reason: str, user_messages: Sequence[str], current_title: st
     if candidates:
         parts.append("机器人找到的候选：" + "、".join(str(c["title"]) for c in candidates[:3]))
     return "；".join(parts)
+
+
+def _reason(reason: HandoffReason | str) -> HandoffReason:
+    known = HandoffReason.parse(reason)
+    if known is None:
+        raise ValueError(f"unknown handoff reason {reason!r}; expected one of {[r.value for r in HandoffReason]}")
+    return known
+
+
+def _as_candidate(found: Mapping[str, Any]) -> Candidate:
+    """A candidate from the ``candidates`` slot (tracker data) in the contract's shape, so the desk
+    never drops a handoff over a slot value of another type."""
+    return {"id": str(found.get("id") or ""), "kind": str(found.get("kind") or ""),
+            "title": str(found.get("title") or ""), "score": float(found.get("score") or 0.0)}
 
 
 def _time_limits(item: ServiceItem) -> str:

@@ -4,7 +4,8 @@ offer, out of scope, leaving a message).
 An action that decides the chat needs a person sets the slot ``handoff_reason``; a rule then runs
 ``action_handoff`` (so the dialogue policy, and the test stories, see the escalation). The handoff
 pauses the Rasa conversation (the desk resumes it when staff hand it back) and sends
-``{"handoff": {"reason", "reason_text", "summary", "candidates"}}`` besides a text for plain clients.
+``{"handoff": {"reason", "reason_text", "summary", "candidates"}}`` (``daofu_protocol.HandoffRequest``)
+besides a text for plain clients.
 """
 from __future__ import annotations
 
@@ -15,17 +16,18 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting, replies
+from daofu_protocol import HandoffReason
 
 _REASON_BY_INTENT = {
-    "request_human": "user_request",
-    "complain": "complaint",
-    "feedback_bad": "bad_feedback",
-    "leave_message": "leave_message",
-    "out_of_scope": "out_of_scope",
+    "request_human": HandoffReason.USER_REQUEST,
+    "complain": HandoffReason.COMPLAINT,
+    "feedback_bad": HandoffReason.BAD_FEEDBACK,
+    "leave_message": HandoffReason.LEAVE_MESSAGE,
+    "out_of_scope": HandoffReason.OUT_OF_SCOPE,
 }
 _HANDOFF_TEXT = {
-    "complaint": "非常抱歉给您带来不好的体验。正在为您转接人工客服，工作人员会尽快处理您的问题。",
-    "leave_message": "好的，请留下您的问题和联系方式，工作人员会尽快回复您。",
+    HandoffReason.COMPLAINT: "非常抱歉给您带来不好的体验。正在为您转接人工客服，工作人员会尽快处理您的问题。",
+    HandoffReason.LEAVE_MESSAGE: "好的，请留下您的问题和联系方式，工作人员会尽快回复您。",
 }
 _DEFAULT_HANDOFF_TEXT = "正在为您转接人工客服，请稍候。"
 
@@ -45,7 +47,7 @@ class ActionLeaveMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        return hand_off(dispatcher, tracker, "leave_message")
+        return hand_off(dispatcher, tracker, HandoffReason.LEAVE_MESSAGE)
 
 
 class ActionFeedbackBad(Action):
@@ -58,7 +60,7 @@ class ActionFeedbackBad(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot("answered"):
             dispatcher.utter_message(text="抱歉没能答好您的问题。")
-            return [SlotSet("handoff_reason", "bad_feedback")]
+            return [SlotSet("handoff_reason", HandoffReason.BAD_FEEDBACK.value)]
         dispatcher.utter_message(text="抱歉没能帮到您。可以换个说法再问一次，或者需要为您转接人工客服吗？")
         return [SlotSet("pending_offer", "human")]
 
@@ -70,8 +72,9 @@ class ActionHandleAffirm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot("pending_offer") == "human":
-            reason = "out_of_scope" if _last_intent_before(tracker) == "out_of_scope" else "user_request"
-            return [SlotSet("pending_offer", None), SlotSet("handoff_reason", reason)]
+            reason = (HandoffReason.OUT_OF_SCOPE if _last_intent_before(tracker) == "out_of_scope"
+                      else HandoffReason.USER_REQUEST)
+            return [SlotSet("pending_offer", None), SlotSet("handoff_reason", reason.value)]
         dispatcher.utter_message(text=replies.ANYTHING_ELSE)
         return []
 
@@ -100,16 +103,16 @@ class ActionOfferHuman(Action):
         return [SlotSet("pending_offer", "human")]
 
 
-def handoff_reason(tracker: Tracker) -> str:
+def handoff_reason(tracker: Tracker) -> HandoffReason:
     """Why the chat goes to a person: set by the action that decided it, else the user's intent."""
-    reason: Optional[str] = tracker.get_slot("handoff_reason")
-    if reason in formatting.HANDOFF_REASONS:
+    reason = HandoffReason.parse(tracker.get_slot("handoff_reason"))
+    if reason is not None:
         return reason
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    return _REASON_BY_INTENT.get(str(intent), "user_request")
+    return _REASON_BY_INTENT.get(str(intent), HandoffReason.USER_REQUEST)
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> List[EventType]:
     candidates = list(tracker.get_slot("candidates") or [])
     current_title = tracker.get_slot("current_title")
     summary = formatting.handoff_summary(reason, user_messages(tracker), current_title, candidates)

@@ -31,15 +31,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from daofu_protocol import LEAVE_MESSAGE_PREFIX, NotFound, parse_message_payload, reason_label
 from desk.masking import mask_personal_data
 from desk.models import Conversation, Handoff, Message, Ticket
-from desk.service import REASON_TEXT, aware
+from desk.service import aware
 from indexer.normalize import normalize_text
 
 MIN_DAYS = 1
 MAX_DAYS = 366
 TOP_QUESTIONS = 10
-LEAVE_MESSAGE_PREFIX = "【留言】"  # how the widget gateway stores a left message as a user message
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class Analytics:
             "answered_by_bot": self.answered_by_bot,
             "answered_without_human_share": self.answered_without_human_share,
             "escalations_by_reason": dict(self.escalations_by_reason),
-            "reason_labels": {reason: REASON_TEXT.get(reason, reason) for reason, _ in self.escalations_by_reason},
+            "reason_labels": {reason: reason_label(reason) for reason, _ in self.escalations_by_reason},
             "wait_seconds": {"median": self.wait_median_seconds, "p90": self.wait_p90_seconds},
             "ratings": {str(score): count for score, count in enumerate(self.ratings, start=1)},
             "top_questions": [{"text": q.text, "count": q.count} for q in self.top_questions],
@@ -251,10 +251,9 @@ def is_question(text: str, payload: Any) -> bool:
     return bool(text.strip()) and not text.startswith(LEAVE_MESSAGE_PREFIX)
 
 
-def not_found_marker(payload: Any) -> dict[str, Any] | None:
-    custom = payload.get("custom") if isinstance(payload, dict) else None
-    marker = custom.get("not_found") if isinstance(custom, dict) else None
-    return marker if isinstance(marker, dict) else None
+def not_found_marker(payload: Any) -> NotFound | None:
+    custom = parse_message_payload(payload)
+    return custom.not_found if custom is not None else None
 
 
 def question_key(text: str) -> str:

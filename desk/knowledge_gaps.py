@@ -32,6 +32,7 @@ import numpy as np
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from daofu_protocol import LEAVE_MESSAGE_PREFIX, CustomKey, NotFound, parse_message_payload
 from desk.masking import mask_personal_data
 from desk.models import Conversation, Handoff, Message
 from desk.service import aware
@@ -59,7 +60,6 @@ _TRIVIAL = frozenset({
 })
 _HANDOFF_REQUEST = re.compile(r"^(我要|我想|请|帮我|给我)?(转|找|接|转接)?人工(客服|服务|坐席)?(吧|啊|呀|谢谢)?$")
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)  # punctuation, spaces and emoji do not change a question
-_LEAVE_MESSAGE_PREFIX = "【留言】"  # how the gateway stores a left message (a real question)
 
 
 @dataclass(frozen=True)
@@ -136,15 +136,19 @@ def _not_found_messages(session: Session, since: datetime.datetime, limit: int) 
     # The text match narrows the scan in SQL (JSON paths differ between SQLite and PostgreSQL);
     # the marker itself is checked in Python.
     rows = session.scalars(select(Message).where(Message.sender == "bot", Message.created_at >= since,
-                                                 cast(Message.payload, String).contains("not_found"))
+                                                 cast(Message.payload, String).contains(CustomKey.NOT_FOUND.value))
                            .order_by(Message.created_at.desc()).limit(limit))
     return [m for m in rows if _not_found_marker(m) is not None]
 
 
-def _not_found_marker(message: Message) -> dict[str, Any] | None:
-    custom = (message.payload or {}).get("custom")
-    marker = custom.get("not_found") if isinstance(custom, dict) else None
-    return marker if isinstance(marker, dict) else None
+def _not_found_marker(message: Message) -> NotFound | None:
+    custom = parse_message_payload(message.payload)
+    return custom.not_found if custom is not None else None
+
+
+def _not_found_question(message: Message) -> str:
+    marker = _not_found_marker(message)
+    return marker["question"].strip() if marker is not None else ""
 
 
 def _user_messages(session: Session, conversation_ids: set[str]) -> dict[str, list[Message]]:
@@ -165,14 +169,14 @@ def _typed_questions(messages: Iterable[Message]) -> list[Message]:
 
 
 def _typed(message: Message) -> str:
-    return message.text.strip().removeprefix(_LEAVE_MESSAGE_PREFIX).strip()
+    return message.text.strip().removeprefix(LEAVE_MESSAGE_PREFIX).strip()
 
 
 def _unanswered(markers: list[Message], chats: dict[str, list[Message]]) -> Iterable[GapQuestion]:
     for message in markers:
         before = [m for m in chats.get(message.conversation_id, []) if m.id < message.id]
         typed = _typed_questions(before[-1:])  # only the message the bot was answering
-        text = _typed(typed[0]) if typed else str((_not_found_marker(message) or {}).get("question") or "").strip()
+        text = _typed(typed[0]) if typed else _not_found_question(message)
         if text and not is_trivial(text):
             yield GapQuestion(text, "unanswered", message.conversation_id, _utc(message.created_at))
 

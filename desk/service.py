@@ -19,12 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from daofu_protocol import (CustomPayload, HandoffReason, QueuePriority, parse_custom, parse_message_payload,
+                            priority_label, reason_label)
 from desk.db import Database
 from desk.errors import Conflict, DeskError, Forbidden, NotFound
 from desk.hub import Hub
-from desk.models import Conversation, Handoff, Message, Staff, Ticket, utcnow
+from desk.models import Conversation, Handoff, Message, Staff, utcnow
 from desk.rasa_client import BotUnavailable, RasaClient
-from desk.demands.service import MAX_NUMBER_ATTEMPTS as TICKET_NUMBER_ATTEMPTS, new_tracking_number
 from desk.security.resume_tokens import new_resume_token, resume_token_hash, resume_token_matches
 from desk.settings import DeskSettings
 
@@ -32,22 +33,19 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CONSOLE_TOPIC = "console"
-PRIORITY = {"complaint": 0, "repeated_failure": 1}
-DEFAULT_PRIORITY = 2
-REASON_TEXT = {
-    "user_request": "用户要求转人工",
-    "complaint": "用户投诉",
-    "repeated_failure": "连续两次未找到答案",
-    "bad_feedback": "用户对回答不满意",
-    "out_of_scope": "问题超出机器人范围",
-    "leave_message": "用户要留言",
-    "timeout": "机器人未及时回复",
-    "widget_button": "用户点击转人工",
-}
+# Until the importers (the conversation view, the CSV export) read handoff_labels: the same labels.
+REASON_TEXT = {reason.value: reason.label for reason in HandoffReason}
 DEFAULT_HANDLING_SECONDS = 180
 STAFF_ONLINE_SECONDS = 90
 CONVERSATION_EXPIRY_DAYS = 30
 BOT_TIMEOUT_TEXT = "抱歉，机器人暂时没有回应，您的问题已经保存。可以稍后再问，或点击“转人工”由工作人员为您解答。"
+
+
+def handoff_labels(reason: str, priority: int) -> dict[str, str]:
+    """The Chinese words the consoles show for a handoff (they keep no table of their own).
+    ``reason_text`` is the older name of ``reason_label``, kept for clients that read it."""
+    label = reason_label(reason)
+    return {"reason_label": label, "reason_text": label, "priority_label": priority_label(priority)}
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -212,21 +210,23 @@ class DeskService:
                 replies = await self.rasa.send(conversation_id, text)
             except BotUnavailable as error:
                 logger.warning("bot did not answer %s: %s", conversation_id, error)
-                await self.add_message(conversation_id, "system", BOT_TIMEOUT_TEXT, {"custom": {"bot_timeout": True}})
+                await self.add_message(conversation_id, "system", BOT_TIMEOUT_TEXT,
+                                       {"custom": CustomPayload(bot_timeout=True).to_json()})
                 return
             merged = merge_replies(replies)
             if not merged:
                 # Rasa may answer a turn with nothing (a policy chose to listen); the user must
                 # still see an answer rather than wait.
-                await self.add_message(conversation_id, "system", BOT_SILENT_TEXT, {"custom": {"bot_silent": True}})
+                await self.add_message(conversation_id, "system", BOT_SILENT_TEXT,
+                                       {"custom": CustomPayload(bot_silent=True).to_json()})
                 return
             for text, payload in merged:
-                custom = (payload or {}).get("custom")
-                handoff = custom.get("handoff") if isinstance(custom, dict) else None
+                custom = parse_custom((payload or {}).get("custom"))
+                handoff = custom.handoff if custom is not None else None
                 await self.add_message(conversation_id, "bot", text, payload)
-                if handoff:
-                    await self.escalate(conversation_id, str(handoff.get("reason") or "user_request"),
-                                        str(handoff.get("summary") or ""), list(handoff.get("candidates") or []))
+                if handoff is not None:
+                    await self.escalate(conversation_id, handoff["reason"], handoff["summary"],
+                                        [dict(c) for c in handoff["candidates"]])
 
     # ------------------------------------------------------------------ escalation and the queue
 
@@ -255,7 +255,7 @@ class DeskService:
                                                                 Handoff.status.in_(("waiting", "claimed"))))
             if open_handoff is not None:
                 return False
-            session.add(Handoff(conversation_id=conversation_id, reason=reason, priority=PRIORITY.get(reason, DEFAULT_PRIORITY),
+            session.add(Handoff(conversation_id=conversation_id, reason=reason, priority=_priority(reason),
                                 summary=summary or _last_user_text(session, conversation_id),
                                 candidates=candidates or _recent_candidates(session, conversation_id)))
             conversation.status = "queued"
@@ -279,7 +279,7 @@ class DeskService:
                                       .order_by(Message.id.desc()).limit(1))
                 items.append({
                     "handoff_id": handoff.id, "conversation_id": handoff.conversation_id, "reason": handoff.reason,
-                    "reason_text": REASON_TEXT.get(handoff.reason, handoff.reason), "priority": handoff.priority,
+                    **handoff_labels(handoff.reason, handoff.priority), "priority": handoff.priority,
                     "summary": handoff.summary, "status": handoff.status, "waited_seconds": waited,
                     "overdue": handoff.status == "waiting" and waited > self.settings.wait_warning_seconds,
                     "claimed_by": handoff.claimed_by, "claimed_by_name": names.get(handoff.claimed_by),
@@ -429,33 +429,6 @@ class DeskService:
         await self.run(work)
         await self.hub.publish(CONSOLE_TOPIC, {"type": "rating", "conversation_id": conversation_id, "score": score})
 
-    # ------------------------------------------------------------------ tickets
-
-    async def leave_message(self, conversation_id: str | None, question: str, contact: str) -> str:
-        if not question.strip():
-            raise DeskError("请填写留言内容")
-
-        def work(session: Session) -> str:
-            # 80 random bits, typeable (the demands' generator): numbers cannot be guessed or swept.
-            number = new_tracking_number()
-            session.add(Ticket(tracking_number=number, conversation_id=conversation_id, question=question[:4000],
-                               contact=contact[:200]))
-            session.flush()  # a taken number fails here, inside the retry below
-            if conversation_id:
-                self._conversation(session, conversation_id).status = "closed"
-            return number
-        for attempt in range(1, TICKET_NUMBER_ATTEMPTS + 1):
-            try:
-                number = await self.run(work)
-                break
-            except IntegrityError:
-                if attempt == TICKET_NUMBER_ATTEMPTS:
-                    raise DeskError("留言编号生成失败，请稍后重试") from None
-        if conversation_id:
-            await self.add_message(conversation_id, "system", f"您的留言已提交，留言编号 {number}。工作人员回复后，您可以凭编号查询。")
-        await self.hub.publish(CONSOLE_TOPIC, {"type": "tickets"})
-        return number
-
     # ------------------------------------------------------------------ helpers
 
     @staticmethod
@@ -473,6 +446,11 @@ class DeskService:
         if handoff.claimed_by != staff.id and staff.role != "admin":
             raise Forbidden("这个对话由其他同事负责")
         return handoff
+
+
+def _priority(reason: str) -> int:
+    known = HandoffReason.parse(reason)
+    return int(known.priority if known is not None else QueuePriority.OTHER)
 
 
 def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:
@@ -497,16 +475,16 @@ def _recent_candidates(session: Session, conversation_id: str) -> list[dict[str,
                            .order_by(Message.id.desc()).limit(5)).all()
     found: list[dict[str, Any]] = []
     for message in rows:
-        payload = message.payload or {}
-        custom = payload.get("custom") if isinstance(payload.get("custom"), dict) else {}
-        if custom.get("item_card"):
-            card = custom["item_card"]
-            found.append({"id": card.get("id"), "kind": "item", "title": card.get("name")})
-        if custom.get("policy_passage"):
-            passage = custom["policy_passage"]
-            found.append({"id": passage.get("id"), "kind": "policy", "title": passage.get("title")})
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        custom = parse_message_payload(payload)
+        if custom is not None and custom.item_card is not None:
+            found.append({"id": custom.item_card["id"], "kind": "item", "title": custom.item_card["name"]})
+        if custom is not None and custom.policy_passage is not None:
+            passage = custom.policy_passage
+            found.append({"id": passage["id"], "kind": "policy", "title": passage["title"]})
         for button in payload.get("buttons") or []:
-            found.append({"id": None, "kind": "choice", "title": button.get("title")})
+            if isinstance(button, dict):
+                found.append({"id": None, "kind": "choice", "title": button.get("title")})
     unique = {str(c["title"]): c for c in reversed(found) if c.get("title")}
     return list(unique.values())[-5:]
 

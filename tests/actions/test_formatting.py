@@ -4,6 +4,7 @@ import pytest
 
 from actions import formatting
 from actions.fields import detect_field, keyword_field, strip_field_words
+from daofu_protocol import parse_custom
 from indexer.records import PolicyDoc, ServiceItem
 
 ITEM = ServiceItem(id="T1", name="新增取水许可", department="广东省水利厅", promised_time_limit="20(工作日)",
@@ -60,7 +61,10 @@ def test_buttons_and_handoff_payload() -> None:
     buttons = formatting.choice_buttons([{"id": "A", "title": "新增取水许可"}])
     assert buttons == [{"title": "新增取水许可", "payload": '/choose{"candidate_id": "A"}'}]
     payload = formatting.handoff_payload("complaint", "摘要", [{"id": "A"}])
-    assert payload == {"handoff": {"reason": "complaint", "reason_text": "用户投诉", "summary": "摘要", "candidates": [{"id": "A"}]}}
+    # A slot candidate missing keys is completed to the contract's shape, so the desk can parse it.
+    assert payload == {"handoff": {"reason": "complaint", "reason_text": "用户投诉", "summary": "摘要",
+                                   "candidates": [{"id": "A", "kind": "", "title": "", "score": 0.0}]}}
+    assert parse_custom(payload) is not None
     with pytest.raises(ValueError, match="unknown handoff reason"):
         formatting.handoff_payload("bored", "", [])
 

@@ -127,8 +127,12 @@ def test_priority_complaint_before_repeated_failure_before_request(client: TestC
     asyncio.run(service.escalate(ids[0], "user_request"))
     asyncio.run(service.escalate(ids[1], "repeated_failure"))
     asyncio.run(service.escalate(ids[2], "complaint"))
-    order = [q["conversation_id"] for q in client.get("/api/queue").json()]
-    assert order == [ids[2], ids[1], ids[0]]
+    queue = client.get("/api/queue").json()
+    assert [q["conversation_id"] for q in queue] == [ids[2], ids[1], ids[0]]
+    # The console shows these words as they come: it keeps no label table of its own.
+    assert [(q["reason_label"], q["priority_label"]) for q in queue] == [
+        ("用户投诉", "投诉"), ("连续两次未找到答案", "多次未解决"), ("用户要求转人工", "其他")]
+    assert all(q["reason_text"] == q["reason_label"] for q in queue)
 
 
 def test_overdue_chats_are_marked(client: TestClient) -> None:
@@ -168,8 +172,10 @@ def test_no_staff_online_turns_escalation_into_a_ticket(client: TestClient) -> N
 
 def test_off_hours_also_leave_a_message(tmp_path, rasa: ScriptedRasa) -> None:  # type: ignore[no-untyped-def]
     from desk.app import create_app
+    from desk.db import migrate
 
     closed = DeskSettings(database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}", service_hours="00:00-00:01", service_days="1")
+    migrate(closed.database_url)
     with TestClient(create_app(closed, rasa=rasa)) as off_client:  # type: ignore[arg-type]
         with off_client.websocket_connect("/ws/widget") as widget:
             widget.send_json({"type": "hello", "conversation_id": None, "after": 0})

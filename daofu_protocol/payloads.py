@@ -1,0 +1,229 @@
+"""The custom payloads the actions send with a reply (Rasa ``json_message``, the desk stores it as
+``payload["custom"]``), typed, with one builder and one parser.
+
+Each part is a TypedDict so the actions build plain JSON and type checkers see the keys; the desk
+never reads a key that is not declared here. ``parse_custom`` is the only way the desk reads a
+stored or received payload: anything that is not exactly one of these shapes (not a dict, an
+unknown key, a missing key, a wrong type) parses to None instead of raising, because stored
+messages and bot replies are data from another process.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
+
+from daofu_protocol.reasons import HandoffReason
+
+
+class CustomKey(StrEnum):
+    """The top-level keys of a custom payload."""
+
+    ITEM_CARD = "item_card"
+    FIELD = "field"  # with item_card: the follow-up field the card answers (materials, time ...)
+    POLICY_PASSAGE = "policy_passage"
+    FAQ = "faq"
+    BUNDLE = "bundle"
+    REFERRAL = "referral"
+    NOT_FOUND = "not_found"  # the marker of a reply that found nothing (a knowledge gap)
+    HANDOFF = "handoff"
+    BOT_TIMEOUT = "bot_timeout"  # desk system messages: the bot did not answer in time
+    BOT_SILENT = "bot_silent"  # ... or answered a turn with nothing
+
+
+class ItemSource(TypedDict):
+    catalog: str
+    department: str
+    url: str
+    item_id: str
+
+
+class ItemCard(TypedDict):
+    id: str
+    name: str
+    department: str
+    item_type: str
+    promised_time_limit: str
+    statutory_time_limit: str
+    materials: list[str]
+    location: str
+    consult_phone: str
+    complaint_phone: str
+    basis: str
+    url: str
+    online_booking: bool
+    courier: bool
+    service_objects: list[str]
+    source: ItemSource
+
+
+class PolicySource(TypedDict):
+    document_id: str
+    title: str
+    issuer: str
+    doc_number: str
+    date: str
+
+
+class PolicyPassage(TypedDict):
+    id: str
+    title: str
+    issuer: str
+    doc_number: str
+    date: str
+    passage: str
+    source: PolicySource
+
+
+class FaqSource(TypedDict):
+    faq_id: str
+    title: str
+
+
+class FaqAnswer(TypedDict):
+    id: str
+    question: str
+    answer: str
+    item_id: str
+    source: FaqSource
+
+
+class BundleStep(TypedDict):
+    item_id: str
+    title: str
+    department: str
+    note: str
+
+
+class BundleSource(TypedDict):
+    bundle_id: str
+    title: str
+    catalog: str
+
+
+class BundleAnswer(TypedDict):
+    id: str
+    name: str
+    intro: str
+    steps: list[BundleStep]
+    outside_catalog: list[str]
+    source: BundleSource
+
+
+class ReferralAnswer(TypedDict):
+    matter_id: str
+    matter: str
+    variant: str
+    title: str
+    department: str
+    catalog_department: str
+    where: str
+    hotline: str
+
+
+class NotFound(TypedDict):
+    question: str
+    confidence: float
+
+
+class Candidate(TypedDict):
+    """What the bot found or offered: clarification buttons, the handoff's list for staff."""
+
+    id: str
+    kind: str
+    title: str
+    score: float
+
+
+class HandoffRequest(TypedDict):
+    reason: str  # a HandoffReason value (checked by parse_custom)
+    reason_text: str
+    summary: str
+    candidates: list[Candidate]
+
+
+class Button(TypedDict):
+    """Rasa's own button (sent in ``buttons``, not in the custom payload)."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class CustomPayload:
+    """One reply's custom payload; the fields that are None are absent."""
+
+    item_card: ItemCard | None = None
+    field: str | None = None
+    policy_passage: PolicyPassage | None = None
+    faq: FaqAnswer | None = None
+    bundle: BundleAnswer | None = None
+    referral: ReferralAnswer | None = None
+    not_found: NotFound | None = None
+    handoff: HandoffRequest | None = None
+    bot_timeout: Literal[True] | None = None
+    bot_silent: Literal[True] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The payload as sent (Rasa ``json_message``) and stored."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    @property
+    def handoff_reason(self) -> HandoffReason | None:
+        return HandoffReason(self.handoff["reason"]) if self.handoff is not None else None
+
+
+def parse_custom(value: object) -> CustomPayload | None:
+    """The custom payload ``value`` holds, or None when it is not one (see the module docstring)."""
+    if not isinstance(value, Mapping) or not value:
+        return None
+    hints = _hints(CustomPayload)
+    if any(key not in hints for key in value):
+        return None
+    if not all(_conforms(value[key], hints[key]) for key in value):
+        return None
+    handoff = value.get(CustomKey.HANDOFF)
+    if handoff is not None and HandoffReason.parse(handoff["reason"]) is None:
+        return None
+    parsed = CustomPayload(**{str(key): value[key] for key in value})
+    return parsed if parsed.to_json() else None  # only nulls: nothing was said
+
+
+def parse_message_payload(payload: object) -> CustomPayload | None:
+    """The custom part of a stored message payload (``{"custom": ..., "buttons": ...}``)."""
+    return parse_custom(payload.get("custom")) if isinstance(payload, Mapping) else None
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    return get_type_hints(kind)
+
+
+def _conforms(value: object, hint: Any) -> bool:
+    """Does the JSON value match the annotation? Covers what the payloads use and nothing more."""
+    origin = get_origin(hint)
+    if hint is type(None):
+        return value is None
+    if hint is str:
+        return isinstance(value, str)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is float:  # JSON has one number type; 1.0 may arrive as 1
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if origin is Literal:
+        return any(value is arg or (type(value) is type(arg) and value == arg) for arg in get_args(hint))
+    if origin is list:
+        (element,) = get_args(hint)
+        return isinstance(value, list) and all(_conforms(v, element) for v in value)
+    if origin is Union or origin is types.UnionType:
+        return any(_conforms(value, arg) for arg in get_args(hint))
+    if is_typeddict(hint):
+        if not isinstance(value, Mapping):
+            return False
+        hints = _hints(hint)
+        return set(value) == set(hints) and all(_conforms(value[key], hints[key]) for key in hints)
+    raise TypeError(f"payload annotation {hint!r} is not supported by _conforms; add it there")
