@@ -22,8 +22,8 @@ from typing import Any, Optional
 from daofu_core.clock import utc_timestamp
 from daofu_core.settings import settings_environment
 from desk.errors import Conflict, NotFound
+from indexer.publishing import publish_index
 from indexer.settings import IndexerSettings
-from indexer.store import IndexStore
 from indexer.workspace import KnowledgeWorkspace
 
 logger = logging.getLogger(__name__)
@@ -198,9 +198,7 @@ class ReindexManager:
 
     def _switch(self, job: ReindexJob) -> None:
         assert job.index_version is not None
-        store = IndexStore(self.settings.index_dir)
-        store.switch(job.index_version)
-        self.workspace.set_published(job.kb_version)
+        publish_index(self.settings.index_dir, job.index_version, self.workspace, job.kb_version)
 
     async def _notify(self, job: ReindexJob) -> None:
         try:

@@ -17,26 +17,27 @@ from typing import Any
 
 import numpy as np
 
-from indexer import features
+from indexer import features, layout
 from indexer.chunking import ChunkingSettings, item_chunk, policy_chunks
 from indexer.embedding import Encoder, OnnxEncoder, encode_passages, encode_queries
 from indexer.embedding_cache import EmbeddingCache, JsonCache
 from indexer.errors import BuildError, DaofuError
+from indexer.layout import ITEM_VIEWS
 from indexer.lexical import Bm25Index
 from indexer.loaders import LoadedKnowledge, LoadReport, load_knowledge_base
 from indexer.model_setup import model_info
 from indexer.nlp import PolicyAnnotator
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
+from indexer.publishing import publish_index
 from indexer.records import Bundle, Chunk, FaqEntry, PolicyDoc, ServiceItem, resolve_bundle
 from indexer.settings import IndexerSettings
-from indexer.store import FORMAT_VERSION, MANIFEST_FILE, IndexStore, IndexVersion
+from indexer.store import FORMAT_VERSION, IndexStore, IndexVersion
 from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
-from indexer.typos import NAME_PINYIN_FILE, name_syllables, reading_table
+from indexer.typos import name_syllables, reading_table
+from indexer.workspace import KnowledgeWorkspace
 
-USER_DICTIONARY_FILE = "userdict.txt"
 # Bump when what a build writes changes for the same input (views, chunking, tokenisation).
 BUILD_VERSION = "4"  # 3: pinyin of item names (typo correction); 4: with character readings
-ITEM_VIEWS = ("name", "name_department", "text")
 _ITEM_TEXT_VIEW_CHARS = 200  # the dense "text" view: name, department, materials, start of conditions
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -53,11 +54,14 @@ class BuildResult:
 
 def build_index(settings: IndexerSettings, progress: Progress | None = None,
                 knowledge: LoadedKnowledge | None = None, encoder: Encoder | None = None,
-                publish: bool = True, kb_version: int | None = None) -> BuildResult:
-    """Build from ``settings.knowledge_base_dir`` (or ``knowledge``) and, if ``publish``, serve it.
+                publish: bool = True, kb_version: int | None = None,
+                workspace: KnowledgeWorkspace | None = None) -> BuildResult:
+    """Build from ``settings.knowledge_base_dir`` (or ``knowledge``) and, if ``publish``, serve it
+    (``indexer.publishing.publish_index``; with ``workspace`` and ``kb_version`` that knowledge-base
+    version is marked published too).
 
-    An unpublished build is complete and checked but not served until ``IndexStore.switch``
-    (the editor's "publish"); ``kb_version`` records which knowledge-base version it holds.
+    An unpublished build is complete and checked but not served until ``publish_index`` (the
+    editor's "publish"); ``kb_version`` records which knowledge-base version it holds.
     """
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
@@ -76,9 +80,11 @@ def build_index(settings: IndexerSettings, progress: Progress | None = None,
         manifest = _manifest(name, knowledge, settings, model, folder, started)
         manifest["embedded"] = embedded
         manifest["kb_version"] = kb_version
-        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        layout.VersionFiles(folder).manifest.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _check(folder, encoder)
-        version = store.commit(name, folder, switch=publish)
+        version = store.commit(name, folder, switch=False)
+        if publish:
+            publish_index(settings.index_dir, name, workspace, kb_version)
     except BaseException:
         # Nothing half-written is ever served; the partial folder is removed (or, if the
         # process dies here, ignored and cleaned by a later build).
@@ -91,9 +97,10 @@ def build_index(settings: IndexerSettings, progress: Progress | None = None,
 def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSettings,
                  encoder: Encoder, progress: Progress) -> int:
     model = encoder.model_id
+    files = layout.VersionFiles(folder)
     items = knowledge.items
     departments = sorted({item.department for item in items})
-    user_dictionary = folder / USER_DICTIONARY_FILE
+    user_dictionary = files.user_dictionary
     write_user_dictionary(user_dictionary, _dictionary_terms(items, departments, settings))
 
     annotator = PolicyAnnotator(departments, sorted({item.region for item in items}), user_dictionary)
@@ -106,21 +113,21 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     policy_texts = [text for policy in policies for text in passages_of[policy.id].texts]
 
     bundles = _resolved_bundles(knowledge)
-    _write_jsonl(folder / "records.jsonl",
+    _write_jsonl(files.records,
                  [record.to_dict() for record in (*items, *policies, *knowledge.faqs, *bundles)])
-    _write_jsonl(folder / "chunks.jsonl", [chunk.to_dict() for chunk in policy_chunk_list])
+    _write_jsonl(files.chunks, [chunk.to_dict() for chunk in policy_chunk_list])
 
     views, item_words = _prepare_items(items, settings, user_dictionary)
     progress("lexical", 0, 1)
     item_names = views["name"]
-    Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, "items_name_chars")
-    Bm25Index.build(item_words).save(folder, "items_text_words")
+    Bm25Index.build([features.character_ngrams(text) for text in item_names]).save(folder, layout.ITEM_NAME_CHARS)
+    Bm25Index.build(item_words).save(folder, layout.ITEM_TEXT_WORDS)
     syllables = _name_syllables(item_names, settings)
     readings = reading_table("".join(item_names))
-    (folder / NAME_PINYIN_FILE).write_text(json.dumps({"syllables": syllables, "readings": readings}, ensure_ascii=False),
+    files.name_pinyin.write_text(json.dumps({"syllables": syllables, "readings": readings}, ensure_ascii=False),
                                            encoding="utf-8")
-    Bm25Index.build(policy_words).save(folder, "policies_words")
-    Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, "policies_chars")
+    Bm25Index.build(policy_words).save(folder, layout.POLICY_WORDS)
+    Bm25Index.build([features.character_ngrams(text, sizes=(2,)) for text in policy_texts]).save(folder, layout.POLICY_CHARS)
     progress("lexical", 1, 1)
 
     cache = EmbeddingCache(settings.embedding_cache, f"{model['name']}:{model['fingerprint']}", encoder.dimension)
@@ -137,15 +144,15 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     offset = 0
     import faiss
 
-    for label, group in zip((*(f"items_{view}" for view in ITEM_VIEWS), "policies"), passages):
+    for label, group in zip(layout.DENSE_INDEXES, passages):
         index = faiss.IndexFlatIP(encoder.dimension)
         if group:
             index.add(np.ascontiguousarray(vectors[offset:offset + len(group)]))
-        faiss.write_index(index, str(folder / f"{label}.faiss"))
+        faiss.write_index(index, str(files.dense(label)))
         offset += len(group)
     computed += _write_question_index(folder, "faq", knowledge.faqs, settings, encoder)
     computed += _write_question_index(folder, "bundle", bundles, settings, encoder)
-    knowledge.report.write_jsonl(folder / "errors.jsonl")
+    knowledge.report.write_jsonl(files.errors)
     return computed
 
 
@@ -254,7 +261,7 @@ def _resolved_bundles(knowledge: LoadedKnowledge) -> list[Bundle]:
     return bundles
 
 
-def _write_question_index(folder: Path, kind: str, records: list[FaqEntry] | list[Bundle], settings: IndexerSettings,
+def _write_question_index(folder: Path, kind: layout.QuestionKind, records: list[FaqEntry] | list[Bundle], settings: IndexerSettings,
                           encoder: Encoder) -> int:
     """FAQ questions or bundle names, each with its variants, as query vectors (a question is
     matched against questions): ``<kind>s.faiss`` and the record row of each vector."""
@@ -269,8 +276,9 @@ def _write_question_index(folder: Path, kind: str, records: list[FaqEntry] | lis
     index = faiss.IndexFlatIP(encoder.dimension)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors))
-    faiss.write_index(index, str(folder / f"{kind}s.faiss"))
-    np.save(folder / f"{kind}_owners.npy", np.asarray(owners, dtype=np.int64))
+    files = layout.VersionFiles(folder)
+    faiss.write_index(index, str(files.questions(kind)))
+    np.save(files.question_owners(kind), np.asarray(owners, dtype=np.int64))
     return computed
 
 
@@ -297,7 +305,6 @@ def is_up_to_date(settings: IndexerSettings) -> bool:
     """True when the current index was built from the published knowledge-base version, with the
     configured model and this code."""
     from indexer.errors import IndexNotFoundError, ModelNotFoundError
-    from indexer.workspace import KnowledgeWorkspace
 
     try:
         manifest = IndexStore(settings.index_dir).current().manifest()
@@ -313,7 +320,7 @@ def is_up_to_date(settings: IndexerSettings) -> bool:
 
 def _manifest(name: str, knowledge: LoadedKnowledge, settings: IndexerSettings, model: dict[str, Any],
               folder: Path, started: float) -> dict[str, Any]:
-    policy_chunks_count = sum(1 for _ in (folder / "chunks.jsonl").open(encoding="utf-8"))
+    policy_chunks_count = sum(1 for _ in layout.VersionFiles(folder).chunks.open(encoding="utf-8"))
     return {
         "format_version": FORMAT_VERSION,
         "version": name,

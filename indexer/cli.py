@@ -155,12 +155,10 @@ def _build(args: argparse.Namespace, settings: IndexerSettings) -> int:
     progress = _json_progress if args.progress_json else _progress_bars(bars, quiet=args.quiet)
     try:
         result = build_index(settings, progress=progress, knowledge=knowledge, publish=not args.no_publish,
-                             kb_version=number)
+                             kb_version=number, workspace=workspace)
     finally:
         for bar in bars.values():
             bar.close()
-    if not args.no_publish:
-        workspace.set_published(number)
     counts = result.manifest["counts"]
     if args.progress_json:
         print(json.dumps({"stage": "done", "index_version": result.version.name, "kb_version": number,

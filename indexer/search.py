@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from daofu_core.clock import today_in_china
-from indexer import features, variants
+from indexer import features, layout, variants
 from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage
 from indexer.embedding import Encoder, OnnxEncoder, encode_queries
 from indexer.errors import IndexMismatchError, IndexNotFoundError, InvalidQueryError, ModelNotFoundError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
+from indexer.layout import ITEM_VIEWS, VersionFiles, item_view_index
 from indexer.lexical import Bm25Index
 from indexer.model_setup import model_info
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
@@ -33,9 +34,7 @@ from indexer.records import (
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
-from indexer.typos import NAME_PINYIN_FILE, QueryCorrector
-
-ITEM_VIEWS = ("name", "name_department", "text")
+from indexer.typos import QueryCorrector
 
 
 @dataclass(frozen=True)
@@ -95,13 +94,14 @@ class SearchIndex:
     def load(cls, path: Path, model: dict[str, Any]) -> SearchIndex:
         import faiss
 
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        files = VersionFiles(path)
+        manifest = json.loads(files.manifest.read_text(encoding="utf-8"))
         check_compatible(manifest, model, NORMALIZER_VERSION)
         items: list[ServiceItem] = []
         policies: list[PolicyDoc] = []
         faqs: list[FaqEntry] = []
         bundles: list[Bundle] = []
-        with (path / "records.jsonl").open(encoding="utf-8") as lines:
+        with files.records.open(encoding="utf-8") as lines:
             for line in lines:
                 record = record_from_dict(json.loads(line))
                 if isinstance(record, ServiceItem):
@@ -113,7 +113,7 @@ class SearchIndex:
                 else:
                     faqs.append(record)
         chunks = []
-        with (path / "chunks.jsonl").open(encoding="utf-8") as lines:
+        with files.chunks.open(encoding="utf-8") as lines:
             for line in lines:
                 chunks.append(Chunk(**json.loads(line)))
         row_of = {policy.id: row for row, policy in enumerate(policies)}
@@ -121,25 +121,23 @@ class SearchIndex:
         if len(chunk_document) and np.any(np.diff(chunk_document) < 0):
             raise IndexMismatchError(f"{path}: policy passages are not grouped by document; rebuild the index")
         document_starts = np.searchsorted(chunk_document, np.arange(len(policies)))
-        dense = {f"items_{view}": faiss.read_index(str(path / f"items_{view}.faiss")) for view in ITEM_VIEWS}
-        dense["policies"] = faiss.read_index(str(path / "policies.faiss"))
-        lexical = {name: Bm25Index.load(path, name) for name in
-                   ("items_name_chars", "items_text_words", "policies_words", "policies_chars")}
+        dense = {name: faiss.read_index(str(files.dense(name))) for name in layout.DENSE_INDEXES}
+        lexical = {name: Bm25Index.load(path, name) for name in layout.LEXICAL_INDEXES}
         index = cls(path, manifest, items, policies, chunks, chunk_document, document_starts, dense, lexical,
-                    path / "userdict.txt", item_variants=[variants.item_variants(item.name) for item in items],
+                    files.user_dictionary, item_variants=[variants.item_variants(item.name) for item in items],
                     item_names=[normalize_text(item.name) for item in items])
-        pinyin = json.loads((path / NAME_PINYIN_FILE).read_text(encoding="utf-8"))
+        pinyin = json.loads(files.name_pinyin.read_text(encoding="utf-8"))
         if len(pinyin["syllables"]) != len(items):
-            raise IndexMismatchError(f"{path}: {NAME_PINYIN_FILE} has {len(pinyin['syllables'])} names for {len(items)} items; rebuild the index")
+            raise IndexMismatchError(f"{path}: {layout.NAME_PINYIN_FILE} has {len(pinyin['syllables'])} names for {len(items)} items; rebuild the index")
         index.corrector = QueryCorrector(index.item_names, pinyin["syllables"], pinyin["readings"])
         index.faqs = faqs
-        if (path / "faqs.faiss").exists():
-            index.faq_dense = faiss.read_index(str(path / "faqs.faiss"))
-            index.faq_owners = np.load(path / "faq_owners.npy")
+        if files.questions("faq").exists():
+            index.faq_dense = faiss.read_index(str(files.questions("faq")))
+            index.faq_owners = np.load(files.question_owners("faq"))
         index.bundles = bundles
-        if (path / "bundles.faiss").exists():  # versions built before bundles have none
-            index.bundle_dense = faiss.read_index(str(path / "bundles.faiss"))
-            index.bundle_owners = np.load(path / "bundle_owners.npy")
+        if files.questions("bundle").exists():  # versions built before bundles have none
+            index.bundle_dense = faiss.read_index(str(files.questions("bundle")))
+            index.bundle_owners = np.load(files.question_owners("bundle"))
         index.policy_expiry = np.array([policy.expiry_date or "9999-12-31" for policy in policies], dtype="<U10")
         index._validate()
         index._faq_rows = {faq.id: row for row, faq in enumerate(faqs)}
@@ -149,12 +147,13 @@ class SearchIndex:
         return index
 
     def _validate(self) -> None:
-        expected = {**{f"items_{view}": len(self.items) for view in ITEM_VIEWS}, "policies": len(self.policy_chunks)}
+        expected = {**{item_view_index(view): len(self.items) for view in ITEM_VIEWS},
+                    layout.POLICY_PASSAGES: len(self.policy_chunks)}
         for name, count in expected.items():
             if self.dense[name].ntotal != count:
                 raise IndexMismatchError(f"{self.path}: {name} holds {self.dense[name].ntotal} vectors for {count} records; rebuild the index")
-        lexical_sizes = {"items_name_chars": len(self.items), "items_text_words": len(self.items),
-                         "policies_words": len(self.policy_chunks), "policies_chars": len(self.policy_chunks)}
+        lexical_sizes = {layout.ITEM_NAME_CHARS: len(self.items), layout.ITEM_TEXT_WORDS: len(self.items),
+                         layout.POLICY_WORDS: len(self.policy_chunks), layout.POLICY_CHARS: len(self.policy_chunks)}
         for name, count in lexical_sizes.items():
             if self.lexical[name].size != count and count:
                 raise IndexMismatchError(f"{self.path}: {name} covers {self.lexical[name].size} rows for {count}; rebuild the index")
@@ -188,9 +187,9 @@ class SearchIndex:
         """A lexical probe used by the build before publishing (no model needed)."""
         text = normalize_text(text)
         if self.items:
-            self.lexical["items_name_chars"].scores(features.character_ngrams(text))
+            self.lexical[layout.ITEM_NAME_CHARS].scores(features.character_ngrams(text))
         if self.policy_chunks:
-            self.lexical["policies_chars"].scores(features.character_ngrams(text, sizes=(2,)))
+            self.lexical[layout.POLICY_CHARS].scores(features.character_ngrams(text, sizes=(2,)))
 
     def dense_scores(self, name: str, vector: np.ndarray) -> np.ndarray:
         index = self.dense[name]
@@ -201,12 +200,12 @@ class SearchIndex:
         return scores
 
     def score_items(self, query: str, vector: np.ndarray, weights: FusionWeights) -> KindScores:
-        dense = np.asarray(sum(self.dense_scores(f"items_{view}", vector) for view in ITEM_VIEWS), dtype=np.float32)
-        name_chars = self.lexical["items_name_chars"].scores(features.character_ngrams(query))
+        dense = np.asarray(sum(self.dense_scores(item_view_index(view), vector) for view in ITEM_VIEWS), dtype=np.float32)
+        name_chars = self.lexical[layout.ITEM_NAME_CHARS].scores(features.character_ngrams(query))
         parts = {
             "dense": dense,
             "name_chars": name_chars,
-            "text_words": self.lexical["items_text_words"].scores(search_tokens(query, self.user_dictionary)),
+            "text_words": self.lexical[layout.ITEM_TEXT_WORDS].scores(search_tokens(query, self.user_dictionary)),
             "fuzzy": _fuzzy_scores(query, self.item_names, _top_rows(dense, name_chars)),
             "variant": variants.variant_agreement(query, self.item_variants),
         }
@@ -214,9 +213,9 @@ class SearchIndex:
 
     def score_policies(self, query: str, vector: np.ndarray, weights: FusionWeights) -> KindScores:
         parts = {
-            "dense": self.dense_scores("policies", vector),
-            "words": self.lexical["policies_words"].scores(search_tokens(query, self.user_dictionary)),
-            "chars": self.lexical["policies_chars"].scores(features.character_ngrams(query, sizes=(2,))),
+            "dense": self.dense_scores(layout.POLICY_PASSAGES, vector),
+            "words": self.lexical[layout.POLICY_WORDS].scores(search_tokens(query, self.user_dictionary)),
+            "chars": self.lexical[layout.POLICY_CHARS].scores(features.character_ngrams(query, sizes=(2,))),
         }
         passage = fuse_passage_parts(parts, weights)
         if not len(passage):

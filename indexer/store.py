@@ -22,12 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexMismatchError, IndexNotFoundError
+from indexer.layout import CURRENT_FILE, MANIFEST_FILE, PARTIAL_SUFFIX, VERSIONS_FOLDER
 
 FORMAT_VERSION = 3  # 2: item-name pinyin for the typo correction; 3: with character readings (items_name_pinyin.json)
-MANIFEST_FILE = "manifest.json"
-CURRENT_FILE = "CURRENT"
-VERSIONS_FOLDER = "versions"
-PARTIAL_SUFFIX = ".partial"
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ correction it gained nothing on the tune halves (typo set and dev questions) and
 
 The syllables of every item name (``name_syllables``) and the readings of the characters people
 type (``reading_table``: GB2312 and the names' characters) are computed once per build with
-pypinyin and stored in the index (``NAME_PINYIN_FILE``); the corrector's lookup tables are derived
-from them when the index loads, so serving never loads pypinyin's dictionaries (about 60 MB).
+pypinyin and stored in the index (``indexer.layout.NAME_PINYIN_FILE``); the corrector's lookup
+tables are derived from them when the index loads, so serving never loads pypinyin's dictionaries (about 60 MB).
 """
 from __future__ import annotations
 
@@ -41,9 +41,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 WordCheck = Callable[[str], bool]
-# {"syllables": per item the toneless syllable of each name character,
-#  "readings": character -> its toneless readings, the usual one first, space-separated}
-NAME_PINYIN_FILE = "items_name_pinyin.json"
 MIN_PIECE = 2
 MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is never corrected away
 # Pieces this long are also matched with any one inner character wrong (a slip no table

@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 
 from indexer.build import build_index
+from indexer.layout import NAME_PINYIN_FILE
 from indexer.loaders import load_knowledge_base
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
-from indexer.typos import (NAME_PINYIN_FILE, SHAPE_CONFUSIONS, QueryCorrector, fold, name_syllables, reading_table,
-                           shape_alike_table)
+from indexer.typos import SHAPE_CONFUSIONS, QueryCorrector, fold, name_syllables, reading_table, shape_alike_table
 from indexer.variants import variant_agreement, wants_to_apply
 from tests.fakes import CharacterEncoder
 
