@@ -49,12 +49,22 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements/dev.lock
 dev-tools: $(VENV)/.dev-installed
 rasa-venv: $(RASA_VENV)/.installed
 
-# Browser libraries of the consoles (Chart.js), exactly as desk/frontend/package-lock.json pins them.
+# Browser libraries of the consoles (Chart.js) and the bundler (esbuild), exactly as
+# desk/frontend/package-lock.json pins them.
 desk/frontend/node_modules/.installed: desk/frontend/package-lock.json
 	npm ci --prefix desk/frontend --no-audit --no-fund
 	@touch $@
 
-frontend: desk/frontend/node_modules/.installed
+# The widget and console scripts, bundled from desk/frontend/src into desk/static. The bundles are
+# committed (a clone serves them without Node); tests/desk/test_frontend_build.py checks they match
+# their sources.
+FRONTEND_SOURCES := $(shell find desk/frontend/src -type f) desk/frontend/build.mjs
+FRONTEND_BUNDLES := desk/static/widget.js desk/static/console/console.js desk/static/console/knowledge.js \
+                    desk/static/console/analytics.js desk/static/console/cards.css
+$(FRONTEND_BUNDLES) &: $(FRONTEND_SOURCES) desk/frontend/node_modules/.installed
+	node desk/frontend/build.mjs
+
+frontend: $(FRONTEND_BUNDLES)
 
 # Headless Chromium and CJK fonts for the browser tests, PostgreSQL and Redis for the scale tests
 # (Debian packages; the tests run their own throwaway servers, tests/scale/servers.py).

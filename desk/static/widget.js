@@ -1,118 +1,54 @@
-/*
- * daofu (导服) chat widget: one <script src="…/widget.js" defer></script> tag adds a launcher and
- * a chat panel to any page. Contract: desk/PROTOCOL.md, section "Widget".
- *
- * Everything lives in a Shadow DOM under #daofu-widget so page CSS and widget CSS cannot touch each
- * other. All text that comes from users, the bot, the knowledge base or staff is data: it is set
- * with textContent / text nodes only, never parsed as HTML.
- */
+/* Built by esbuild from desk/frontend/src/widget/main.js: edit the sources, then run `make frontend`. */
 (() => {
-  'use strict';
-
-  // document.currentScript is only set while this file is being executed, so take it first.
-  const SCRIPT = document.currentScript || document.querySelector('script[src*="widget.js"]');
-
-  // A page that includes the tag twice must still get one widget.
-  if (window.daofuWidget || document.getElementById('daofu-widget')) return;
-
-  const ORIGIN = scriptOrigin(SCRIPT);
-  const WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws/widget'; // http→ws, https→wss
-  const STORAGE_KEY = 'daofu.widget';
-  const MAX_CHARS = 2000;
-  const COUNTER_FROM = 1500; // the counter only appears when the limit gets close
-  const BACKOFF_S = [1, 2, 4, 8, 15];
-  const PING_MS = 25000;
-  const STALE_MS = 70000; // no frame (not even pong) for this long: the socket is dead
-  const TYPING_MS = 15000;
-  const CATALOG = '广东省政务服务事项目录';
-  const LONG_BASIS = 120;
-  const STAR_LABELS = ['', '非常不满意', '不满意', '基本满意', '满意', '非常满意'];
-  const TICKET_STATUS = { open: '待回复', answered: '已回复', closed: '已办结' };
-
-  function scriptOrigin(script) {
-    try {
-      if (script && script.src) return new URL(script.src, location.href).origin;
-    } catch (e) { /* fall through */ }
-    return location.origin;
+  // src/shared/dom.js
+  function str(value) {
+    return value === void 0 || value === null ? "" : String(value);
   }
-
-  // ---------------------------------------------------------------- persistence
-
-  // localStorage can be missing or throw (private mode, sandboxed iframe): then the widget still
-  // works for this page view, it just forgets on reload.
-  const store = {
-    data: loadStore(),
-    save() {
-      try { localStorage.setItem(STORAGE_KEY, JSON.stringify(this.data)); } catch (e) { /* memory only */ }
-    },
-  };
-
-  function loadStore() {
-    let raw = null;
-    try { raw = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null'); } catch (e) { raw = null; }
-    const d = raw && typeof raw === 'object' ? raw : {};
-    return {
-      conversation_id: typeof d.conversation_id === 'string' && d.conversation_id ? d.conversation_id : null,
-      // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
-      resume_token: typeof d.resume_token === 'string' && d.resume_token ? d.resume_token : null,
-      after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
-      pending: Array.isArray(d.pending)
-        ? d.pending.filter((p) => p && typeof p.client_id === 'string' && typeof p.type === 'string')
-        : [],
-      // The conversation already rated, so a reload does not ask again.
-      rated: typeof d.rated === 'string' ? d.rated : null,
-    };
-  }
-
-  function uuid() {
-    // randomUUID exists only in secure contexts; plain-http government sites are common.
-    if (window.crypto && typeof crypto.randomUUID === 'function') {
-      try { return crypto.randomUUID(); } catch (e) { /* insecure context */ }
-    }
-    const b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
-  // The server counts characters as Unicode code points (Python len), not UTF-16 units.
-  const charCount = (s) => Array.from(s).length;
-  const str = (v) => (v === null || v === undefined ? '' : String(v));
-  const isWebUrl = (u) => /^https?:\/\//i.test(str(u).trim());
-
-  // ---------------------------------------------------------------- DOM helpers
-
-  function el(tag, className, text) {
+  var charCount = (s) => Array.from(str(s)).length;
+  var isWebUrl = (u) => /^https?:\/\//i.test(str(u).trim());
+  function el(tag, attrs, children) {
     const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (typeof attrs === "string") {
+      node.className = attrs;
+    } else if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === void 0 || value === null || value === false) continue;
+        if (key === "class") node.className = value;
+        else if (key === "text") node.textContent = String(value);
+        else if (key === "dataset") Object.assign(node.dataset, value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    appendAll(node, children);
     return node;
   }
-
+  function appendAll(node, children) {
+    if (children === void 0 || children === null) return;
+    if (!Array.isArray(children)) children = [children];
+    for (const child of children) {
+      if (child === void 0 || child === null || child === false) continue;
+      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
   function button(className, text, onClick) {
-    const b = el('button', className, text);
-    b.type = 'button';
-    if (onClick) b.addEventListener('click', onClick);
+    const b = el("button", className, text);
+    b.type = "button";
+    if (onClick) b.addEventListener("click", onClick);
     return b;
   }
-
   function externalLink(href, text, className) {
-    const a = el('a', className, text);
+    const a = el("a", className, text);
     a.href = href;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
     return a;
   }
-
-  // Plain text with http(s) addresses turned into links; built from text nodes, so still no HTML.
   function appendRichText(parent, text) {
     const re = /https?:\/\/[^\s<>"'，。；、！？）】》「」]+/g;
     let last = 0;
     let m;
-    while ((m = re.exec(text))) {
-      const url = m[0].replace(/[.,;:!?)\]]+$/, '');
+    while (m = re.exec(text)) {
+      const url = m[0].replace(/[.,;:!?)\]]+$/, "");
       if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
       parent.appendChild(externalLink(url, url));
       last = m.index + url.length;
@@ -120,18 +56,420 @@
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
-
   function timeLabel(iso) {
-    const d = iso ? new Date(iso) : new Date();
-    if (isNaN(d.getTime())) return '';
-    const p = (n) => String(n).padStart(2, '0');
+    const d = iso ? new Date(iso) : /* @__PURE__ */ new Date();
+    if (isNaN(d.getTime())) return "";
+    const p = (n) => String(n).padStart(2, "0");
     const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
-    return d.toDateString() === new Date().toDateString() ? hm : `${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}`;
+    return d.toDateString() === (/* @__PURE__ */ new Date()).toDateString() ? hm : `${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}`;
   }
 
-  // ---------------------------------------------------------------- styles
+  // src/widget/store.js
+  var STORAGE_KEY = "daofu.widget";
+  function createStore() {
+    return {
+      data: load(),
+      save() {
+        try {
+          localStorage.setItem(STORAGE_KEY, JSON.stringify(this.data));
+        } catch (e) {
+        }
+      },
+      /** Take out the pending frames `pred` matches; saves only when something was removed. */
+      removePending(pred) {
+        const before = this.data.pending.length;
+        this.data.pending = this.data.pending.filter((p) => !pred(p));
+        if (this.data.pending.length !== before) this.save();
+      }
+    };
+  }
+  function load() {
+    let raw = null;
+    try {
+      raw = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+    } catch (e) {
+      raw = null;
+    }
+    const d = raw && typeof raw === "object" ? raw : {};
+    return {
+      conversation_id: typeof d.conversation_id === "string" && d.conversation_id ? d.conversation_id : null,
+      // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
+      resume_token: typeof d.resume_token === "string" && d.resume_token ? d.resume_token : null,
+      after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
+      pending: Array.isArray(d.pending) ? d.pending.filter((p) => p && typeof p.client_id === "string" && typeof p.type === "string") : [],
+      // The conversation already rated, so a reload does not ask again.
+      rated: typeof d.rated === "string" ? d.rated : null
+    };
+  }
+  function uuid() {
+    if (window.crypto && typeof crypto.randomUUID === "function") {
+      try {
+        return crypto.randomUUID();
+      } catch (e) {
+      }
+    }
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = b[6] & 15 | 64;
+    b[8] = b[8] & 63 | 128;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
 
-  const CSS = `
+  // src/shared/socket.js
+  var BACKOFF_MS = [1e3, 2e3, 4e3, 8e3, 15e3];
+  function createSocket(options) {
+    const backoffMs = options.backoffMs || BACKOFF_MS;
+    let ws = null;
+    let attempt = 0;
+    let timer = 0;
+    let pingTimer = 0;
+    let lastFrameAt = 0;
+    const socket = {
+      get up() {
+        return Boolean(ws) && ws.readyState === WebSocket.OPEN;
+      },
+      /** A socket exists (open or opening); false between a drop and the next attempt. */
+      get present() {
+        return ws !== null;
+      },
+      connect,
+      send,
+      resetBackoff() {
+        attempt = 0;
+      },
+      /** Connect now, from the first delay again (e.g. the browser came back online). */
+      reconnectNow() {
+        attempt = 0;
+        connect();
+      }
+    };
+    function connect() {
+      clearTimeout(timer);
+      timer = 0;
+      if (options.onConnecting) options.onConnecting();
+      let sock;
+      try {
+        sock = new WebSocket(typeof options.url === "function" ? options.url() : options.url);
+      } catch (e) {
+        down();
+        return;
+      }
+      ws = sock;
+      sock.onopen = () => {
+        if (ws !== sock) return;
+        lastFrameAt = Date.now();
+        if (options.resetBackoffOnOpen !== false) attempt = 0;
+        if (options.onOpen) options.onOpen();
+        startPing();
+      };
+      sock.onmessage = (event) => {
+        if (ws !== sock) return;
+        lastFrameAt = Date.now();
+        let frame = null;
+        try {
+          frame = JSON.parse(event.data);
+        } catch (e) {
+          return;
+        }
+        if (frame && typeof frame === "object") options.onFrame(frame);
+      };
+      sock.onclose = () => {
+        if (ws !== sock) return;
+        drop();
+      };
+      sock.onerror = () => {
+      };
+    }
+    function drop() {
+      const sock = ws;
+      ws = null;
+      stopPing();
+      if (sock) {
+        sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
+        try {
+          sock.close();
+        } catch (e) {
+        }
+      }
+      down();
+    }
+    function down() {
+      if (options.onDown) options.onDown();
+      if (options.onConnecting) options.onConnecting();
+      if (timer) return;
+      const delay = backoffMs[Math.min(attempt, backoffMs.length - 1)];
+      attempt += 1;
+      timer = setTimeout(connect, delay);
+    }
+    function startPing() {
+      stopPing();
+      if (!options.ping) return;
+      pingTimer = setInterval(() => {
+        if (Date.now() - lastFrameAt > options.ping.staleMs) {
+          drop();
+          return;
+        }
+        send(options.ping.frame);
+      }, options.ping.everyMs);
+    }
+    function stopPing() {
+      clearInterval(pingTimer);
+      pingTimer = 0;
+    }
+    function send(frame) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      try {
+        ws.send(JSON.stringify(frame));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    return socket;
+  }
+
+  // src/widget/transport.js
+  var PING_MS = 25e3;
+  var STALE_MS = 7e4;
+  function createTransport(options) {
+    const { store } = options;
+    const outbox = [];
+    let started = false;
+    const socket = createSocket({
+      url: options.origin.replace(/^http/, "ws") + "/ws/widget",
+      // http→ws, https→wss
+      // Backoff starts over at the welcome, not at the socket's open (a desk that accepts and then
+      // drops at once is not hammered).
+      resetBackoffOnOpen: false,
+      ping: { everyMs: PING_MS, staleMs: STALE_MS, frame: { type: "ping" } },
+      onConnecting: options.onConnecting,
+      onDown: options.onDown,
+      onFrame: options.onFrame,
+      onOpen() {
+        socket.send({
+          type: "hello",
+          conversation_id: store.data.conversation_id,
+          resume_token: store.data.resume_token,
+          after: options.after(),
+          page: location.href
+        });
+        for (const p of store.data.pending) socket.send(frameFor(p));
+        while (outbox.length && socket.up) socket.send(outbox.shift());
+      }
+    });
+    window.addEventListener("online", () => {
+      if (started && !socket.present) socket.reconnectNow();
+    });
+    function ensureStarted() {
+      if (started) return;
+      started = true;
+      socket.connect();
+    }
+    return {
+      get started() {
+        return started;
+      },
+      ensureStarted,
+      welcomed() {
+        socket.resetBackoff();
+      },
+      /** rate / end carry no client_id, so they wait in memory for the next socket instead of pending. */
+      sendControl(frame) {
+        ensureStarted();
+        if (!socket.send(frame)) outbox.push(frame);
+      },
+      /** A frame with a client_id: kept (local storage) until acknowledged, re-sent on reconnection. */
+      addPending(entry) {
+        store.data.pending.push(entry);
+        store.save();
+        ensureStarted();
+        socket.send(frameFor(entry));
+      }
+    };
+  }
+  function frameFor(p) {
+    if (p.type === "handoff") return { type: "handoff", client_id: p.client_id };
+    if (p.type === "leave_message") {
+      return { type: "leave_message", client_id: p.client_id, question: str(p.text), contact: str(p.contact) };
+    }
+    const f = { type: "message", client_id: p.client_id, text: str(p.text) };
+    if (p.payload) f.payload = p.payload;
+    return f;
+  }
+
+  // src/shared/cards.css
+  var cards_default = "/* Cards of the bot's payloads (cards.js): in the widget's Shadow DOM after widget.css, and on the\n * knowledge console's try-it box (built to desk/static/console/cards.css). */\n.daofu-card {\n  width: 100%; margin-top: 6px; padding: 10px 12px; background: #fff; border: 1px solid #d5dce6;\n  border-top: 3px solid #1f5fbf; border-radius: 6px; font-size: 13px;\n}\n.daofu-card-head { display: flex; align-items: flex-start; gap: 8px; }\n.daofu-card-title { font-weight: 600; font-size: 14px; color: #143f80; flex: 1; }\n.daofu-card-toggle, .daofu-more {\n  border: none; background: none; color: #1f5fbf; padding: 0; font-size: 12px; white-space: nowrap;\n}\n.daofu-row { margin-top: 4px; }\n.daofu-label { color: #66788a; }\n.daofu-card ol { margin: 2px 0 0; padding-left: 22px; }\n.daofu-card li { margin: 1px 0; }\n.daofu-bundle-steps li { margin: 4px 0; }\n.daofu-step-title { font-weight: 600; }\n.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }\n.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }\n.daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }\n.daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }\n.daofu-online {\n  display: inline-block; margin-top: 8px; padding: 4px 12px; border-radius: 4px; background: #1f5fbf;\n  color: #fff !important; text-decoration: none;\n}\n.daofu-source { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d5dce6; font-size: 12px; color: #66788a; }\n.daofu-policy-meta { color: #66788a; font-size: 12px; }\n.daofu-policy-passage { margin: 6px 0 0; padding: 6px 10px; border-left: 3px solid #bcd0ee; background: #f7f9fc; white-space: pre-wrap; }\n.daofu-card a { color: #1f5fbf; word-break: break-all; }\n";
+
+  // src/shared/cards.js
+  var LONG_BASIS = 120;
+  var isObject = (v) => Boolean(v) && typeof v === "object";
+  function payloadCard(custom, options) {
+    const catalog = options && options.catalog || "";
+    if (!isObject(custom)) return { card: null, showText: true };
+    if (isObject(custom.item_card)) {
+      const collapsed = Boolean(custom.field);
+      return { card: itemCard(custom.item_card, collapsed, catalog), showText: collapsed };
+    }
+    if (isObject(custom.policy_passage)) {
+      return { card: policyCard(custom.policy_passage), showText: false };
+    }
+    if (isObject(custom.bundle)) {
+      return { card: bundleCard(custom.bundle, catalog), showText: false };
+    }
+    if (isObject(custom.referral)) {
+      return { card: referralCard(custom.referral), showText: false };
+    }
+    return { card: null, showText: true };
+  }
+  function row(parent, label, value) {
+    const v = str(value).trim();
+    if (!v) return;
+    const r = el("div", "daofu-row");
+    r.append(el("span", "daofu-label", `${label}：`));
+    appendRichText(r, v);
+    parent.appendChild(r);
+  }
+  function itemCard(card, collapsed, catalog) {
+    const box = el("div", "daofu-card daofu-item-card");
+    const head = el("div", "daofu-card-head");
+    head.appendChild(el("div", "daofu-card-title", str(card.name) || "政务服务事项"));
+    box.appendChild(head);
+    const content = el("div", "daofu-card-body");
+    box.appendChild(content);
+    if (collapsed) {
+      box.classList.add("daofu-collapsed");
+      content.hidden = true;
+      const toggle = button("daofu-card-toggle", "展开详情", () => {
+        content.hidden = !content.hidden;
+        box.classList.toggle("daofu-collapsed", content.hidden);
+        toggle.textContent = content.hidden ? "展开详情" : "收起";
+        toggle.setAttribute("aria-expanded", String(!content.hidden));
+      });
+      toggle.setAttribute("aria-expanded", "false");
+      head.appendChild(toggle);
+    }
+    row(content, "实施部门", card.department);
+    row(content, "事项类型", card.item_type);
+    row(content, "承诺时限", card.promised_time_limit);
+    row(content, "法定时限", card.statutory_time_limit);
+    if (Array.isArray(card.service_objects) && card.service_objects.length) {
+      row(content, "服务对象", card.service_objects.map(str).join("、"));
+    }
+    const mat = el("div", "daofu-row daofu-materials");
+    mat.appendChild(el("span", "daofu-label", "所需材料："));
+    const materials = Array.isArray(card.materials) ? card.materials.map(str).filter(Boolean) : [];
+    if (materials.length) {
+      const ol = el("ol");
+      for (const item of materials) ol.appendChild(el("li", null, item));
+      mat.appendChild(ol);
+    } else {
+      mat.appendChild(document.createTextNode("目录未列出，请咨询办理部门"));
+    }
+    content.appendChild(mat);
+    row(content, "办理地点", card.location);
+    row(content, "咨询电话", card.consult_phone);
+    row(content, "监督投诉电话", card.complaint_phone);
+    basisRow(content, str(card.basis).trim());
+    const tags = el("div", "daofu-tags");
+    if (card.online_booking) tags.appendChild(el("span", "daofu-tag", "支持网上预约"));
+    if (card.courier) tags.appendChild(el("span", "daofu-tag", "支持快递送达"));
+    if (tags.childNodes.length) content.appendChild(tags);
+    const url = str(card.url).trim();
+    if (isWebUrl(url)) content.appendChild(externalLink(url, "网上办理", "daofu-online"));
+    const source = isObject(card.source) ? card.source : {};
+    const dept = str(source.department) || str(card.department);
+    box.appendChild(el(
+      "div",
+      "daofu-source",
+      `来源：${str(source.catalog) || str(catalog)}${dept ? `（${dept}）` : ""}`
+    ));
+    return box;
+  }
+  function basisRow(parent, basis) {
+    if (!basis) return;
+    const r = el("div", "daofu-row daofu-basis");
+    r.appendChild(el("span", "daofu-label", "办理依据："));
+    const textEl = el("span", null, basis);
+    r.appendChild(textEl);
+    if (charCount(basis) > LONG_BASIS) {
+      const short = Array.from(basis).slice(0, LONG_BASIS - 20).join("") + "…";
+      textEl.textContent = short;
+      const more = button("daofu-more", "展开", () => {
+        const expand = more.textContent === "展开";
+        textEl.textContent = expand ? basis : short;
+        more.textContent = expand ? "收起" : "展开";
+      });
+      r.append(document.createTextNode(" "), more);
+    }
+    parent.appendChild(r);
+  }
+  function policyCard(p) {
+    const src = isObject(p.source) ? p.source : {};
+    const title = str(p.title) || str(src.title);
+    const issuer = str(p.issuer) || str(src.issuer);
+    const docNumber = str(p.doc_number) || str(src.doc_number);
+    const date = str(p.date) || str(src.date);
+    const box = el("div", "daofu-card daofu-policy");
+    box.appendChild(el("div", "daofu-card-title", title ? `《${title}》` : "政策文件"));
+    const meta = [issuer, docNumber, date].filter(Boolean);
+    if (meta.length) box.appendChild(el("div", "daofu-policy-meta", meta.join(" · ")));
+    const passage = str(p.passage);
+    if (passage) {
+      const q = el("div", "daofu-policy-passage");
+      appendRichText(q, passage);
+      box.appendChild(q);
+    }
+    box.appendChild(el(
+      "div",
+      "daofu-source",
+      `来源：${title ? `《${title}》` : "政策文件"}${meta.length ? `（${meta.join("，")}）` : ""}`
+    ));
+    return box;
+  }
+  function bundleCard(b, catalog) {
+    const box = el("div", "daofu-card daofu-bundle");
+    box.appendChild(el("div", "daofu-card-title", `一件事：${str(b.name)}`));
+    if (str(b.intro)) box.appendChild(el("div", "daofu-row", str(b.intro)));
+    const steps = Array.isArray(b.steps) ? b.steps.filter(isObject) : [];
+    const ol = el("ol", "daofu-bundle-steps");
+    for (const step of steps) {
+      const li = el("li");
+      li.appendChild(el("span", "daofu-step-title", str(step.title)));
+      if (str(step.department)) li.appendChild(el("span", "daofu-step-dept", `（${str(step.department)}）`));
+      if (str(step.note)) li.appendChild(el("div", "daofu-step-note", str(step.note)));
+      ol.appendChild(li);
+    }
+    box.appendChild(ol);
+    const outside = Array.isArray(b.outside_catalog) ? b.outside_catalog.map(str).filter(Boolean) : [];
+    if (outside.length) {
+      const more = el("div", "daofu-row daofu-outside");
+      more.appendChild(el("span", "daofu-label", "不在本目录中的环节（请向相应部门咨询）："));
+      const ul = el("ul");
+      for (const line of outside) ul.appendChild(el("li", null, line));
+      more.appendChild(ul);
+      box.appendChild(more);
+    }
+    const source = isObject(b.source) ? b.source : {};
+    box.appendChild(el("div", "daofu-source", `来源：${str(source.catalog) || str(catalog)}；“一件事”由知识库编辑整理`));
+    return box;
+  }
+  function referralCard(r) {
+    const box = el("div", "daofu-card daofu-referral");
+    const title = str(r.title) || str(r.matter);
+    box.appendChild(el("div", "daofu-card-title", title ? `目录暂未收录：${title}` : "目录暂未收录该事项"));
+    row(box, "一般办理部门", r.department);
+    row(box, "办理地点", r.where);
+    row(box, "省级对口部门", r.catalog_department);
+    row(box, "咨询热线", str(r.hotline) ? `${str(r.hotline)} 政务服务便民热线` : "");
+    box.appendChild(el("div", "daofu-source", "各地要求可能不同，请以当地部门答复为准；也可以点“转人工”咨询工作人员。"));
+    return box;
+  }
+
+  // src/widget/widget.css
+  var widget_default = `/* The widget's own styles, adopted into its Shadow DOM (with ../shared/cards.css after them) as a
+ * constructable stylesheet: page CSS and widget CSS cannot touch each other, and a page whose CSP
+ * forbids inline styles still styles the widget. */
 :host { all: initial; }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
@@ -207,34 +545,8 @@ a { color: #1f5fbf; word-break: break-all; }
 .daofu-failed .daofu-msg-meta { color: #d93026; }
 .daofu-msg-system { align-self: center; max-width: 94%; text-align: center; font-size: 12px; color: #66788a; white-space: pre-wrap; }
 .daofu-msg-system span { background: #e6eaf0; padding: 3px 10px; border-radius: 10px; display: inline-block; }
-.daofu-card {
-  width: 100%; margin-top: 6px; padding: 10px 12px; background: #fff; border: 1px solid #d5dce6;
-  border-top: 3px solid #1f5fbf; border-radius: 6px; font-size: 13px;
-}
 .daofu-list > .daofu-card { width: 92%; align-self: center; }
 .daofu-msg .daofu-card { min-width: 260px; }
-.daofu-card-head { display: flex; align-items: flex-start; gap: 8px; }
-.daofu-card-title { font-weight: 600; font-size: 14px; color: #143f80; flex: 1; }
-.daofu-card-toggle, .daofu-more {
-  border: none; background: none; color: #1f5fbf; padding: 0; font-size: 12px; white-space: nowrap;
-}
-.daofu-row { margin-top: 4px; }
-.daofu-label { color: #66788a; }
-.daofu-card ol { margin: 2px 0 0; padding-left: 22px; }
-.daofu-card li { margin: 1px 0; }
-.daofu-bundle-steps li { margin: 4px 0; }
-.daofu-step-title { font-weight: 600; }
-.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }
-.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }
-.daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }
-.daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }
-.daofu-online {
-  display: inline-block; margin-top: 8px; padding: 4px 12px; border-radius: 4px; background: #1f5fbf;
-  color: #fff !important; text-decoration: none;
-}
-.daofu-source { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d5dce6; font-size: 12px; color: #66788a; }
-.daofu-policy-meta { color: #66788a; font-size: 12px; }
-.daofu-policy-passage { margin: 6px 0 0; padding: 6px 10px; border-left: 3px solid #bcd0ee; background: #f7f9fc; white-space: pre-wrap; }
 .daofu-buttons { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
 .daofu-buttons button {
   padding: 4px 10px; border: 1px solid #1f5fbf; border-radius: 14px; background: #fff; color: #1f5fbf; text-align: left;
@@ -293,1008 +605,762 @@ a { color: #1f5fbf; word-break: break-all; }
 }
 `;
 
-  // ---------------------------------------------------------------- static UI
-
-  const host = document.createElement('div');
-  host.id = 'daofu-widget';
-  // The host itself sits in the page: keep it out of the page's layout whatever the page's CSS says.
-  host.style.setProperty('position', 'fixed', 'important');
-  host.style.setProperty('z-index', '2147483000', 'important');
-  host.style.setProperty('width', '0', 'important');
-  host.style.setProperty('height', '0', 'important');
-  const shadow = host.attachShadow({ mode: 'open' });
-
-  const styleEl = el('style');
-  styleEl.textContent = CSS;
-  const root = el('div', 'daofu-root');
-  shadow.append(styleEl, root);
-
-  const launcher = button('daofu-launcher', null, () => (isOpen() ? closePanel() : openPanel()));
-  launcher.setAttribute('aria-expanded', 'false');
-  launcher.setAttribute('aria-label', '打开智能导服');
-  const badge = el('span', 'daofu-badge');
-  badge.hidden = true;
-  launcher.append(el('span', 'daofu-launcher-icon'), el('span', null, '智能导服'), badge);
-
-  const panel = el('div', 'daofu-panel');
-  panel.hidden = true;
-  panel.setAttribute('role', 'dialog');
-  panel.setAttribute('aria-label', '智能导服');
-
-  // Header: title, connection state, service hours; close.
-  const header = el('div', 'daofu-header');
-  const headerRow = el('div', 'daofu-header-row');
-  const closeBtn = button('daofu-close', '×', () => closePanel());
-  closeBtn.setAttribute('aria-label', '关闭');
-  headerRow.append(el('div', 'daofu-title', '智能导服'), closeBtn);
-  const sub = el('div', 'daofu-sub');
-  const connStatus = el('span', 'daofu-status');
-  connStatus.setAttribute('role', 'status');
-  const serviceLine = el('span', 'daofu-service', '政务服务咨询');
-  sub.append(connStatus, serviceLine);
-  header.append(headerRow, sub);
-
-  // Toolbar: 转人工 is always visible (requirement), 结束对话 next to it.
-  const toolbar = el('div', 'daofu-toolbar');
-  const handoffBtn = button('daofu-tool daofu-handoff', '转人工', () => requestHandoff());
-  const endBtn = button('daofu-tool daofu-end', '结束对话', () => endConversation());
-  toolbar.append(handoffBtn, endBtn);
-
-  const queueLine = el('div', 'daofu-queue');
-  queueLine.hidden = true;
-  queueLine.setAttribute('aria-live', 'polite');
-
-  const body = el('div', 'daofu-body');
-  const list = el('div', 'daofu-list');
-  list.setAttribute('aria-live', 'polite');
-  const typing = el('div', 'daofu-typing', '智能导服正在回复…');
-  typing.hidden = true;
-  body.append(list, typing);
-
-  // Footer: composer, and the tracking-number lookup for people who come back for an answer.
-  const footer = el('div', 'daofu-footer');
-  const compose = el('div', 'daofu-compose');
-  const input = el('textarea', 'daofu-input');
-  input.rows = 1;
-  input.placeholder = '请输入您的问题，Enter 发送';
-  input.setAttribute('aria-label', '输入您的问题');
-  const sendBtn = button('daofu-send', '发送', () => submitInput());
-  compose.append(input, sendBtn);
-  const counter = el('div', 'daofu-counter');
-  counter.hidden = true;
-  const lookup = el('div', 'daofu-lookup daofu-ticket-lookup');
-  const lookupInput = el('input', 'daofu-ticket-lookup-input');
-  lookupInput.type = 'text';
-  lookupInput.placeholder = '输入留言编号查询回复';
-  lookupInput.setAttribute('aria-label', '留言编号');
-  // The desk asks for the last 4 digits of the contact phone left with the message.
-  const lookupPhone = el('input', 'daofu-ticket-lookup-phone');
-  lookupPhone.type = 'text';
-  lookupPhone.inputMode = 'numeric';
-  lookupPhone.maxLength = 4;
-  lookupPhone.placeholder = '电话后四位';
-  lookupPhone.setAttribute('aria-label', '联系电话后四位');
-  const lookupBtn = button('daofu-ticket-lookup-button', '查询', () => lookupTicket(lookupInput.value));
-  for (const field of [lookupInput, lookupPhone]) {
-    field.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); lookupTicket(lookupInput.value); }
-    });
+  // src/widget/view.js
+  var STAR_LABELS = ["", "非常不满意", "不满意", "基本满意", "满意", "非常满意"];
+  var TICKET_STATUS = { open: "待回复", answered: "已回复", closed: "已办结" };
+  function createHost() {
+    const host = document.createElement("div");
+    host.id = "daofu-widget";
+    host.style.setProperty("position", "fixed", "important");
+    host.style.setProperty("z-index", "2147483000", "important");
+    host.style.setProperty("width", "0", "important");
+    host.style.setProperty("height", "0", "important");
+    const shadow = host.attachShadow({ mode: "open" });
+    adoptStyles(shadow, widget_default + "\n" + cards_default);
+    return { host, shadow };
   }
-  lookup.append(el('span', null, '留言查询'), lookupInput, lookupPhone, lookupBtn);
-  footer.append(compose, counter, lookup);
-
-  panel.append(header, toolbar, queueLine, body, footer);
-  root.append(panel, launcher);
-
-  function mount() {
-    document.body.appendChild(host);
+  function adoptStyles(shadow, css) {
+    if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        shadow.adoptedStyleSheets = [sheet];
+        return;
+      } catch (e) {
+      }
+    }
+    const style = document.createElement("style");
+    style.textContent = css;
+    shadow.appendChild(style);
   }
-  if (document.body) mount();
-  else document.addEventListener('DOMContentLoaded', mount, { once: true });
-
-  // ---------------------------------------------------------------- state
-
-  let ws = null;
-  let started = false;     // a connection has been requested (lazy: no conversation for mere visitors)
-  let welcomed = false;    // the current socket got its welcome
-  let attempt = 0;         // reconnect attempts since the last welcome
-  let reconnectTimer = 0;
-  let pingTimer = 0;
-  let typingTimer = 0;
-  let lastFrameAt = 0;
-  // The highest message id shown on this page. A fresh page has none, so its first hello asks
-  // for the whole conversation (after = 0); reconnections ask only for what was missed.
-  let pageAfter = 0;
-  let shownConversation = null;   // the conversation whose messages are in the list
-  let convStatus = 'bot';
-  let lastStaffName = '';
-  // The desk takes ratings only of chats a person served (one each): ask only then.
-  let personServed = false;
-  let lastUserText = '';
-  let unread = 0;
-  let ratingForm = null;          // the open (not yet submitted) rating form, if any
-  let leaveForm = null;           // the open leave-a-message form, if any
-  const seenIds = new Set();      // message ids already on screen (dedupe)
-  const bubbles = new Map();      // client_id → the user's bubble
-  const outbox = [];              // frames without client_id (rate, end) waiting for a socket
-
-  const isOpen = () => !panel.hidden;
-
-  // ---------------------------------------------------------------- panel
-
-  function openPanel() {
-    panel.hidden = false;
-    root.classList.add('daofu-open');
-    launcher.setAttribute('aria-expanded', 'true');
-    setUnread(0);
-    ensureStarted();
-    scrollToEnd();
-    // Don't pop the phone keyboard over the conversation; focus only where there is room.
-    if (window.matchMedia && !window.matchMedia('(max-width: 520px)').matches) input.focus();
-  }
-
-  function closePanel() {
+  function buildPanel(on) {
+    const root = el("div", "daofu-root");
+    const launcher = button("daofu-launcher", null, on.toggle);
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-label", "打开智能导服");
+    const badge = el("span", "daofu-badge");
+    badge.hidden = true;
+    launcher.append(el("span", "daofu-launcher-icon"), el("span", null, "智能导服"), badge);
+    const panel = el("div", "daofu-panel");
     panel.hidden = true;
-    root.classList.remove('daofu-open');
-    launcher.setAttribute('aria-expanded', 'false');
-  }
-
-  panel.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') { closePanel(); launcher.focus(); }
-  });
-
-  function setUnread(n) {
-    unread = n;
-    badge.hidden = n === 0;
-    badge.textContent = n > 99 ? '99+' : String(n);
-  }
-
-  function scrollToEnd() {
-    // After layout, so that cards and images of text have their height.
-    requestAnimationFrame(() => { body.scrollTop = body.scrollHeight; });
-  }
-
-  function setConn(state) {
-    connStatus.dataset.state = state;
-    connStatus.textContent = state === 'open' ? '在线' : state === 'connecting' ? '连接中…' : '未连接';
-  }
-  setConn('idle');
-
-  function addIntro() {
-    list.appendChild(el('div', 'daofu-intro',
-      '您好！我是智能导服，可以为您解答企业开办、许可审批、证照办理、惠企政策等政务服务问题。' +
-      '需要人工帮助时，请点击上方“转人工”。'));
-  }
-  addIntro();
-
-  // ---------------------------------------------------------------- connection
-
-  function ensureStarted() {
-    if (started) return;
-    started = true;
-    connect();
-  }
-
-  function connect() {
-    clearTimeout(reconnectTimer);
-    reconnectTimer = 0;
-    setConn('connecting');
-    let sock;
-    try {
-      sock = new WebSocket(WS_URL);
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    ws = sock;
-    welcomed = false;
-    sock.onopen = () => {
-      if (ws !== sock) return;
-      lastFrameAt = Date.now();
-      rawSend({ type: 'hello', conversation_id: store.data.conversation_id, resume_token: store.data.resume_token,
-        after: pageAfter, page: location.href });
-      // Same client_id as before: the server stores each once and acks duplicates.
-      for (const p of store.data.pending) rawSend(frameFor(p));
-      while (outbox.length && sock.readyState === WebSocket.OPEN) rawSend(outbox.shift());
-      startPing();
-    };
-    sock.onmessage = (ev) => {
-      if (ws !== sock) return;
-      lastFrameAt = Date.now();
-      let frame = null;
-      try { frame = JSON.parse(ev.data); } catch (e) { return; }
-      if (frame && typeof frame === 'object') handleFrame(frame);
-    };
-    sock.onclose = () => {
-      if (ws !== sock) return;
-      dropSocket();
-    };
-    sock.onerror = () => { /* onclose follows and reconnects */ };
-  }
-
-  function dropSocket() {
-    const sock = ws;
-    ws = null;
-    welcomed = false;
-    stopPing();
-    if (sock) {
-      sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
-      try { sock.close(); } catch (e) { /* already closed */ }
-    }
-    hideTyping();
-    scheduleReconnect();
-  }
-
-  function scheduleReconnect() {
-    setConn('connecting');
-    if (reconnectTimer) return;
-    const delay = BACKOFF_S[Math.min(attempt, BACKOFF_S.length - 1)] * 1000;
-    attempt += 1;
-    reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function startPing() {
-    stopPing();
-    pingTimer = setInterval(() => {
-      // A socket can die silently (sleeping laptop, proxy); no pong for a while means reconnect.
-      if (Date.now() - lastFrameAt > STALE_MS) { dropSocket(); return; }
-      rawSend({ type: 'ping' });
-    }, PING_MS);
-  }
-
-  function stopPing() {
-    clearInterval(pingTimer);
-    pingTimer = 0;
-  }
-
-  window.addEventListener('online', () => {
-    if (started && !ws) { attempt = 0; connect(); }
-  });
-
-  function rawSend(frame) {
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    try { ws.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
-  }
-
-  // rate / end carry no client_id, so they wait in memory for the next socket instead of pending.
-  function sendControl(frame) {
-    ensureStarted();
-    if (!rawSend(frame)) outbox.push(frame);
-  }
-
-  function frameFor(p) {
-    if (p.type === 'handoff') return { type: 'handoff', client_id: p.client_id };
-    if (p.type === 'leave_message') {
-      return { type: 'leave_message', client_id: p.client_id, question: str(p.text), contact: str(p.contact) };
-    }
-    const f = { type: 'message', client_id: p.client_id, text: str(p.text) };
-    if (p.payload) f.payload = p.payload;
-    return f;
-  }
-
-  function addPending(entry) {
-    store.data.pending.push(entry);
-    store.save();
-    ensureStarted();
-    rawSend(frameFor(entry)); // if not open, the next hello re-sends it
-  }
-
-  function removePending(pred) {
-    const before = store.data.pending.length;
-    store.data.pending = store.data.pending.filter((p) => !pred(p));
-    if (store.data.pending.length !== before) store.save();
-  }
-
-  // ---------------------------------------------------------------- frames
-
-  function handleFrame(f) {
-    switch (f.type) {
-      case 'welcome': onWelcome(f); break;
-      case 'ack': onAck(f); break;
-      case 'message': if (f.message) onServerMessage(f.message, true); break;
-      case 'status': applyStatus(f.status, f.queue, f.staff_name); break;
-      case 'leave_message_form':
-        // The handoff was answered with "not now".
-        removePending((p) => p.type === 'handoff');
-        showLeaveForm(f.reason);
-        break;
-      case 'ticket':
-        removePending((p) => p.type === 'leave_message');
-        showTicket(f.tracking_number);
-        break;
-      case 'rate_request': personServed = true; showRating(); break;
-      case 'rated': onRated(); break;
-      case 'error': onError(f); break;
-      default: break; // pong and anything newer
-    }
-  }
-
-  function onWelcome(f) {
-    const cid = typeof f.conversation_id === 'string' ? f.conversation_id : null;
-    // A different conversation (the old one expired or is unknown): its messages no longer apply.
-    if (shownConversation && cid !== shownConversation) resetConversationView();
-    shownConversation = cid;
-    store.data.conversation_id = cid;
-    // Sent only when the desk started a new conversation; a resumed one keeps its token.
-    if (typeof f.resume_token === 'string' && f.resume_token) store.data.resume_token = f.resume_token;
-    const messages = (Array.isArray(f.messages) ? f.messages : [])
-      .filter((m) => m && Number.isInteger(m.id))
-      .sort((a, b) => a.id - b.id);
-    for (const m of messages) onServerMessage(m, false);
-    store.save();
-    welcomed = true;
-    attempt = 0;
-    setConn('open');
-    applyService(f.service);
-    applyStatus(f.status, f.queue, null);
-    refreshButtonGroups();
-    scrollToEnd();
-  }
-
-  function onAck(f) {
-    const cid = f.client_id;
-    const entry = store.data.pending.find((p) => p.client_id === cid);
-    removePending((p) => p.client_id === cid);
-    const b = bubbles.get(cid);
-    if (b) markSent(b, f.id);
-    if (Number.isInteger(f.id)) seenIds.add(f.id);
-    if (entry && entry.type === 'message' && convStatus === 'bot') showTyping();
-  }
-
-  function onServerMessage(m, live) {
-    if (!m || !Number.isInteger(m.id)) return;
-    if (m.id > pageAfter) {
-      pageAfter = m.id;
-      store.data.after = m.id;
-      if (live) store.save();
-    }
-    if (seenIds.has(m.id)) return;
-    seenIds.add(m.id);
-    // Our own message coming back in a welcome: the "sending" bubble already shows it.
-    if (m.client_id && bubbles.has(m.client_id)) {
-      markSent(bubbles.get(m.client_id), m.id, m.created_at);
-      removePending((p) => p.client_id === m.client_id);
-      return;
-    }
-    if (m.sender === 'staff') personServed = true;
-    if (m.sender === 'staff' && m.staff_name) lastStaffName = str(m.staff_name);
-    if (m.sender === 'user') lastUserText = str(m.text);
-    else hideTyping();
-    const node = renderMessage(m);
-    if (m.client_id && m.sender === 'user') bubbles.set(m.client_id, node);
-    insertById(node, m.id);
-    if (live) {
-      refreshButtonGroups();
-      if (!isOpen() && m.sender !== 'user') setUnread(unread + 1);
-      scrollToEnd();
-    }
-  }
-
-  function onError(f) {
-    hideTyping();
-    if (convStatus === 'bot') queueLine.hidden = true; // e.g. a handoff that could not be made
-    const code = str(f.code);
-    if (code === 'unknown_conversation' || code === 'expired_conversation') {
-      // Forget it; the welcome that follows carries the new conversation.
-      store.data.conversation_id = null;
-      store.data.resume_token = null;
-      store.data.after = 0;
-      store.save();
-      pageAfter = 0;
-      resetConversationView();
-      shownConversation = null;
-    }
-    // A refused message (if the server names it) must not be re-sent on every reconnect.
-    if (typeof f.client_id === 'string' && f.client_id) {
-      removePending((p) => p.client_id === f.client_id);
-      const b = bubbles.get(f.client_id);
-      if (b) markFailed(b);
-    }
-    addSystemLine(str(f.message) || '出现错误，请稍后再试。');
-  }
-
-  // ---------------------------------------------------------------- status
-
-  function queueText(q) {
-    if (!q || typeof q !== 'object') return '排队中，请稍候…';
-    const ahead = Math.max(0, (Number(q.position) || 1) - 1);
-    const minutes = Math.max(1, Math.ceil((Number(q.estimated_wait_seconds) || 0) / 60));
-    return `排队中：您前面还有 ${ahead} 位，预计等待约 ${minutes} 分钟`;
-  }
-
-  function applyStatus(status, queue, staffName) {
-    if (!status) return;
-    convStatus = status;
-    if (staffName) lastStaffName = str(staffName);
-    if (status === 'live') personServed = true;
-    if (status === 'queued' || status === 'live') removePending((p) => p.type === 'handoff');
-    handoffBtn.disabled = status === 'queued' || status === 'live';
-    if (status === 'queued') {
-      showQueue(queueText(queue));
-    } else if (status === 'live') {
-      hideTyping();
-      showQueue(lastStaffName ? `人工客服 ${lastStaffName} 为您服务` : '人工客服为您服务');
-    } else if (status === 'closed') {
-      hideTyping();
-      showQueue('对话已结束');
-      showRating();
-    } else {
-      queueLine.hidden = true;
-      queueLine.textContent = '';
-    }
-  }
-
-  function showQueue(text) {
-    queueLine.textContent = text;
-    queueLine.hidden = false;
-  }
-
-  function applyService(service) {
-    if (!service || typeof service !== 'object') return;
-    if (!service.in_hours) serviceLine.textContent = '非人工服务时间，可留言';
-    else if (!service.staff_online) serviceLine.textContent = '人工客服暂不在线，可留言';
-    else serviceLine.textContent = '人工客服在线';
-  }
-
-  // ---------------------------------------------------------------- list management
-
-  // Server messages are kept in id order; unacknowledged bubbles stay at the bottom.
-  function insertById(node, id) {
-    node.dataset.id = String(id);
-    for (const child of list.children) {
-      if (child !== node && child.dataset.id && Number(child.dataset.id) > id) { list.insertBefore(node, child); return; }
-    }
-    const firstSending = list.querySelector(':scope > .daofu-sending');
-    list.insertBefore(node, firstSending);
-  }
-
-  function appendLocal(node) {
-    list.appendChild(node);
-    scrollToEnd();
-    return node;
-  }
-
-  function addSystemLine(text) {
-    const line = el('div', 'daofu-msg daofu-msg-system daofu-local');
-    line.appendChild(el('span', null, text));
-    return appendLocal(line);
-  }
-
-  function resetConversationView() {
-    personServed = false;
-    list.replaceChildren();
-    seenIds.clear();
-    bubbles.clear();
-    ratingForm = null;
-    leaveForm = null;
-    pageAfter = 0;
-    convStatus = 'bot';
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-label", "智能导服");
+    const header = el("div", "daofu-header");
+    const headerRow = el("div", "daofu-header-row");
+    const closeBtn = button("daofu-close", "×", () => on.close());
+    closeBtn.setAttribute("aria-label", "关闭");
+    headerRow.append(el("div", "daofu-title", "智能导服"), closeBtn);
+    const sub = el("div", "daofu-sub");
+    const connStatus = el("span", "daofu-status");
+    connStatus.setAttribute("role", "status");
+    const serviceLine = el("span", "daofu-service", "政务服务咨询");
+    sub.append(connStatus, serviceLine);
+    header.append(headerRow, sub);
+    const toolbar = el("div", "daofu-toolbar");
+    const handoffBtn = button("daofu-tool daofu-handoff", "转人工", () => on.handoff());
+    const endBtn = button("daofu-tool daofu-end", "结束对话", () => on.end());
+    toolbar.append(handoffBtn, endBtn);
+    const queueLine = el("div", "daofu-queue");
     queueLine.hidden = true;
-    handoffBtn.disabled = false;
-    addIntro();
-    for (const p of store.data.pending) if (p.type === 'message') addSendingBubble(p);
-  }
-
-  // Buttons above the user's latest message were answered already (or passed over).
-  function refreshButtonGroups() {
-    const users = list.querySelectorAll('.daofu-msg-user');
-    const lastUser = users[users.length - 1];
-    if (!lastUser) return;
-    for (const group of list.querySelectorAll('.daofu-buttons')) {
-      if (lastUser.compareDocumentPosition(group) & Node.DOCUMENT_POSITION_PRECEDING) disableGroup(group);
-    }
-  }
-
-  function disableGroup(group) {
-    for (const b of group.querySelectorAll('button')) b.disabled = true;
-  }
-
-  function showTyping() {
-    typing.hidden = false;
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(hideTyping, TYPING_MS);
-    scrollToEnd();
-  }
-
-  function hideTyping() {
+    queueLine.setAttribute("aria-live", "polite");
+    const body = el("div", "daofu-body");
+    const list = el("div", "daofu-list");
+    list.setAttribute("aria-live", "polite");
+    const typing = el("div", "daofu-typing", "智能导服正在回复…");
     typing.hidden = true;
-    clearTimeout(typingTimer);
+    body.append(list, typing);
+    const footer = el("div", "daofu-footer");
+    const compose = el("div", "daofu-compose");
+    const input = el("textarea", "daofu-input");
+    input.rows = 1;
+    input.placeholder = "请输入您的问题，Enter 发送";
+    input.setAttribute("aria-label", "输入您的问题");
+    const sendBtn = button("daofu-send", "发送", () => on.submit());
+    compose.append(input, sendBtn);
+    const counter = el("div", "daofu-counter");
+    counter.hidden = true;
+    const lookup = el("div", "daofu-lookup daofu-ticket-lookup");
+    const lookupInput = el("input", "daofu-ticket-lookup-input");
+    lookupInput.type = "text";
+    lookupInput.placeholder = "输入留言编号查询回复";
+    lookupInput.setAttribute("aria-label", "留言编号");
+    const lookupPhone = el("input", "daofu-ticket-lookup-phone");
+    lookupPhone.type = "text";
+    lookupPhone.inputMode = "numeric";
+    lookupPhone.maxLength = 4;
+    lookupPhone.placeholder = "电话后四位";
+    lookupPhone.setAttribute("aria-label", "联系电话后四位");
+    const lookupBtn = button("daofu-ticket-lookup-button", "查询", () => on.lookup());
+    for (const field of [lookupInput, lookupPhone]) {
+      field.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && !e.isComposing) {
+          e.preventDefault();
+          on.lookup();
+        }
+      });
+    }
+    lookup.append(el("span", null, "留言查询"), lookupInput, lookupPhone, lookupBtn);
+    footer.append(compose, counter, lookup);
+    panel.append(header, toolbar, queueLine, body, footer);
+    root.append(panel, launcher);
+    return {
+      root,
+      launcher,
+      badge,
+      panel,
+      connStatus,
+      serviceLine,
+      handoffBtn,
+      queueLine,
+      body,
+      list,
+      typing,
+      input,
+      counter,
+      lookupInput,
+      lookupPhone,
+      lookupBtn
+    };
   }
-
-  // ---------------------------------------------------------------- messages
-
-  function renderMessage(m) {
-    const sender = ['user', 'bot', 'staff', 'system'].includes(m.sender) ? m.sender : 'system';
+  function intro() {
+    return el(
+      "div",
+      "daofu-intro",
+      "您好！我是智能导服，可以为您解答企业开办、许可审批、证照办理、惠企政策等政务服务问题。需要人工帮助时，请点击上方“转人工”。"
+    );
+  }
+  function systemLine(text, local) {
+    const line = el("div", local ? "daofu-msg daofu-msg-system daofu-local" : "daofu-msg daofu-msg-system");
+    line.appendChild(el("span", null, text));
+    return line;
+  }
+  function renderMessage(m, options) {
+    const sender = ["user", "bot", "staff", "system"].includes(m.sender) ? m.sender : "system";
     const text = str(m.text);
-    if (sender === 'system') {
-      const line = el('div', 'daofu-msg daofu-msg-system');
-      line.appendChild(el('span', null, text));
-      return line;
-    }
-    const wrap = el('div', `daofu-msg daofu-msg-${sender}`);
-    if (sender === 'bot') wrap.appendChild(el('div', 'daofu-msg-name', '智能导服'));
-    if (sender === 'staff') wrap.appendChild(el('div', 'daofu-msg-name', `人工客服 ${str(m.staff_name)}`.trim()));
-
-    const payload = m.payload && typeof m.payload === 'object' ? m.payload : {};
-    const custom = payload.custom && typeof payload.custom === 'object' ? payload.custom : {};
-    let card = null;
-    let showText = true;
-    if (custom.item_card && typeof custom.item_card === 'object') {
-      // Without `field` the text is the plain-client version of the card: the card replaces it.
-      // With `field` the text answers that one question, so it stays and the card is folded.
-      const collapsed = Boolean(custom.field);
-      showText = collapsed;
-      card = itemCard(custom.item_card, collapsed);
-    } else if (custom.policy_passage && typeof custom.policy_passage === 'object') {
-      showText = false; // the text repeats the passage and its source
-      card = policyCard(custom.policy_passage);
-    } else if (custom.bundle && typeof custom.bundle === 'object') {
-      showText = false; // the card lists the same steps; each is also a button below it
-      card = bundleCard(custom.bundle);
-    } else if (custom.referral && typeof custom.referral === 'object') {
-      showText = false; // the card says what the text says: not in the catalog, who handles it, 12345
-      card = referralCard(custom.referral);
-    }
+    if (sender === "system") return systemLine(text, false);
+    const wrap = el("div", `daofu-msg daofu-msg-${sender}`);
+    if (sender === "bot") wrap.appendChild(el("div", "daofu-msg-name", "智能导服"));
+    if (sender === "staff") wrap.appendChild(el("div", "daofu-msg-name", `人工客服 ${str(m.staff_name)}`.trim()));
+    const payload = m.payload && typeof m.payload === "object" ? m.payload : {};
+    const { card, showText } = payloadCard(payload.custom, { catalog: options.catalog });
     if (showText && text) {
-      const bubble = el('div', 'daofu-bubble');
+      const bubble = el("div", "daofu-bubble");
       appendRichText(bubble, text);
       wrap.appendChild(bubble);
     }
     if (card) wrap.appendChild(card);
-    if (Array.isArray(payload.buttons) && payload.buttons.length) wrap.appendChild(buttonGroup(payload.buttons));
-    wrap.appendChild(el('div', 'daofu-msg-meta', timeLabel(m.created_at)));
+    if (Array.isArray(payload.buttons) && payload.buttons.length) wrap.appendChild(buttonGroup(payload.buttons, options.onChoose));
+    wrap.appendChild(el("div", "daofu-msg-meta", timeLabel(m.created_at)));
     return wrap;
   }
-
-  function addSendingBubble(entry) {
-    const wrap = el('div', 'daofu-msg daofu-msg-user daofu-sending');
-    const bubble = el('div', 'daofu-bubble');
-    appendRichText(bubble, str(entry.text));
-    wrap.append(bubble, el('div', 'daofu-msg-meta', '发送中…'));
-    bubbles.set(entry.client_id, wrap);
-    list.appendChild(wrap);
-    refreshButtonGroups();
-    scrollToEnd();
+  function sendingBubble(text) {
+    const wrap = el("div", "daofu-msg daofu-msg-user daofu-sending");
+    const bubble = el("div", "daofu-bubble");
+    appendRichText(bubble, str(text));
+    wrap.append(bubble, el("div", "daofu-msg-meta", "发送中…"));
     return wrap;
   }
-
-  function markSent(wrap, id, createdAt) {
-    wrap.classList.remove('daofu-sending', 'daofu-failed');
-    wrap.classList.add('daofu-sent');
-    if (Number.isInteger(id)) {
-      seenIds.add(id);
-      // Move it to its place in id order (a reply may have overtaken the ack).
-      if (wrap.isConnected) {
-        wrap.remove();
-        insertById(wrap, id);
-      }
-    }
-    const meta = wrap.querySelector('.daofu-msg-meta');
-    if (meta) meta.textContent = timeLabel(createdAt);
-  }
-
-  function markFailed(wrap) {
-    wrap.classList.remove('daofu-sending');
-    wrap.classList.add('daofu-failed');
-    const meta = wrap.querySelector('.daofu-msg-meta');
-    if (meta) meta.textContent = '发送失败';
-  }
-
-  function buttonGroup(buttons) {
-    const group = el('div', 'daofu-buttons');
+  function buttonGroup(buttons, onChoose) {
+    const group = el("div", "daofu-buttons");
     for (const spec of buttons) {
-      if (!spec || typeof spec !== 'object') continue;
+      if (!spec || typeof spec !== "object") continue;
       const title = str(spec.title);
       const b = button(null, title, () => {
         if (b.disabled) return;
         disableGroup(group);
-        b.classList.add('daofu-chosen');
-        sendMessage(title, typeof spec.payload === 'string' && spec.payload ? spec.payload : undefined);
+        b.classList.add("daofu-chosen");
+        onChoose(title, typeof spec.payload === "string" && spec.payload ? spec.payload : void 0);
       });
       group.appendChild(b);
     }
     return group;
   }
-
-  // ---------------------------------------------------------------- cards
-
-  function row(parent, label, value) {
-    const v = str(value).trim();
-    if (!v) return;
-    const r = el('div', 'daofu-row');
-    r.append(el('span', 'daofu-label', `${label}：`));
-    appendRichText(r, v);
-    parent.appendChild(r);
+  function disableGroup(group) {
+    for (const b of group.querySelectorAll("button")) b.disabled = true;
   }
-
-  function itemCard(card, collapsed) {
-    const box = el('div', 'daofu-card daofu-item-card');
-    const head = el('div', 'daofu-card-head');
-    head.appendChild(el('div', 'daofu-card-title', str(card.name) || '政务服务事项'));
-    box.appendChild(head);
-    const content = el('div', 'daofu-card-body');
-    box.appendChild(content);
-
-    if (collapsed) {
-      box.classList.add('daofu-collapsed');
-      content.hidden = true;
-      const toggle = button('daofu-card-toggle', '展开详情', () => {
-        content.hidden = !content.hidden;
-        box.classList.toggle('daofu-collapsed', content.hidden);
-        toggle.textContent = content.hidden ? '展开详情' : '收起';
-        toggle.setAttribute('aria-expanded', String(!content.hidden));
-      });
-      toggle.setAttribute('aria-expanded', 'false');
-      head.appendChild(toggle);
-    }
-
-    row(content, '实施部门', card.department);
-    row(content, '事项类型', card.item_type);
-    row(content, '承诺时限', card.promised_time_limit);
-    row(content, '法定时限', card.statutory_time_limit);
-    if (Array.isArray(card.service_objects) && card.service_objects.length) {
-      row(content, '服务对象', card.service_objects.map(str).join('、'));
-    }
-
-    const mat = el('div', 'daofu-row daofu-materials');
-    mat.appendChild(el('span', 'daofu-label', '所需材料：'));
-    const materials = Array.isArray(card.materials) ? card.materials.map(str).filter(Boolean) : [];
-    if (materials.length) {
-      const ol = el('ol');
-      for (const item of materials) ol.appendChild(el('li', null, item));
-      mat.appendChild(ol);
-    } else {
-      mat.appendChild(document.createTextNode('目录未列出，请咨询办理部门'));
-    }
-    content.appendChild(mat);
-
-    row(content, '办理地点', card.location);
-    row(content, '咨询电话', card.consult_phone);
-    row(content, '监督投诉电话', card.complaint_phone);
-    basisRow(content, str(card.basis).trim());
-
-    const tags = el('div', 'daofu-tags');
-    if (card.online_booking) tags.appendChild(el('span', 'daofu-tag', '支持网上预约'));
-    if (card.courier) tags.appendChild(el('span', 'daofu-tag', '支持快递送达'));
-    if (tags.childNodes.length) content.appendChild(tags);
-
-    const url = str(card.url).trim();
-    if (isWebUrl(url)) content.appendChild(externalLink(url, '网上办理', 'daofu-online'));
-
-    const source = card.source && typeof card.source === 'object' ? card.source : {};
-    const dept = str(source.department) || str(card.department);
-    box.appendChild(el('div', 'daofu-source',
-      `来源：${str(source.catalog) || CATALOG}${dept ? `（${dept}）` : ''}`));
-    return box;
-  }
-
-  // 办理依据 can be several hundred characters of legal text: fold it past a few lines.
-  function basisRow(parent, basis) {
-    if (!basis) return;
-    const r = el('div', 'daofu-row daofu-basis');
-    r.appendChild(el('span', 'daofu-label', '办理依据：'));
-    const textEl = el('span', null, basis);
-    r.appendChild(textEl);
-    if (charCount(basis) > LONG_BASIS) {
-      const short = Array.from(basis).slice(0, LONG_BASIS - 20).join('') + '…';
-      textEl.textContent = short;
-      const more = button('daofu-more', '展开', () => {
-        const expand = more.textContent === '展开';
-        textEl.textContent = expand ? basis : short;
-        more.textContent = expand ? '收起' : '展开';
-      });
-      r.append(document.createTextNode(' '), more);
-    }
-    parent.appendChild(r);
-  }
-
-  function policyCard(p) {
-    const src = p.source && typeof p.source === 'object' ? p.source : {};
-    const title = str(p.title) || str(src.title);
-    const issuer = str(p.issuer) || str(src.issuer);
-    const docNumber = str(p.doc_number) || str(src.doc_number);
-    const date = str(p.date) || str(src.date);
-
-    const box = el('div', 'daofu-card daofu-policy');
-    box.appendChild(el('div', 'daofu-card-title', title ? `《${title}》` : '政策文件'));
-    const meta = [issuer, docNumber, date].filter(Boolean);
-    if (meta.length) box.appendChild(el('div', 'daofu-policy-meta', meta.join(' · ')));
-    const passage = str(p.passage);
-    if (passage) {
-      const q = el('div', 'daofu-policy-passage');
-      appendRichText(q, passage);
-      box.appendChild(q);
-    }
-    box.appendChild(el('div', 'daofu-source',
-      `来源：${title ? `《${title}》` : '政策文件'}${meta.length ? `（${meta.join('，')}）` : ''}`));
-    return box;
-  }
-
-  // 一件事: the items it takes, in order (the buttons under the card open each item's card).
-  function bundleCard(b) {
-    const box = el('div', 'daofu-card daofu-bundle');
-    box.appendChild(el('div', 'daofu-card-title', `一件事：${str(b.name)}`));
-    if (str(b.intro)) box.appendChild(el('div', 'daofu-row', str(b.intro)));
-    const steps = Array.isArray(b.steps) ? b.steps.filter((s) => s && typeof s === 'object') : [];
-    const ol = el('ol', 'daofu-bundle-steps');
-    for (const step of steps) {
-      const li = el('li');
-      li.appendChild(el('span', 'daofu-step-title', str(step.title)));
-      if (str(step.department)) li.appendChild(el('span', 'daofu-step-dept', `（${str(step.department)}）`));
-      if (str(step.note)) li.appendChild(el('div', 'daofu-step-note', str(step.note)));
-      ol.appendChild(li);
-    }
-    box.appendChild(ol);
-    const outside = Array.isArray(b.outside_catalog) ? b.outside_catalog.map(str).filter(Boolean) : [];
-    if (outside.length) {
-      const more = el('div', 'daofu-row daofu-outside');
-      more.appendChild(el('span', 'daofu-label', '不在本目录中的环节（请向相应部门咨询）：'));
-      const ul = el('ul');
-      for (const line of outside) ul.appendChild(el('li', null, line));
-      more.appendChild(ul);
-      box.appendChild(more);
-    }
-    const source = b.source && typeof b.source === 'object' ? b.source : {};
-    box.appendChild(el('div', 'daofu-source', `来源：${str(source.catalog) || CATALOG}；“一件事”由知识库编辑整理`));
-    return box;
-  }
-
-  // A matter the catalog lacks: the department that usually handles it, and the hotline.
-  function referralCard(r) {
-    const box = el('div', 'daofu-card daofu-referral');
-    const title = str(r.title) || str(r.matter);
-    box.appendChild(el('div', 'daofu-card-title', title ? `目录暂未收录：${title}` : '目录暂未收录该事项'));
-    row(box, '一般办理部门', r.department);
-    row(box, '办理地点', r.where);
-    row(box, '省级对口部门', r.catalog_department);
-    row(box, '咨询热线', str(r.hotline) ? `${str(r.hotline)} 政务服务便民热线` : '');
-    box.appendChild(el('div', 'daofu-source', '各地要求可能不同，请以当地部门答复为准；也可以点“转人工”咨询工作人员。'));
-    return box;
-  }
-
-  // ---------------------------------------------------------------- sending
-
-  function submitInput() {
-    const text = input.value.trim();
-    if (!text) return;
-    if (charCount(text) > MAX_CHARS) {
-      addSystemLine(`消息过长（${charCount(text)} 字），请精简到 ${MAX_CHARS} 字以内后再发送。`);
-      return;
-    }
-    sendMessage(text);
-    input.value = '';
-    autosize();
-    updateCounter();
-  }
-
-  function sendMessage(text, payload) {
-    const t = str(text).trim();
-    if (!t || charCount(t) > MAX_CHARS) return false;
-    const entry = { type: 'message', client_id: uuid(), text: t };
-    if (payload) entry.payload = payload;
-    lastUserText = t;
-    addSendingBubble(entry);
-    addPending(entry);
-    return true;
-  }
-
-  function requestHandoff() {
-    if (handoffBtn.disabled) return;
-    // One request at a time: a second click while the first is unanswered adds nothing.
-    if (!store.data.pending.some((p) => p.type === 'handoff')) {
-      addPending({ type: 'handoff', client_id: uuid() });
-    }
-    showQueue('正在为您转接人工客服…');
-  }
-
-  function endConversation() {
-    if (!started && !store.data.conversation_id) {
-      addSystemLine('当前没有进行中的对话。');
-      return;
-    }
-    sendControl({ type: 'end' });
-    hideTyping();
-    convStatus = 'closed';
-    showQueue('对话已结束');
-    handoffBtn.disabled = false;
-    showRating();
-  }
-
-  input.addEventListener('keydown', (e) => {
-    // isComposing / 229: Enter that confirms a pinyin candidate must not send.
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-      e.preventDefault();
-      submitInput();
-    }
-  });
-  input.addEventListener('input', () => { autosize(); updateCounter(); });
-
-  function autosize() {
-    input.style.height = 'auto';
-    input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
-  }
-
-  function updateCounter() {
-    const n = charCount(input.value.trim());
-    counter.hidden = n < COUNTER_FROM;
-    counter.textContent = `${n}/${MAX_CHARS}`;
-    counter.classList.toggle('daofu-over', n > MAX_CHARS);
-  }
-
-  // ---------------------------------------------------------------- rating
-
-  function showRating() {
-    const cid = store.data.conversation_id;
-    if (!personServed || (cid && store.data.rated === cid)) return;
-    if (ratingForm && ratingForm.isConnected) {
-      scrollToEnd();
-      return;
-    }
+  function ratingForm(onSubmit) {
     let score = 0;
-    const form = el('div', 'daofu-card daofu-rating');
-    form.appendChild(el('div', 'daofu-card-title', '请对本次服务作出评价'));
-    const stars = el('div', 'daofu-stars');
-    stars.setAttribute('role', 'radiogroup');
-    stars.setAttribute('aria-label', '评分');
-    const label = el('div', 'daofu-star-label', '请点击星星评分');
+    const form = el("div", "daofu-card daofu-rating");
+    form.appendChild(el("div", "daofu-card-title", "请对本次服务作出评价"));
+    const stars = el("div", "daofu-stars");
+    stars.setAttribute("role", "radiogroup");
+    stars.setAttribute("aria-label", "评分");
+    const label = el("div", "daofu-star-label", "请点击星星评分");
+    const hint = el("div", "daofu-hint");
     for (let i = 1; i <= 5; i++) {
-      const s = button('daofu-star', '★', () => {
+      const s = button("daofu-star", "★", () => {
         score = i;
         for (const other of stars.children) {
           const on = Number(other.dataset.score) <= i;
-          other.classList.toggle('daofu-on', on);
-          other.setAttribute('aria-checked', String(Number(other.dataset.score) === i));
+          other.classList.toggle("daofu-on", on);
+          other.setAttribute("aria-checked", String(Number(other.dataset.score) === i));
         }
         label.textContent = STAR_LABELS[i];
-        hint.textContent = '';
+        hint.textContent = "";
       });
       s.dataset.score = String(i);
-      s.setAttribute('role', 'radio');
-      s.setAttribute('aria-checked', 'false');
-      s.setAttribute('aria-label', `${i} 星，${STAR_LABELS[i]}`);
+      s.setAttribute("role", "radio");
+      s.setAttribute("aria-checked", "false");
+      s.setAttribute("aria-label", `${i} 星，${STAR_LABELS[i]}`);
       stars.appendChild(s);
     }
-    const comment = el('textarea', 'daofu-rating-comment');
-    comment.placeholder = '意见和建议（选填）';
+    const comment = el("textarea", "daofu-rating-comment");
+    comment.placeholder = "意见和建议（选填）";
     comment.maxLength = 500;
-    const hint = el('div', 'daofu-hint');
-    const submit = button('daofu-primary daofu-rating-submit', '提交评价', () => {
-      if (!score) { hint.textContent = '请先选择评分'; return; }
-      submit.disabled = true;
-      submit.textContent = '提交中…';
-      for (const s of stars.children) s.disabled = true;
-      comment.disabled = true;
-      sendControl({ type: 'rate', score, comment: comment.value.trim() });
-    });
-    form.append(stars, label, comment, hint, submit);
-    ratingForm = appendLocal(form);
-  }
-
-  function onRated() {
-    if (store.data.conversation_id) {
-      store.data.rated = store.data.conversation_id;
-      store.save();
-    }
-    const thanks = el('div', 'daofu-rating-thanks', '感谢您的评价');
-    if (ratingForm && ratingForm.isConnected) ratingForm.replaceChildren(thanks);
-    else appendLocal(el('div', 'daofu-card daofu-rating')).appendChild(thanks);
-    ratingForm = null;
-    scrollToEnd();
-  }
-
-  // ---------------------------------------------------------------- leave a message, tickets
-
-  function showLeaveForm(reason) {
-    // Escalation did not happen: drop the "正在为您转接…" line.
-    if (convStatus === 'bot') queueLine.hidden = true;
-    if (leaveForm && leaveForm.isConnected && !leaveForm.dataset.sent) {
-      scrollToEnd();
-      return;
-    }
-    const form = el('div', 'daofu-card daofu-leave-form');
-    form.appendChild(el('div', 'daofu-card-title', '留言咨询'));
-    form.appendChild(el('div', 'daofu-row', reason === 'off_hours'
-      ? '当前为非工作时间，人工客服暂时无法接入。请留下您的问题和联系方式，工作人员上班后将尽快答复。'
-      : '当前暂无人工客服在线。请留下您的问题和联系方式，工作人员将尽快答复。'));
-
-    const qField = el('label', 'daofu-form-field');
-    const question = el('textarea', 'daofu-leave-question');
-    question.value = lastUserText;
-    question.placeholder = '请描述您要咨询的问题';
-    qField.append(el('span', null, '您的问题'), question);
-
-    const cField = el('label', 'daofu-form-field');
-    const contact = el('input', 'daofu-leave-contact');
-    contact.type = 'text';
-    contact.placeholder = '手机或邮箱';
-    contact.autocomplete = 'tel';
-    cField.append(el('span', null, '联系方式（手机或邮箱）'), contact);
-
-    const hint = el('div', 'daofu-hint');
-    const submit = button('daofu-primary daofu-leave-submit', '提交留言', () => {
-      const q = question.value.trim();
-      const c = contact.value.trim();
-      if (!q) { hint.textContent = '请填写您的问题'; return; }
-      if (charCount(q) > MAX_CHARS) { hint.textContent = `问题请控制在 ${MAX_CHARS} 字以内`; return; }
-      if (!/^[+\d][\d\s-]{5,19}$/.test(c) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c)) {
-        hint.textContent = '请填写正确的手机号码或电子邮箱';
+    const submit = button("daofu-primary daofu-rating-submit", "提交评价", () => {
+      if (!score) {
+        hint.textContent = "请先选择评分";
         return;
       }
-      hint.textContent = '';
+      submit.disabled = true;
+      submit.textContent = "提交中…";
+      for (const s of stars.children) s.disabled = true;
+      comment.disabled = true;
+      onSubmit(score, comment.value.trim());
+    });
+    form.append(stars, label, comment, hint, submit);
+    return form;
+  }
+  function ratingThanks() {
+    return el("div", "daofu-rating-thanks", "感谢您的评价");
+  }
+  function ratingDone() {
+    return el("div", "daofu-card daofu-rating", ratingThanks());
+  }
+  function leaveForm(reason, question0, maxChars, onSubmit) {
+    const form = el("div", "daofu-card daofu-leave-form");
+    form.appendChild(el("div", "daofu-card-title", "留言咨询"));
+    form.appendChild(el("div", "daofu-row", reason === "off_hours" ? "当前为非工作时间，人工客服暂时无法接入。请留下您的问题和联系方式，工作人员上班后将尽快答复。" : "当前暂无人工客服在线。请留下您的问题和联系方式，工作人员将尽快答复。"));
+    const qField = el("label", "daofu-form-field");
+    const question = el("textarea", "daofu-leave-question");
+    question.value = question0;
+    question.placeholder = "请描述您要咨询的问题";
+    qField.append(el("span", null, "您的问题"), question);
+    const cField = el("label", "daofu-form-field");
+    const contact = el("input", "daofu-leave-contact");
+    contact.type = "text";
+    contact.placeholder = "手机或邮箱";
+    contact.autocomplete = "tel";
+    cField.append(el("span", null, "联系方式（手机或邮箱）"), contact);
+    const hint = el("div", "daofu-hint");
+    const submit = button("daofu-primary daofu-leave-submit", "提交留言", () => {
+      const q = question.value.trim();
+      const c = contact.value.trim();
+      if (!q) {
+        hint.textContent = "请填写您的问题";
+        return;
+      }
+      const max = maxChars();
+      if (charCount(q) > max) {
+        hint.textContent = `问题请控制在 ${max} 字以内`;
+        return;
+      }
+      if (!/^[+\d][\d\s-]{5,19}$/.test(c) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c)) {
+        hint.textContent = "请填写正确的手机号码或电子邮箱";
+        return;
+      }
+      hint.textContent = "";
       question.disabled = contact.disabled = submit.disabled = true;
-      submit.textContent = '提交中…';
-      form.dataset.sent = '1';
-      addPending({ type: 'leave_message', client_id: uuid(), text: q, contact: c });
+      submit.textContent = "提交中…";
+      form.dataset.sent = "1";
+      onSubmit(q, c);
     });
     form.append(qField, cField, hint, submit);
-    leaveForm = appendLocal(form);
+    return form;
   }
-
-  function showTicket(trackingNumber) {
-    const no = str(trackingNumber);
-    if (leaveForm && leaveForm.isConnected) {
-      const submit = leaveForm.querySelector('.daofu-leave-submit');
-      if (submit) submit.textContent = '留言已提交';
+  function ticketCard(trackingNumber) {
+    const box = el("div", "daofu-card daofu-ticket");
+    box.appendChild(el("div", "daofu-card-title", "留言已提交"));
+    box.appendChild(el("div", "daofu-label", "留言编号"));
+    box.appendChild(el("div", "daofu-ticket-no", trackingNumber));
+    box.appendChild(el("div", "daofu-row", "请保存留言编号，稍后可凭编号和联系电话后四位查询回复"));
+    return box;
+  }
+  function ticketResult(number, data, failure) {
+    const box = el("div", "daofu-card daofu-ticket-result");
+    box.appendChild(el("div", "daofu-card-title", `留言编号 ${number}`));
+    if (!data) {
+      box.appendChild(el("div", "daofu-row", failure));
+      return box;
     }
-    leaveForm = null;
-    const box = el('div', 'daofu-card daofu-ticket');
-    box.appendChild(el('div', 'daofu-card-title', '留言已提交'));
-    box.appendChild(el('div', 'daofu-label', '留言编号'));
-    box.appendChild(el('div', 'daofu-ticket-no', no));
-    box.appendChild(el('div', 'daofu-row', '请保存留言编号，稍后可凭编号和联系电话后四位查询回复'));
-    appendLocal(box);
-    lookupInput.value = no; // ready for the lookup box below
+    row(box, "状态", TICKET_STATUS[data.status] || str(data.status));
+    row(box, "您的问题", data.question);
+    const answer = str(data.answer).trim();
+    const r = el("div", "daofu-row daofu-ticket-answer");
+    r.appendChild(el("span", "daofu-label", "答复："));
+    if (answer) appendRichText(r, answer);
+    else r.appendChild(document.createTextNode("尚未回复"));
+    box.appendChild(r);
+    if (answer && data.answered_at) row(box, "答复时间", timeLabel(data.answered_at));
+    return box;
   }
 
-  async function lookupTicket(value) {
-    const no = str(value).trim();
-    if (!no) { lookupInput.focus(); return; }
-    lookupBtn.disabled = true;
-    const box = el('div', 'daofu-card daofu-ticket-result');
-    box.appendChild(el('div', 'daofu-card-title', `留言编号 ${no}`));
-    try {
-      const last4 = encodeURIComponent(lookupPhone.value.trim());
-      const res = await fetch(`${ORIGIN}/api/tickets/${encodeURIComponent(no)}?phone_last4=${last4}`,
-        { headers: { Accept: 'application/json' } });
-      let data = null;
-      try { data = await res.json(); } catch (e) { data = null; }
-      if (!res.ok || !data || typeof data !== 'object') {
-        const detail = data && typeof data.detail === 'string' ? data.detail : '';
-        box.appendChild(el('div', 'daofu-row', detail || (res.status === 404 ? '未找到该留言编号，请核对后重试。' : '查询失败，请稍后再试。')));
-      } else {
-        row(box, '状态', TICKET_STATUS[data.status] || str(data.status));
-        row(box, '您的问题', data.question);
-        const answer = str(data.answer).trim();
-        const r = el('div', 'daofu-row daofu-ticket-answer');
-        r.appendChild(el('span', 'daofu-label', '答复：'));
-        if (answer) appendRichText(r, answer);
-        else r.appendChild(document.createTextNode('尚未回复'));
-        box.appendChild(r);
-        if (answer && data.answered_at) row(box, '答复时间', timeLabel(data.answered_at));
+  // src/widget/main.js
+  (() => {
+    "use strict";
+    const SCRIPT = document.currentScript || document.querySelector('script[src*="widget.js"]');
+    if (window.daofuWidget || document.getElementById("daofu-widget")) return;
+    const ORIGIN = scriptOrigin(SCRIPT);
+    const TYPING_MS = 15e3;
+    const limits = { maxMessageChars: 2e3, catalog: "广东省政务服务事项目录" };
+    const counterFrom = () => Math.floor(limits.maxMessageChars * 0.75);
+    function scriptOrigin(script) {
+      try {
+        if (script && script.src) return new URL(script.src, location.href).origin;
+      } catch (e) {
       }
-    } catch (e) {
-      box.appendChild(el('div', 'daofu-row', '查询失败，请检查网络后重试。'));
-    } finally {
-      lookupBtn.disabled = false;
+      return location.origin;
     }
-    appendLocal(box);
-  }
-
-  // ---------------------------------------------------------------- start
-
-  // Unacknowledged messages from before a reload are shown at once; the welcome confirms them.
-  for (const p of store.data.pending) if (p.type === 'message') addSendingBubble(p);
-  // Only returning visitors connect right away (to show what staff wrote meanwhile); others
-  // connect when they open the panel, so a page view does not create a conversation.
-  if (store.data.conversation_id || store.data.pending.length) ensureStarted();
-
-  window.daofuWidget = {
-    open: openPanel,
-    close: closePanel,
-    send(text) {
-      const ok = sendMessage(text);
-      if (ok && !isOpen()) openPanel();
-      return ok;
-    },
-  };
+    const store = createStore();
+    const { host, shadow } = createHost();
+    const ui = buildPanel({
+      toggle: () => isOpen() ? closePanel() : openPanel(),
+      close: () => closePanel(),
+      handoff: () => requestHandoff(),
+      end: () => endConversation(),
+      submit: () => submitInput(),
+      lookup: () => lookupTicket(ui.lookupInput.value)
+    });
+    const { root, launcher, panel, list, input, queueLine, handoffBtn } = ui;
+    shadow.append(root);
+    function mount() {
+      document.body.appendChild(host);
+    }
+    if (document.body) mount();
+    else document.addEventListener("DOMContentLoaded", mount, { once: true });
+    let typingTimer = 0;
+    let pageAfter = 0;
+    let shownConversation = null;
+    let convStatus = "bot";
+    let lastStaffName = "";
+    let personServed = false;
+    let lastUserText = "";
+    let unread = 0;
+    let ratingForm2 = null;
+    let leaveForm2 = null;
+    const seenIds = /* @__PURE__ */ new Set();
+    const bubbles = /* @__PURE__ */ new Map();
+    const transport = createTransport({
+      origin: ORIGIN,
+      store,
+      after: () => pageAfter,
+      onFrame: handleFrame,
+      onConnecting: () => setConn("connecting"),
+      onDown: () => hideTyping()
+    });
+    const isOpen = () => !panel.hidden;
+    function openPanel() {
+      panel.hidden = false;
+      root.classList.add("daofu-open");
+      launcher.setAttribute("aria-expanded", "true");
+      setUnread(0);
+      transport.ensureStarted();
+      scrollToEnd();
+      if (window.matchMedia && !window.matchMedia("(max-width: 520px)").matches) input.focus();
+    }
+    function closePanel() {
+      panel.hidden = true;
+      root.classList.remove("daofu-open");
+      launcher.setAttribute("aria-expanded", "false");
+    }
+    panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        closePanel();
+        launcher.focus();
+      }
+    });
+    function setUnread(n) {
+      unread = n;
+      ui.badge.hidden = n === 0;
+      ui.badge.textContent = n > 99 ? "99+" : String(n);
+    }
+    function scrollToEnd() {
+      requestAnimationFrame(() => {
+        ui.body.scrollTop = ui.body.scrollHeight;
+      });
+    }
+    function setConn(state) {
+      ui.connStatus.dataset.state = state;
+      ui.connStatus.textContent = state === "open" ? "在线" : state === "connecting" ? "连接中…" : "未连接";
+    }
+    setConn("idle");
+    list.appendChild(intro());
+    function handleFrame(f) {
+      switch (f.type) {
+        case "welcome":
+          onWelcome(f);
+          break;
+        case "ack":
+          onAck(f);
+          break;
+        case "message":
+          if (f.message) onServerMessage(f.message, true);
+          break;
+        case "status":
+          applyStatus(f.status, f.queue, f.staff_name);
+          break;
+        case "leave_message_form":
+          store.removePending((p) => p.type === "handoff");
+          showLeaveForm(f.reason);
+          break;
+        case "ticket":
+          store.removePending((p) => p.type === "leave_message");
+          showTicket(f.tracking_number);
+          break;
+        case "rate_request":
+          personServed = true;
+          showRating();
+          break;
+        case "rated":
+          onRated();
+          break;
+        case "error":
+          onError(f);
+          break;
+        default:
+          break;
+      }
+    }
+    function onWelcome(f) {
+      applyLimits(f.limits, f.catalog);
+      const cid = typeof f.conversation_id === "string" ? f.conversation_id : null;
+      if (shownConversation && cid !== shownConversation) resetConversationView();
+      shownConversation = cid;
+      store.data.conversation_id = cid;
+      if (typeof f.resume_token === "string" && f.resume_token) store.data.resume_token = f.resume_token;
+      const messages = (Array.isArray(f.messages) ? f.messages : []).filter((m) => m && Number.isInteger(m.id)).sort((a, b) => a.id - b.id);
+      for (const m of messages) onServerMessage(m, false);
+      store.save();
+      transport.welcomed();
+      setConn("open");
+      applyService(f.service);
+      applyStatus(f.status, f.queue, null);
+      refreshButtonGroups();
+      scrollToEnd();
+    }
+    function applyLimits(sent, catalog) {
+      if (sent && typeof sent === "object" && Number.isInteger(sent.max_message_chars) && sent.max_message_chars > 0) {
+        limits.maxMessageChars = sent.max_message_chars;
+        updateCounter();
+      }
+      if (typeof catalog === "string" && catalog) limits.catalog = catalog;
+    }
+    function onAck(f) {
+      const cid = f.client_id;
+      const entry = store.data.pending.find((p) => p.client_id === cid);
+      store.removePending((p) => p.client_id === cid);
+      const b = bubbles.get(cid);
+      if (b) markSent(b, f.id);
+      if (Number.isInteger(f.id)) seenIds.add(f.id);
+      if (entry && entry.type === "message" && convStatus === "bot") showTyping();
+    }
+    function onServerMessage(m, live) {
+      if (!m || !Number.isInteger(m.id)) return;
+      if (m.id > pageAfter) {
+        pageAfter = m.id;
+        store.data.after = m.id;
+        if (live) store.save();
+      }
+      if (seenIds.has(m.id)) return;
+      seenIds.add(m.id);
+      if (m.client_id && bubbles.has(m.client_id)) {
+        markSent(bubbles.get(m.client_id), m.id, m.created_at);
+        store.removePending((p) => p.client_id === m.client_id);
+        return;
+      }
+      if (m.sender === "staff") personServed = true;
+      if (m.sender === "staff" && m.staff_name) lastStaffName = str(m.staff_name);
+      if (m.sender === "user") lastUserText = str(m.text);
+      else hideTyping();
+      const node = renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage });
+      if (m.client_id && m.sender === "user") bubbles.set(m.client_id, node);
+      insertById(node, m.id);
+      if (live) {
+        refreshButtonGroups();
+        if (!isOpen() && m.sender !== "user") setUnread(unread + 1);
+        scrollToEnd();
+      }
+    }
+    function onError(f) {
+      hideTyping();
+      if (convStatus === "bot") queueLine.hidden = true;
+      const code = str(f.code);
+      if (code === "unknown_conversation" || code === "expired_conversation") {
+        store.data.conversation_id = null;
+        store.data.resume_token = null;
+        store.data.after = 0;
+        store.save();
+        pageAfter = 0;
+        resetConversationView();
+        shownConversation = null;
+      }
+      if (typeof f.client_id === "string" && f.client_id) {
+        store.removePending((p) => p.client_id === f.client_id);
+        const b = bubbles.get(f.client_id);
+        if (b) markFailed(b);
+      }
+      addSystemLine(str(f.message) || "出现错误，请稍后再试。");
+    }
+    function queueText(q) {
+      if (!q || typeof q !== "object") return "排队中，请稍候…";
+      const ahead = Math.max(0, (Number(q.position) || 1) - 1);
+      const minutes = Math.max(1, Math.ceil((Number(q.estimated_wait_seconds) || 0) / 60));
+      return `排队中：您前面还有 ${ahead} 位，预计等待约 ${minutes} 分钟`;
+    }
+    function applyStatus(status, queue, staffName) {
+      if (!status) return;
+      convStatus = status;
+      if (staffName) lastStaffName = str(staffName);
+      if (status === "live") personServed = true;
+      if (status === "queued" || status === "live") store.removePending((p) => p.type === "handoff");
+      handoffBtn.disabled = status === "queued" || status === "live";
+      if (status === "queued") {
+        showQueue(queueText(queue));
+      } else if (status === "live") {
+        hideTyping();
+        showQueue(lastStaffName ? `人工客服 ${lastStaffName} 为您服务` : "人工客服为您服务");
+      } else if (status === "closed") {
+        hideTyping();
+        showQueue("对话已结束");
+        showRating();
+      } else {
+        queueLine.hidden = true;
+        queueLine.textContent = "";
+      }
+    }
+    function showQueue(text) {
+      queueLine.textContent = text;
+      queueLine.hidden = false;
+    }
+    function applyService(service) {
+      if (!service || typeof service !== "object") return;
+      if (!service.in_hours) ui.serviceLine.textContent = "非人工服务时间，可留言";
+      else if (!service.staff_online) ui.serviceLine.textContent = "人工客服暂不在线，可留言";
+      else ui.serviceLine.textContent = "人工客服在线";
+    }
+    function insertById(node, id) {
+      node.dataset.id = String(id);
+      for (const child of list.children) {
+        if (child !== node && child.dataset.id && Number(child.dataset.id) > id) {
+          list.insertBefore(node, child);
+          return;
+        }
+      }
+      const firstSending = list.querySelector(":scope > .daofu-sending");
+      list.insertBefore(node, firstSending);
+    }
+    function appendLocal(node) {
+      list.appendChild(node);
+      scrollToEnd();
+      return node;
+    }
+    function addSystemLine(text) {
+      return appendLocal(systemLine(text, true));
+    }
+    function resetConversationView() {
+      personServed = false;
+      list.replaceChildren();
+      seenIds.clear();
+      bubbles.clear();
+      ratingForm2 = null;
+      leaveForm2 = null;
+      pageAfter = 0;
+      convStatus = "bot";
+      queueLine.hidden = true;
+      handoffBtn.disabled = false;
+      list.appendChild(intro());
+      for (const p of store.data.pending) if (p.type === "message") addSendingBubble(p);
+    }
+    function refreshButtonGroups() {
+      const users = list.querySelectorAll(".daofu-msg-user");
+      const lastUser = users[users.length - 1];
+      if (!lastUser) return;
+      for (const group of list.querySelectorAll(".daofu-buttons")) {
+        if (lastUser.compareDocumentPosition(group) & Node.DOCUMENT_POSITION_PRECEDING) disableGroup(group);
+      }
+    }
+    function showTyping() {
+      ui.typing.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(hideTyping, TYPING_MS);
+      scrollToEnd();
+    }
+    function hideTyping() {
+      ui.typing.hidden = true;
+      clearTimeout(typingTimer);
+    }
+    function addSendingBubble(entry) {
+      const wrap = sendingBubble(entry.text);
+      bubbles.set(entry.client_id, wrap);
+      list.appendChild(wrap);
+      refreshButtonGroups();
+      scrollToEnd();
+      return wrap;
+    }
+    function markSent(wrap, id, createdAt) {
+      wrap.classList.remove("daofu-sending", "daofu-failed");
+      wrap.classList.add("daofu-sent");
+      if (Number.isInteger(id)) {
+        seenIds.add(id);
+        if (wrap.isConnected) {
+          wrap.remove();
+          insertById(wrap, id);
+        }
+      }
+      const meta = wrap.querySelector(".daofu-msg-meta");
+      if (meta) meta.textContent = timeLabel(createdAt);
+    }
+    function markFailed(wrap) {
+      wrap.classList.remove("daofu-sending");
+      wrap.classList.add("daofu-failed");
+      const meta = wrap.querySelector(".daofu-msg-meta");
+      if (meta) meta.textContent = "发送失败";
+    }
+    function submitInput() {
+      const text = input.value.trim();
+      if (!text) return;
+      const max = limits.maxMessageChars;
+      if (charCount(text) > max) {
+        addSystemLine(`消息过长（${charCount(text)} 字），请精简到 ${max} 字以内后再发送。`);
+        return;
+      }
+      sendMessage(text);
+      input.value = "";
+      autosize();
+      updateCounter();
+    }
+    function sendMessage(text, payload) {
+      const t = str(text).trim();
+      if (!t || charCount(t) > limits.maxMessageChars) return false;
+      const entry = { type: "message", client_id: uuid(), text: t };
+      if (payload) entry.payload = payload;
+      lastUserText = t;
+      addSendingBubble(entry);
+      transport.addPending(entry);
+      return true;
+    }
+    function requestHandoff() {
+      if (handoffBtn.disabled) return;
+      if (!store.data.pending.some((p) => p.type === "handoff")) {
+        transport.addPending({ type: "handoff", client_id: uuid() });
+      }
+      showQueue("正在为您转接人工客服…");
+    }
+    function endConversation() {
+      if (!transport.started && !store.data.conversation_id) {
+        addSystemLine("当前没有进行中的对话。");
+        return;
+      }
+      transport.sendControl({ type: "end" });
+      hideTyping();
+      convStatus = "closed";
+      showQueue("对话已结束");
+      handoffBtn.disabled = false;
+      showRating();
+    }
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        submitInput();
+      }
+    });
+    input.addEventListener("input", () => {
+      autosize();
+      updateCounter();
+    });
+    function autosize() {
+      input.style.height = "auto";
+      input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
+    }
+    function updateCounter() {
+      const n = charCount(input.value.trim());
+      const max = limits.maxMessageChars;
+      ui.counter.hidden = n < counterFrom();
+      ui.counter.textContent = `${n}/${max}`;
+      ui.counter.classList.toggle("daofu-over", n > max);
+    }
+    function showRating() {
+      const cid = store.data.conversation_id;
+      if (!personServed || cid && store.data.rated === cid) return;
+      if (ratingForm2 && ratingForm2.isConnected) {
+        scrollToEnd();
+        return;
+      }
+      ratingForm2 = appendLocal(ratingForm((score, comment) => transport.sendControl({ type: "rate", score, comment })));
+    }
+    function onRated() {
+      if (store.data.conversation_id) {
+        store.data.rated = store.data.conversation_id;
+        store.save();
+      }
+      if (ratingForm2 && ratingForm2.isConnected) ratingForm2.replaceChildren(ratingThanks());
+      else appendLocal(ratingDone());
+      ratingForm2 = null;
+      scrollToEnd();
+    }
+    function showLeaveForm(reason) {
+      if (convStatus === "bot") queueLine.hidden = true;
+      if (leaveForm2 && leaveForm2.isConnected && !leaveForm2.dataset.sent) {
+        scrollToEnd();
+        return;
+      }
+      leaveForm2 = appendLocal(leaveForm(reason, lastUserText, () => limits.maxMessageChars, (question, contact) => {
+        transport.addPending({ type: "leave_message", client_id: uuid(), text: question, contact });
+      }));
+    }
+    function showTicket(trackingNumber) {
+      const no = str(trackingNumber);
+      if (leaveForm2 && leaveForm2.isConnected) {
+        const submit = leaveForm2.querySelector(".daofu-leave-submit");
+        if (submit) submit.textContent = "留言已提交";
+      }
+      leaveForm2 = null;
+      appendLocal(ticketCard(no));
+      ui.lookupInput.value = no;
+    }
+    async function lookupTicket(value) {
+      const no = str(value).trim();
+      if (!no) {
+        ui.lookupInput.focus();
+        return;
+      }
+      ui.lookupBtn.disabled = true;
+      let box;
+      try {
+        const last4 = encodeURIComponent(ui.lookupPhone.value.trim());
+        const res = await fetch(
+          `${ORIGIN}/api/tickets/${encodeURIComponent(no)}?phone_last4=${last4}`,
+          { headers: { Accept: "application/json" } }
+        );
+        let data = null;
+        try {
+          data = await res.json();
+        } catch (e) {
+          data = null;
+        }
+        if (!res.ok || !data || typeof data !== "object") {
+          const detail = data && typeof data.detail === "string" ? data.detail : "";
+          box = ticketResult(no, null, detail || (res.status === 404 ? "未找到该留言编号，请核对后重试。" : "查询失败，请稍后再试。"));
+        } else {
+          box = ticketResult(no, data);
+        }
+      } catch (e) {
+        box = ticketResult(no, null, "查询失败，请检查网络后重试。");
+      } finally {
+        ui.lookupBtn.disabled = false;
+      }
+      appendLocal(box);
+    }
+    for (const p of store.data.pending) if (p.type === "message") addSendingBubble(p);
+    if (store.data.conversation_id || store.data.pending.length) transport.ensureStarted();
+    window.daofuWidget = {
+      open: openPanel,
+      close: closePanel,
+      send(text) {
+        const ok = sendMessage(text);
+        if (ok && !isOpen()) openPanel();
+        return ok;
+      }
+    };
+  })();
 })();

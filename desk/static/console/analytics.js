@@ -1,54 +1,170 @@
-/* 导服 · 数据分析 (GET /api/analytics, desk/PROTOCOL.md "Analytics"). Plain JavaScript, no build step;
- * charts by Chart.js (served from npm at /console/vendor/chart.umd.js).
- *
- * SECURITY: questions come from users. Every text from the API is set with textContent /
- * createTextNode (through el()); no HTML string is ever parsed from data.
- */
-(function () {
-  "use strict";
+/* Built by esbuild from desk/frontend/src/console/analytics.js: edit the sources, then run `make frontend`. */
+(() => {
+  // src/shared/dom.js
+  function $(selector, root) {
+    return (root || document).querySelector(selector);
+  }
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    if (typeof attrs === "string") {
+      node.className = attrs;
+    } else if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === void 0 || value === null || value === false) continue;
+        if (key === "class") node.className = value;
+        else if (key === "text") node.textContent = String(value);
+        else if (key === "dataset") Object.assign(node.dataset, value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    appendAll(node, children);
+    return node;
+  }
+  function appendAll(node, children) {
+    if (children === void 0 || children === null) return;
+    if (!Array.isArray(children)) children = [children];
+    for (const child of children) {
+      if (child === void 0 || child === null || child === false) continue;
+      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+  function onReady(fn) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+    else fn();
+  }
 
-  const C = window.DaofuConsole;
-  const { $, el } = C;
-  const DEFAULT_DAYS = 30;
-  const NO_PERMISSION = "需要编辑或管理员权限才能查看数据分析。请联系管理员开通“知识编辑”或“管理员”角色。";
-  const COLORS = { blue: "#1f5fbf", blueFill: "rgba(31,95,191,.75)", green: "#2e7d32", orange: "#e67e00",
-                   red: "#c62828", grey: "#9aa3ae" };
-  const RATING_COLORS = ["#c62828", "#ef6c00", "#f9a825", "#7cb342", "#2e7d32"];
+  // src/console/common.js
+  var LOGIN_URL = "/console/login";
+  var ROLE_LABELS = { staff: "坐席", editor: "知识编辑", admin: "管理员" };
+  var ApiError = class extends Error {
+    constructor(status, detail, problems) {
+      super(detail);
+      this.status = status;
+      this.detail = detail;
+      this.problems = Array.isArray(problems) ? problems : [];
+    }
+  };
+  async function readJson(res) {
+    const text = await res.text();
+    if (!text) return null;
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return null;
+    }
+  }
+  function goLogin() {
+    if (location.pathname !== LOGIN_URL) location.href = LOGIN_URL;
+  }
+  function createClient(options) {
+    const statusTexts = options && options.statusTexts || {};
+    const failedText = options && options.failedText || "操作失败";
+    function detailText(data, status) {
+      const detail = data && data.detail;
+      if (typeof detail === "string" && detail) return detail;
+      if (Array.isArray(detail)) {
+        const parts = detail.map((d) => d && typeof d.msg === "string" ? d.msg : "").filter(Boolean);
+        if (parts.length) return "请求有误：" + parts.join("；");
+      }
+      if (status === 0) return "网络连接失败，请稍后重试";
+      if (statusTexts[status]) return statusTexts[status];
+      return failedText + "（" + status + "）";
+    }
+    async function request(path, opts) {
+      let res;
+      try {
+        res = await fetch(path, Object.assign({ credentials: "same-origin" }, opts));
+      } catch (e) {
+        throw new ApiError(0, detailText(null, 0));
+      }
+      const data = await readJson(res);
+      if (res.status === 401) {
+        goLogin();
+        throw new ApiError(401, detailText(data, 401));
+      }
+      if (!res.ok) throw new ApiError(res.status, detailText(data, res.status), data && data.problems);
+      return data;
+    }
+    function api2(method, path, body) {
+      const opts = { method, headers: { "Accept": "application/json" } };
+      if (method !== "GET" && method !== "DELETE") {
+        opts.headers["Content-Type"] = "application/json";
+        opts.body = JSON.stringify(body === void 0 ? {} : body);
+      }
+      return request(path, opts);
+    }
+    return { detailText, request, api: api2 };
+  }
+  function createToast(errorMs, otherMs) {
+    let timer = null;
+    return function toast2(message, kind) {
+      const box = $("#toast");
+      if (!box) return;
+      box.textContent = String(message);
+      box.className = "toast" + (kind ? " toast-" + kind : "");
+      box.hidden = false;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        box.hidden = true;
+      }, kind === "error" ? errorMs : otherMs);
+    };
+  }
+  function isEditor(me) {
+    return Boolean(me) && (me.role === "editor" || me.role === "admin");
+  }
+  function showMe(me) {
+    $("#me-name").textContent = me.display_name || me.username || "";
+    $("#me-role").textContent = ROLE_LABELS[me.role] || me.role || "";
+  }
+  function wireLogout(client2) {
+    $("#logout").addEventListener("click", async () => {
+      try {
+        await client2.api("POST", "/api/logout");
+      } catch (e) {
+      }
+      location.href = LOGIN_URL;
+    });
+  }
 
-  const state = { days: DEFAULT_DAYS, charts: {}, loading: 0 };
-
-  // ---------------------------------------------------------------- helpers (the rest: common.js)
-
-  const client = C.createClient({ failedText: "请求失败" });
-  const api = client.api;
-  const toast = C.createToast(4000, 4000);
-
+  // src/console/analytics.js
+  var DEFAULT_DAYS = 30;
+  var NO_PERMISSION = "需要编辑或管理员权限才能查看数据分析。请联系管理员开通“知识编辑”或“管理员”角色。";
+  var COLORS = {
+    blue: "#1f5fbf",
+    blueFill: "rgba(31,95,191,.75)",
+    green: "#2e7d32",
+    orange: "#e67e00",
+    red: "#c62828",
+    grey: "#9aa3ae"
+  };
+  var RATING_COLORS = ["#c62828", "#ef6c00", "#f9a825", "#7cb342", "#2e7d32"];
+  var state = { days: DEFAULT_DAYS, charts: {}, loading: 0 };
+  var client = createClient({ failedText: "请求失败" });
+  var api = client.api;
+  var toast = createToast(4e3, 4e3);
   function showMessage(text, isError) {
     const box = $("#an-message");
     box.textContent = text;
     box.classList.toggle("an-error", Boolean(isError));
     box.hidden = false;
   }
-
-  function hideMessage() { $("#an-message").hidden = true; }
-
+  function hideMessage() {
+    $("#an-message").hidden = true;
+  }
   function formatSeconds(seconds) {
-    if (seconds === null || seconds === undefined) return "—";
+    if (seconds === null || seconds === void 0) return "—";
     const s = Math.round(Number(seconds));
     if (s < 60) return s + "秒";
     const minutes = Math.floor(s / 60);
-    if (minutes < 60) return minutes + "分" + (s % 60 ? (s % 60) + "秒" : "");
-    return Math.floor(minutes / 60) + "小时" + (minutes % 60 ? (minutes % 60) + "分" : "");
+    if (minutes < 60) return minutes + "分" + (s % 60 ? s % 60 + "秒" : "");
+    return Math.floor(minutes / 60) + "小时" + (minutes % 60 ? minutes % 60 + "分" : "");
   }
-
   function formatShare(share) {
-    return share === null || share === undefined ? "—" : (share * 100).toFixed(1) + "%";
+    return share === null || share === void 0 ? "—" : (share * 100).toFixed(1) + "%";
   }
-
-  function shortDate(iso) { return String(iso).slice(5); }  // 2026-03-01 -> 03-01
-
-  // ---------------------------------------------------------------- rendering
-
+  function shortDate(iso) {
+    return String(iso).slice(5);
+  }
   function renderKpis(data) {
     $("#kpi-conversations").textContent = String(data.conversations);
     $("#kpi-share").textContent = formatShare(data.answered_without_human_share);
@@ -57,7 +173,6 @@
     $("#kpi-wait-p90").textContent = formatSeconds(data.wait_seconds.p90);
     $("#an-range").textContent = data.window.first + " 至 " + data.window.last + "（北京时间）";
   }
-
   function renderTable(selector, rows) {
     const body = $(selector + " tbody");
     body.replaceChildren();
@@ -69,24 +184,23 @@
       body.appendChild(el("tr", null, [
         el("td", { class: "an-rank", text: i + 1 }),
         el("td", { class: "an-question", text: row.text }),
-        el("td", { class: "an-count", text: row.count }),
+        el("td", { class: "an-count", text: row.count })
       ]));
     });
   }
-
   function renderExports() {
     document.querySelectorAll(".an-exports a[data-table]").forEach((link) => {
       const params = new URLSearchParams({ table: link.dataset.table, days: String(state.days) });
       link.href = "/api/analytics/export.csv?" + params.toString();
     });
   }
-
-  /** Create the chart on first use, then only swap its data (keeps the canvas and its size). */
   function drawChart(id, config) {
     const existing = state.charts[id];
     if (existing) {
       existing.data.labels = config.data.labels;
-      config.data.datasets.forEach((dataset, i) => { Object.assign(existing.data.datasets[i], dataset); });
+      config.data.datasets.forEach((dataset, i) => {
+        Object.assign(existing.data.datasets[i], dataset);
+      });
       existing.update();
       return existing;
     }
@@ -94,9 +208,9 @@
     state.charts[id] = chart;
     return chart;
   }
-
-  function integerAxis() { return { beginAtZero: true, ticks: { precision: 0 } }; }
-
+  function integerAxis() {
+    return { beginAtZero: true, ticks: { precision: 0 } };
+  }
   function renderCharts(data) {
     if (typeof window.Chart !== "function") return;
     drawChart("chart-daily", {
@@ -104,42 +218,62 @@
       data: {
         labels: data.days.map((d) => shortDate(d.date)),
         datasets: [
-          { type: "bar", label: "对话数", data: data.days.map((d) => d.conversations),
-            backgroundColor: COLORS.blueFill, borderColor: COLORS.blue, order: 2 },
-          { type: "line", label: "机器人独立解答", data: data.days.map((d) => d.answered_by_bot),
-            borderColor: COLORS.green, backgroundColor: COLORS.green, cubicInterpolationMode: "monotone",
-            pointRadius: 2, order: 1 },
-        ],
+          {
+            type: "bar",
+            label: "对话数",
+            data: data.days.map((d) => d.conversations),
+            backgroundColor: COLORS.blueFill,
+            borderColor: COLORS.blue,
+            order: 2
+          },
+          {
+            type: "line",
+            label: "机器人独立解答",
+            data: data.days.map((d) => d.answered_by_bot),
+            borderColor: COLORS.green,
+            backgroundColor: COLORS.green,
+            cubicInterpolationMode: "monotone",
+            pointRadius: 2,
+            order: 1
+          }
+        ]
       },
-      options: { maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
-                 scales: { y: integerAxis() },
-                 // "order" puts the line over the bars; the legend keeps the datasets' own order.
-                 plugins: { legend: { position: "top", labels: { sort: (a, b) => a.datasetIndex - b.datasetIndex } } } },
+      options: {
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { y: integerAxis() },
+        // "order" puts the line over the bars; the legend keeps the datasets' own order.
+        plugins: { legend: { position: "top", labels: { sort: (a, b) => a.datasetIndex - b.datasetIndex } } }
+      }
     });
-
     const reasons = Object.keys(data.escalations_by_reason);
     drawChart("chart-reasons", {
       type: "bar",
       data: {
-        labels: reasons.map((r) => (data.reason_labels && data.reason_labels[r]) || r),
-        datasets: [{ label: "转人工次数", data: reasons.map((r) => data.escalations_by_reason[r]),
-                     backgroundColor: COLORS.orange }],
+        labels: reasons.map((r) => data.reason_labels && data.reason_labels[r] || r),
+        datasets: [{
+          label: "转人工次数",
+          data: reasons.map((r) => data.escalations_by_reason[r]),
+          backgroundColor: COLORS.orange
+        }]
       },
-      options: { indexAxis: "y", maintainAspectRatio: false, scales: { x: integerAxis() },
-                 plugins: { legend: { display: false } } },
+      options: {
+        indexAxis: "y",
+        maintainAspectRatio: false,
+        scales: { x: integerAxis() },
+        plugins: { legend: { display: false } }
+      }
     });
-
     const ratingKeys = ["1", "2", "3", "4", "5"];
     drawChart("chart-ratings", {
       type: "bar",
       data: {
         labels: ratingKeys.map((k) => k + "星"),
-        datasets: [{ label: "评价数", data: ratingKeys.map((k) => data.ratings[k] || 0), backgroundColor: RATING_COLORS }],
+        datasets: [{ label: "评价数", data: ratingKeys.map((k) => data.ratings[k] || 0), backgroundColor: RATING_COLORS }]
       },
-      options: { maintainAspectRatio: false, scales: { y: integerAxis() }, plugins: { legend: { display: false } } },
+      options: { maintainAspectRatio: false, scales: { y: integerAxis() }, plugins: { legend: { display: false } } }
     });
   }
-
   function render(data) {
     renderKpis(data);
     renderCharts(data);
@@ -152,11 +286,8 @@
     renderTable("#top-unanswered", data.top_unanswered);
     renderExports();
   }
-
-  // ---------------------------------------------------------------- loading
-
   async function load() {
-    const ticket = ++state.loading;  // a slower earlier answer must not overwrite a newer one
+    const ticket = ++state.loading;
     document.querySelectorAll(".an-seg .btn").forEach((b) => {
       b.setAttribute("aria-pressed", String(Number(b.dataset.days) === state.days));
     });
@@ -171,13 +302,12 @@
     }
     if (ticket !== state.loading) return;
     hideMessage();
-    $("#an-content").hidden = false;  // before drawing: Chart.js sizes a canvas from its visible box
+    $("#an-content").hidden = false;
     render(data);
     if (typeof window.Chart !== "function") {
       showMessage("图表库 Chart.js 未加载，仅显示数字和表格。请在服务器项目目录运行 make frontend 后刷新页面。", true);
     }
   }
-
   async function init() {
     if (typeof window.Chart === "function") {
       window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -190,22 +320,24 @@
       if (err.status !== 401) showMessage("无法获取登录信息：" + err.detail, true);
       return;
     }
-    C.showMe(me);
-    const isEditor = C.isEditor(me);
-    $("#link-knowledge").hidden = !isEditor;
-
-    C.wireLogout(client);
+    showMe(me);
+    const editor = isEditor(me);
+    $("#link-knowledge").hidden = !editor;
+    wireLogout(client);
     document.querySelectorAll(".an-seg .btn").forEach((button) => {
-      button.addEventListener("click", () => { state.days = Number(button.dataset.days); load(); });
+      button.addEventListener("click", () => {
+        state.days = Number(button.dataset.days);
+        load();
+      });
     });
-    $("#an-refresh").addEventListener("click", () => { load().then(() => toast("已刷新", "ok")); });
-
-    if (!isEditor) {
-      showMessage(NO_PERMISSION, false);  // the API answers 403 too; no need to ask it
+    $("#an-refresh").addEventListener("click", () => {
+      load().then(() => toast("已刷新", "ok"));
+    });
+    if (!editor) {
+      showMessage(NO_PERMISSION, false);
       return;
     }
     await load();
   }
-
-  C.onReady(init);
+  onReady(init);
 })();

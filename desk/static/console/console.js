@@ -1,56 +1,364 @@
-/* 导服 · 人工坐席台 (staff console). Plain JavaScript, no framework, no build step.
- *
- * Serves both pages: <body data-page="login"> and <body data-page="console">.
- * SECURITY: every text that comes from users, the bot, the knowledge base or staff is set with
- * textContent / createTextNode (through el()). No HTML string is ever parsed from data:
- * this file builds every node with createElement.
- */
-(function () {
-  "use strict";
+/* Built by esbuild from desk/frontend/src/console/console.js: edit the sources, then run `make frontend`. */
+(() => {
+  // src/shared/dom.js
+  function str(value) {
+    return value === void 0 || value === null ? "" : String(value);
+  }
+  function $(selector, root) {
+    return (root || document).querySelector(selector);
+  }
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    if (typeof attrs === "string") {
+      node.className = attrs;
+    } else if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === void 0 || value === null || value === false) continue;
+        if (key === "class") node.className = value;
+        else if (key === "text") node.textContent = String(value);
+        else if (key === "dataset") Object.assign(node.dataset, value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    appendAll(node, children);
+    return node;
+  }
+  function appendAll(node, children) {
+    if (children === void 0 || children === null) return;
+    if (!Array.isArray(children)) children = [children];
+    for (const child of children) {
+      if (child === void 0 || child === null || child === false) continue;
+      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+  function truncate(text, max) {
+    const s = str(text);
+    return s.length > max ? s.slice(0, max) + "…" : s;
+  }
+  function pad2(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+  function parseTime(iso) {
+    if (!iso) return null;
+    let s = String(iso);
+    if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s = s.replace(" ", "T") + "Z";
+    const d = new Date(s);
+    return isNaN(d.getTime()) ? null : d;
+  }
+  function formatTime(iso, withDate) {
+    const d = parseTime(iso);
+    if (!d) return iso ? String(iso) : "";
+    const hms = pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
+    const now = /* @__PURE__ */ new Date();
+    const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+    if (withDate) {
+      return d.getFullYear() + "-" + pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + " " + pad2(d.getHours()) + ":" + pad2(d.getMinutes());
+    }
+    return sameDay ? hms : pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + " " + hms;
+  }
+  function onReady(fn) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+    else fn();
+  }
 
-  const C = window.DaofuConsole;
-  const { $, el, appendAll, truncate, pad2, formatTime, busy, ROLE_LABELS } = C;
-  const CONSOLE_URL = "/console";
-  const POLL_MS = 5000;          // queue polling while the socket is down
-  const BACKGROUND_MS = 30000;   // light refresh while the socket is up (overdue flags)
-  const BACKOFF_MAX_MS = 15000;
+  // src/shared/cards.js
+  var isObject = (v) => Boolean(v) && typeof v === "object";
+  function cardSummaries(custom) {
+    const lines = [];
+    if (!isObject(custom)) return lines;
+    const line = (classes, label, text) => el("div", { class: "msg-extra " + classes }, [el("span", { class: "label", text: label }), text]);
+    if (isObject(custom.item_card)) {
+      const card = custom.item_card;
+      const parts = [card.name, card.department].filter(Boolean).map(String);
+      lines.push(line("msg-card", "事项", parts.join(" · ") || "（无名称）"));
+    }
+    if (isObject(custom.policy_passage)) {
+      const pol = custom.policy_passage;
+      const parts = [pol.title, pol.issuer, pol.doc_number].filter(Boolean).map(String);
+      lines.push(line("msg-policy", "政策", parts.join(" · ") || "（无标题）"));
+    }
+    if (isObject(custom.bundle)) {
+      const steps = Array.isArray(custom.bundle.steps) ? custom.bundle.steps : [];
+      lines.push(line(
+        "msg-card msg-bundle",
+        "一件事",
+        (custom.bundle.name ? String(custom.bundle.name) : "（无名称）") + " · " + steps.length + " 个事项"
+      ));
+    }
+    return lines;
+  }
 
-  const STATUS_LABELS = { bot: "机器人服务中", queued: "排队中", live: "人工服务中", closed: "已结束" };
-  const TICKET_STATUS_LABELS = { open: "待回复", answered: "已回复", closed: "已关闭" };
-  const KIND_LABELS = { item: "事项", policy: "政策" };
-  const SENDER_LABELS = { user: "用户", bot: "机器人", staff: "坐席", system: "系统" };
+  // src/shared/socket.js
+  var BACKOFF_MS = [1e3, 2e3, 4e3, 8e3, 15e3];
+  function createSocket(options) {
+    const backoffMs = options.backoffMs || BACKOFF_MS;
+    let ws = null;
+    let attempt = 0;
+    let timer = 0;
+    let pingTimer = 0;
+    let lastFrameAt = 0;
+    const socket2 = {
+      get up() {
+        return Boolean(ws) && ws.readyState === WebSocket.OPEN;
+      },
+      /** A socket exists (open or opening); false between a drop and the next attempt. */
+      get present() {
+        return ws !== null;
+      },
+      connect,
+      send,
+      resetBackoff() {
+        attempt = 0;
+      },
+      /** Connect now, from the first delay again (e.g. the browser came back online). */
+      reconnectNow() {
+        attempt = 0;
+        connect();
+      }
+    };
+    function connect() {
+      clearTimeout(timer);
+      timer = 0;
+      if (options.onConnecting) options.onConnecting();
+      let sock;
+      try {
+        sock = new WebSocket(typeof options.url === "function" ? options.url() : options.url);
+      } catch (e) {
+        down();
+        return;
+      }
+      ws = sock;
+      sock.onopen = () => {
+        if (ws !== sock) return;
+        lastFrameAt = Date.now();
+        if (options.resetBackoffOnOpen !== false) attempt = 0;
+        if (options.onOpen) options.onOpen();
+        startPing();
+      };
+      sock.onmessage = (event) => {
+        if (ws !== sock) return;
+        lastFrameAt = Date.now();
+        let frame = null;
+        try {
+          frame = JSON.parse(event.data);
+        } catch (e) {
+          return;
+        }
+        if (frame && typeof frame === "object") options.onFrame(frame);
+      };
+      sock.onclose = () => {
+        if (ws !== sock) return;
+        drop();
+      };
+      sock.onerror = () => {
+      };
+    }
+    function drop() {
+      const sock = ws;
+      ws = null;
+      stopPing();
+      if (sock) {
+        sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
+        try {
+          sock.close();
+        } catch (e) {
+        }
+      }
+      down();
+    }
+    function down() {
+      if (options.onDown) options.onDown();
+      if (options.onConnecting) options.onConnecting();
+      if (timer) return;
+      const delay = backoffMs[Math.min(attempt, backoffMs.length - 1)];
+      attempt += 1;
+      timer = setTimeout(connect, delay);
+    }
+    function startPing() {
+      stopPing();
+      if (!options.ping) return;
+      pingTimer = setInterval(() => {
+        if (Date.now() - lastFrameAt > options.ping.staleMs) {
+          drop();
+          return;
+        }
+        send(options.ping.frame);
+      }, options.ping.everyMs);
+    }
+    function stopPing() {
+      clearInterval(pingTimer);
+      pingTimer = 0;
+    }
+    function send(frame) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      try {
+        ws.send(JSON.stringify(frame));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    return socket2;
+  }
 
-  // ---------------------------------------------------------------- helpers (the rest: common.js)
+  // src/console/common.js
+  var LOGIN_URL = "/console/login";
+  var ROLE_LABELS = { staff: "坐席", editor: "知识编辑", admin: "管理员" };
+  var ApiError = class extends Error {
+    constructor(status, detail, problems) {
+      super(detail);
+      this.status = status;
+      this.detail = detail;
+      this.problems = Array.isArray(problems) ? problems : [];
+    }
+  };
+  async function readJson(res) {
+    const text = await res.text();
+    if (!text) return null;
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return null;
+    }
+  }
+  function goLogin() {
+    if (location.pathname !== LOGIN_URL) location.href = LOGIN_URL;
+  }
+  function createClient(options) {
+    const statusTexts = options && options.statusTexts || {};
+    const failedText = options && options.failedText || "操作失败";
+    function detailText2(data, status) {
+      const detail = data && data.detail;
+      if (typeof detail === "string" && detail) return detail;
+      if (Array.isArray(detail)) {
+        const parts = detail.map((d) => d && typeof d.msg === "string" ? d.msg : "").filter(Boolean);
+        if (parts.length) return "请求有误：" + parts.join("；");
+      }
+      if (status === 0) return "网络连接失败，请稍后重试";
+      if (statusTexts[status]) return statusTexts[status];
+      return failedText + "（" + status + "）";
+    }
+    async function request(path, opts) {
+      let res;
+      try {
+        res = await fetch(path, Object.assign({ credentials: "same-origin" }, opts));
+      } catch (e) {
+        throw new ApiError(0, detailText2(null, 0));
+      }
+      const data = await readJson(res);
+      if (res.status === 401) {
+        goLogin();
+        throw new ApiError(401, detailText2(data, 401));
+      }
+      if (!res.ok) throw new ApiError(res.status, detailText2(data, res.status), data && data.problems);
+      return data;
+    }
+    function api2(method, path, body) {
+      const opts = { method, headers: { "Accept": "application/json" } };
+      if (method !== "GET" && method !== "DELETE") {
+        opts.headers["Content-Type"] = "application/json";
+        opts.body = JSON.stringify(body === void 0 ? {} : body);
+      }
+      return request(path, opts);
+    }
+    return { detailText: detailText2, request, api: api2 };
+  }
+  function createToast(errorMs, otherMs) {
+    let timer = null;
+    return function toast2(message, kind) {
+      const box = $("#toast");
+      if (!box) return;
+      box.textContent = String(message);
+      box.className = "toast" + (kind ? " toast-" + kind : "");
+      box.hidden = false;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        box.hidden = true;
+      }, kind === "error" ? errorMs : otherMs);
+    };
+  }
+  async function busy(button2, fn) {
+    if (button2) button2.disabled = true;
+    try {
+      return await fn();
+    } finally {
+      if (button2) button2.disabled = false;
+    }
+  }
+  function isEditor(me) {
+    return Boolean(me) && (me.role === "editor" || me.role === "admin");
+  }
+  function showMe(me) {
+    $("#me-name").textContent = me.display_name || me.username || "";
+    $("#me-role").textContent = ROLE_LABELS[me.role] || me.role || "";
+  }
+  function wireLogout(client2) {
+    $("#logout").addEventListener("click", async () => {
+      try {
+        await client2.api("POST", "/api/logout");
+      } catch (e) {
+      }
+      location.href = LOGIN_URL;
+    });
+  }
+  function consoleSocket(options) {
+    function setConn(up) {
+      const c = $("#conn-status");
+      c.textContent = up ? "实时连接" : options.downText;
+      c.classList.toggle("conn-up", up);
+      c.classList.toggle("conn-down", !up);
+    }
+    const socket2 = createSocket({
+      url: () => (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console",
+      onFrame: options.onFrame,
+      onOpen() {
+        setConn(true);
+        if (options.onUp) options.onUp();
+      },
+      onDown() {
+        setConn(false);
+        if (options.onDown) options.onDown();
+      }
+    });
+    return {
+      get up() {
+        return socket2.up;
+      },
+      setConn,
+      connect: () => socket2.connect()
+    };
+  }
 
-  const client = C.createClient();
-  const api = client.api;
-  const detailText = client.detailText;
-  const toast = C.createToast(5000, 3000);
-
+  // src/console/console.js
+  var CONSOLE_URL = "/console";
+  var POLL_MS = 5e3;
+  var BACKGROUND_MS = 3e4;
+  var STATUS_LABELS = { bot: "机器人服务中", queued: "排队中", live: "人工服务中", closed: "已结束" };
+  var TICKET_STATUS_LABELS = { open: "待回复", answered: "已回复", closed: "已关闭" };
+  var KIND_LABELS = { item: "事项", policy: "政策" };
+  var SENDER_LABELS = { user: "用户", bot: "机器人", staff: "坐席", system: "系统" };
+  var client = createClient();
+  var api = client.api;
+  var detailText = client.detailText;
+  var toast = createToast(5e3, 3e3);
   function mmss(seconds) {
     const s = Math.max(0, Math.floor(Number(seconds) || 0));
     return pad2(Math.floor(s / 60)) + ":" + pad2(s % 60);
   }
-
   function errorToast(err) {
-    if (err && err.status === 401) return;  // already leaving for the login page
+    if (err && err.status === 401) return;
     toast(err && err.detail ? err.detail : String(err && err.message ? err.message : err), "error");
   }
-
-  // ---------------------------------------------------------------- login page
-
   function initLogin() {
     const form = $("#login-form");
     const user = $("#login-username");
     const pass = $("#login-password");
     const submit = $("#login-submit");
     const error = $("#login-error");
-
     function showError(text) {
       error.textContent = text;
       error.hidden = false;
     }
-
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.hidden = true;
@@ -67,9 +375,9 @@
           method: "POST",
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", "Accept": "application/json" },
-          body: JSON.stringify({ username: username, password: password }),
+          body: JSON.stringify({ username, password })
         });
-        const data = await C.readJson(res);
+        const data = await readJson(res);
         if (res.ok) {
           location.href = CONSOLE_URL;
           return;
@@ -85,41 +393,40 @@
       }
     });
   }
-
-  // ---------------------------------------------------------------- console page
-
-  const state = {
+  var state = {
     me: null,
     queue: [],
-    queueAt: 0,              // Date.now() when state.queue arrived (waited time ticks from it)
-    openId: null,            // conversation id shown in #chat
+    queueAt: 0,
+    // Date.now() when state.queue arrived (waited time ticks from it)
+    openId: null,
+    // conversation id shown in #chat
     openStatus: null,
-    seen: new Set(),         // message ids shown in #chat
-    unread: new Set(),       // conversation ids (held by me, not open) with new user messages
+    seen: /* @__PURE__ */ new Set(),
+    // message ids shown in #chat
+    unread: /* @__PURE__ */ new Set(),
+    // conversation ids (held by me, not open) with new user messages
     pollTimer: null,
-    tab: "chats",
+    tab: "chats"
   };
-
-  function idEq(a, b) { return a !== null && a !== undefined && b !== null && b !== undefined && String(a) === String(b); }
-
-  function isMine(item) { return state.me && idEq(item.claimed_by, state.me.id); }
-
+  function idEq(a, b) {
+    return a !== null && a !== void 0 && b !== null && b !== void 0 && String(a) === String(b);
+  }
+  function isMine(item) {
+    return state.me && idEq(item.claimed_by, state.me.id);
+  }
   function priorityInfo(priority, reason) {
     const p = typeof priority === "number" ? priority : Number(priority);
-    if (p === 0 || priority === "complaint" || (isNaN(p) && reason === "complaint")) return { text: "投诉", cls: "prio-complaint" };
-    if (p === 1 || priority === "repeated_failure" || (isNaN(p) && reason === "repeated_failure")) return { text: "多次未解决", cls: "prio-repeat" };
+    if (p === 0 || priority === "complaint" || isNaN(p) && reason === "complaint") return { text: "投诉", cls: "prio-complaint" };
+    if (p === 1 || priority === "repeated_failure" || isNaN(p) && reason === "repeated_failure") return { text: "多次未解决", cls: "prio-repeat" };
     return { text: "其他", cls: "prio-other" };
   }
-
-  // ----- header, tabs
-
   function renderMe() {
-    C.showMe(state.me);
-    // Knowledge editing and analytics are for editors and admins (the API checks too).
-    const isEditor = C.isEditor(state.me);
-    document.querySelectorAll(".editor-only").forEach((el) => { el.hidden = !isEditor; });
+    showMe(state.me);
+    const editor = isEditor(state.me);
+    document.querySelectorAll(".editor-only").forEach((el2) => {
+      el2.hidden = !editor;
+    });
   }
-
   function showTab(tab) {
     state.tab = tab;
     const chats = tab === "chats";
@@ -131,15 +438,11 @@
     $("#tickets").hidden = chats;
     if (!chats) loadTickets();
   }
-
-  // ----- queue
-
   function setQueue(items) {
     state.queue = Array.isArray(items) ? items : [];
     state.queueAt = Date.now();
     renderQueue();
   }
-
   async function refreshQueue() {
     try {
       setQueue(await api("GET", "/api/queue"));
@@ -147,7 +450,6 @@
       if (err.status !== 401 && err.status !== 0) errorToast(err);
     }
   }
-
   function lastMessageText(last) {
     if (!last) return "";
     if (typeof last === "string") return last;
@@ -157,7 +459,6 @@
     }
     return "";
   }
-
   function queueRow(item) {
     const waiting = item.status === "waiting";
     const mine = isMine(item);
@@ -166,34 +467,29 @@
     if (item.overdue) classes.push("overdue");
     if (mine) classes.push("mine");
     if (idEq(item.conversation_id, state.openId)) classes.push("active");
-
     const li = el("li", { class: classes.join(" ") });
     li.dataset.handoffId = String(item.handoff_id);
     li.dataset.conversationId = String(item.conversation_id);
-
     const waited = el("span", { class: "waited", title: waiting ? "已等待" : "等待时长", text: mmss(item.waited_seconds) });
     waited.dataset.base = String(Number(item.waited_seconds) || 0);
     waited.dataset.tick = waiting ? "1" : "0";
-
     li.appendChild(el("div", { class: "qi-top" }, [
       el("span", { class: "badge " + prio.cls, text: prio.text }),
       el("span", { class: "qi-reason", title: item.reason_text || "", text: item.reason_text || item.reason || "转人工" }),
       item.overdue ? el("span", { class: "overdue-mark", title: "等待超时", text: "超时" }) : null,
-      waited,
+      waited
     ]));
-
     if (item.summary) {
       li.appendChild(el("div", { class: "qi-summary", title: item.summary, text: truncate(item.summary, 90) }));
     }
     const last = lastMessageText(item.last_message);
     if (last) li.appendChild(el("div", { class: "qi-last", title: last, text: "最新：" + truncate(last, 60) }));
-
     const foot = el("div", { class: "qi-foot" });
     if (waiting) {
       foot.appendChild(el("span", { class: "qi-waiting", text: "等待接入" }));
       foot.appendChild(el("button", { class: "btn btn-small btn-primary claim", type: "button", text: "接入" }));
     } else {
-      const holder = mine ? "我正在接待" : (item.claimed_by_name ? item.claimed_by_name + " 接待中" : "接待中");
+      const holder = mine ? "我正在接待" : item.claimed_by_name ? item.claimed_by_name + " 接待中" : "接待中";
       foot.appendChild(el("span", { class: "qi-holder", text: holder }));
       if (mine && state.unread.has(String(item.conversation_id))) {
         foot.appendChild(el("span", { class: "unread-dot", title: "有新消息" }));
@@ -203,7 +499,6 @@
     li.appendChild(foot);
     return li;
   }
-
   function renderQueue() {
     const list = $("#queue-list");
     const waitingCount = state.queue.filter((i) => i.status === "waiting").length;
@@ -213,21 +508,19 @@
     $("#queue-count").textContent = "等待 " + waitingCount + " · 共 " + state.queue.length;
     document.title = (waitingCount ? "(" + waitingCount + ") " : "") + "导服 · 人工坐席台";
   }
-
   function tickWaited() {
-    const elapsed = (Date.now() - state.queueAt) / 1000;
+    const elapsed = (Date.now() - state.queueAt) / 1e3;
     document.querySelectorAll("#queue-list .waited").forEach((span) => {
       const base = Number(span.dataset.base) || 0;
       span.textContent = mmss(span.dataset.tick === "1" ? base + elapsed : base);
     });
   }
-
-  async function claim(row, button) {
+  async function claim(row, button2) {
     const handoffId = row.dataset.handoffId;
-    await busy(button, async () => {
+    await busy(button2, async () => {
       try {
         const res = await api("POST", "/api/handoffs/" + encodeURIComponent(handoffId) + "/claim");
-        const convId = (res && res.conversation_id) || row.dataset.conversationId;
+        const convId = res && res.conversation_id || row.dataset.conversationId;
         await refreshQueue();
         await openConversation(convId);
       } catch (err) {
@@ -236,38 +529,29 @@
       }
     });
   }
-
-  // ----- socket, polling
-
   function pollOnce() {
     refreshQueue();
     if (state.openId) refreshOpenMessages();
   }
-
   function startPolling() {
     if (state.pollTimer) return;
     state.pollTimer = setInterval(pollOnce, POLL_MS);
   }
-
   function stopPolling() {
     if (!state.pollTimer) return;
     clearInterval(state.pollTimer);
     state.pollTimer = null;
   }
-
-  const socket = C.createSocket({
+  var socket = consoleSocket({
     downText: "重连中…（每5秒刷新）",
-    maxBackoffMs: BACKOFF_MAX_MS,
     onFrame: handleFrame,
     onUp: () => {
       stopPolling();
-      // Catch up on whatever happened while we were away.
       refreshQueue();
       if (state.openId) refreshOpenMessages();
     },
-    onDown: startPolling,
+    onDown: startPolling
   });
-
   function handleFrame(frame) {
     if (frame.type === "queue") {
       setQueue(frame.items);
@@ -286,9 +570,6 @@
       if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status);
     }
   }
-
-  // ----- chat panel
-
   function setChatStatus(status) {
     state.openStatus = status || null;
     const tag = $("#chat-status");
@@ -299,52 +580,28 @@
     $("#reply-send").disabled = closed;
     $("#reply-text").placeholder = closed ? "会话已结束，不能再回复" : "输入回复内容（Enter 发送，Shift+Enter 换行）";
   }
-
   function messageExtras(msg) {
     const extras = [];
     const payload = msg.payload && typeof msg.payload === "object" ? msg.payload : null;
     if (!payload) return extras;
     const custom = payload.custom && typeof payload.custom === "object" ? payload.custom : null;
-    if (custom && custom.item_card && typeof custom.item_card === "object") {
-      const card = custom.item_card;
-      const parts = [card.name, card.department].filter(Boolean).map(String);
-      extras.push(el("div", { class: "msg-extra msg-card" }, [
-        el("span", { class: "label", text: "事项" }),
-        parts.join(" · ") || "（无名称）",
-      ]));
-    }
-    if (custom && custom.policy_passage && typeof custom.policy_passage === "object") {
-      const pol = custom.policy_passage;
-      const parts = [pol.title, pol.issuer, pol.doc_number].filter(Boolean).map(String);
-      extras.push(el("div", { class: "msg-extra msg-policy" }, [
-        el("span", { class: "label", text: "政策" }),
-        parts.join(" · ") || "（无标题）",
-      ]));
-    }
-    if (custom && custom.bundle && typeof custom.bundle === "object") {
-      const steps = Array.isArray(custom.bundle.steps) ? custom.bundle.steps : [];
-      extras.push(el("div", { class: "msg-extra msg-card msg-bundle" }, [
-        el("span", { class: "label", text: "一件事" }),
-        (custom.bundle.name ? String(custom.bundle.name) : "（无名称）") + " · " + steps.length + " 个事项",
-      ]));
-    }
+    extras.push(...cardSummaries(custom));
     if (custom && custom.handoff && typeof custom.handoff === "object" && custom.handoff.reason_text) {
       extras.push(el("div", { class: "msg-extra msg-handoff" }, [
         el("span", { class: "label", text: "转人工" }),
-        String(custom.handoff.reason_text),
+        String(custom.handoff.reason_text)
       ]));
     }
     if (Array.isArray(payload.buttons) && payload.buttons.length) {
       const list = el("ul", { class: "msg-buttons" });
       for (const b of payload.buttons) {
         const title = b && typeof b === "object" ? b.title : b;
-        if (title !== undefined && title !== null && title !== "") list.appendChild(el("li", { text: String(title) }));
+        if (title !== void 0 && title !== null && title !== "") list.appendChild(el("li", { text: String(title) }));
       }
       extras.push(el("div", { class: "msg-extra msg-options" }, [el("span", { class: "label", text: "机器人提供的选项" }), list]));
     }
     return extras;
   }
-
   function messageNode(msg) {
     const sender = ["user", "bot", "staff", "system"].indexOf(msg.sender) >= 0 ? msg.sender : "system";
     let who = SENDER_LABELS[sender];
@@ -352,18 +609,16 @@
     const node = el("div", { class: "msg msg-" + sender }, [
       el("div", { class: "msg-head" }, [
         el("span", { class: "msg-sender", text: who }),
-        el("time", { class: "msg-time", datetime: msg.created_at || "", text: formatTime(msg.created_at) }),
+        el("time", { class: "msg-time", datetime: msg.created_at || "", text: formatTime(msg.created_at) })
       ]),
-      el("div", { class: "msg-body", text: msg.text == null ? "" : String(msg.text) }),
+      el("div", { class: "msg-body", text: msg.text == null ? "" : String(msg.text) })
     ]);
     appendAll(node, messageExtras(msg));
     node.dataset.messageId = String(msg.id);
     return node;
   }
-
-  /** Insert a message in id order unless already shown. */
   function addMessage(msg, forceScroll) {
-    if (!msg || msg.id === undefined || msg.id === null) return;
+    if (!msg || msg.id === void 0 || msg.id === null) return;
     const key = String(msg.id);
     if (state.seen.has(key)) return;
     state.seen.add(key);
@@ -382,7 +637,6 @@
     box.insertBefore(node, before);
     if (forceScroll || nearBottom) box.scrollTop = box.scrollHeight;
   }
-
   function renderFindings(handoff) {
     const box = $("#bot-findings");
     if (!handoff) {
@@ -390,8 +644,10 @@
       return;
     }
     const nodes = [
-      el("p", null, [el("span", { class: "f-label", text: "转人工原因：" }),
-        el("span", { class: "f-reason", text: handoff.reason_text || handoff.reason || "" })]),
+      el("p", null, [
+        el("span", { class: "f-label", text: "转人工原因：" }),
+        el("span", { class: "f-reason", text: handoff.reason_text || handoff.reason || "" })
+      ])
     ];
     if (handoff.claimed_by_name) {
       nodes.push(el("p", null, [el("span", { class: "f-label", text: "接待人：" }), String(handoff.claimed_by_name)]));
@@ -410,14 +666,13 @@
         list.appendChild(el("li", { class: "candidate" }, [
           el("span", { class: "kind-tag kind-" + (c.kind === "policy" ? "policy" : "item"), text: KIND_LABELS[c.kind] || c.kind || "—" }),
           el("span", { class: "c-title", text: c.title || c.id || "" }),
-          el("span", { class: "c-score", title: "相关度", text: c.score === undefined || c.score === null || isNaN(score) ? "" : score.toFixed(2) }),
+          el("span", { class: "c-score", title: "相关度", text: c.score === void 0 || c.score === null || isNaN(score) ? "" : score.toFixed(2) })
         ]));
       }
       nodes.push(list);
     }
     box.replaceChildren.apply(box, nodes);
   }
-
   async function openConversation(convId) {
     if (!convId) return;
     const id = String(convId);
@@ -431,17 +686,17 @@
     }
     if (switching) {
       state.openId = id;
-      state.seen = new Set();
+      state.seen = /* @__PURE__ */ new Set();
       $("#messages").replaceChildren();
       $("#reply-text").value = "";
     }
     state.unread.delete(id);
-    const conv = (data && data.conversation) || { id: id };
+    const conv = data && data.conversation || { id };
     $("#chat-id").textContent = truncate(conv.id || id, 12);
     $("#chat-id").title = String(conv.id || id);
     $("#chat-meta").textContent = conv.created_at ? "开始于 " + formatTime(conv.created_at) : "";
     setChatStatus(conv.status);
-    for (const msg of (data && Array.isArray(data.messages) ? data.messages : [])) addMessage(msg, true);
+    for (const msg of data && Array.isArray(data.messages) ? data.messages : []) addMessage(msg, true);
     renderFindings(data ? data.handoff : null);
     $("#chat-empty").hidden = true;
     $("#chat").hidden = false;
@@ -450,23 +705,21 @@
     loadStaff();
     if (!$("#reply-text").disabled) $("#reply-text").focus();
   }
-
-  /** Merge messages of the open chat (after a reconnect, or while polling). */
   async function refreshOpenMessages() {
     const id = state.openId;
     if (!id) return;
     try {
       const data = await api("GET", "/api/conversations/" + encodeURIComponent(id));
       if (!idEq(id, state.openId)) return;
-      for (const msg of (data && Array.isArray(data.messages) ? data.messages : [])) addMessage(msg);
+      for (const msg of data && Array.isArray(data.messages) ? data.messages : []) addMessage(msg);
       if (data && data.conversation) setChatStatus(data.conversation.status);
-    } catch (err) { /* polling: stay quiet */ }
+    } catch (err) {
+    }
   }
-
   function closeChat() {
     state.openId = null;
     state.openStatus = null;
-    state.seen = new Set();
+    state.seen = /* @__PURE__ */ new Set();
     $("#chat").hidden = true;
     $("#chat-empty").hidden = false;
     $("#messages").replaceChildren();
@@ -474,16 +727,18 @@
     $("#bot-findings").replaceChildren(el("p", { class: "muted", text: "打开会话后显示转人工原因、摘要和机器人找到的候选。" }));
     renderQueue();
   }
-
   async function sendReply() {
     const id = state.openId;
     const box = $("#reply-text");
     const text = box.value.trim();
     if (!id || box.disabled) return;
-    if (!text) { toast("请输入回复内容", "error"); return; }
+    if (!text) {
+      toast("请输入回复内容", "error");
+      return;
+    }
     await busy($("#reply-send"), async () => {
       try {
-        const msg = await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/reply", { text: text });
+        const msg = await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/reply", { text });
         if (box.value.trim() === text) box.value = "";
         if (idEq(id, state.openId) && msg) addMessage(msg, true);
       } catch (err) {
@@ -492,7 +747,6 @@
     });
     box.focus();
   }
-
   async function loadStaff() {
     const select = $("#transfer-select");
     let staff;
@@ -504,18 +758,17 @@
     const keep = select.value;
     const options = [el("option", { value: "", text: "选择同事…" })];
     for (const s of Array.isArray(staff) ? staff : []) {
-      if (!s || (state.me && idEq(s.id, state.me.id))) continue;
+      if (!s || state.me && idEq(s.id, state.me.id)) continue;
       const label = (s.display_name || "") + (ROLE_LABELS[s.role] ? "（" + ROLE_LABELS[s.role] + "）" : "") + (s.online ? "" : " · 离线");
       options.push(el("option", { value: String(s.id), text: label }));
     }
     select.replaceChildren.apply(select, options);
     if (keep && Array.from(select.options).some((o) => o.value === keep)) select.value = keep;
   }
-
-  async function chatAction(button, action, body, okText) {
+  async function chatAction(button2, action, body, okText) {
     const id = state.openId;
     if (!id) return;
-    await busy(button, async () => {
+    await busy(button2, async () => {
       try {
         await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + action, body);
         toast(okText, "ok");
@@ -526,15 +779,15 @@
       }
     });
   }
-
-  // ----- knowledge search
-
   async function searchKnowledge() {
     const q = $("#kb-query").value.trim();
     const kind = $("#kb-kind").value;
     const results = $("#kb-results");
-    if (!q) { toast("请输入检索关键词", "error"); return; }
-    const params = new URLSearchParams({ q: q });
+    if (!q) {
+      toast("请输入检索关键词", "error");
+      return;
+    }
+    const params = new URLSearchParams({ q });
     if (kind) params.set("kind", kind);
     await busy($("#kb-search"), async () => {
       let hits;
@@ -552,25 +805,21 @@
       results.replaceChildren.apply(results, hits.map(kbResult));
     });
   }
-
   function kbResult(hit) {
-    const meta = hit.kind === "policy"
-      ? [hit.issuer, hit.doc_number].filter(Boolean).map(String).join(" · ")
-      : [hit.department, hit.issuer, hit.doc_number].filter(Boolean).map(String).join(" · ");
+    const meta = hit.kind === "policy" ? [hit.issuer, hit.doc_number].filter(Boolean).map(String).join(" · ") : [hit.department, hit.issuer, hit.doc_number].filter(Boolean).map(String).join(" · ");
     const node = el("div", { class: "kb-result" }, [
       el("div", { class: "kb-head" }, [
         el("span", { class: "kind-tag kind-" + (hit.kind === "policy" ? "policy" : "item"), text: KIND_LABELS[hit.kind] || hit.kind || "—" }),
-        el("span", { class: "kb-title", text: hit.title || "" }),
+        el("span", { class: "kb-title", text: hit.title || "" })
       ]),
       meta ? el("div", { class: "kb-meta", text: meta }) : null,
       hit.insert_text ? el("div", { class: "kb-preview", title: String(hit.insert_text), text: truncate(hit.insert_text, 140) }) : null,
-      el("div", { class: "kb-foot" }, [el("button", { class: "btn btn-small kb-insert", type: "button", text: "插入" })]),
+      el("div", { class: "kb-foot" }, [el("button", { class: "btn btn-small kb-insert", type: "button", text: "插入" })])
     ]);
-    if (hit.id !== undefined && hit.id !== null) node.dataset.id = String(hit.id);
+    if (hit.id !== void 0 && hit.id !== null) node.dataset.id = String(hit.id);
     node.querySelector(".kb-insert").addEventListener("click", () => insertReply(hit.insert_text || ""));
     return node;
   }
-
   function insertReply(text) {
     const box = $("#reply-text");
     const addition = String(text);
@@ -585,20 +834,17 @@
       toast("已插入回复框，打开会话后可发送");
     }
   }
-
-  // ----- tickets
-
   async function loadTickets() {
     const status = $("#ticket-status").value || "open";
     const list = $("#ticket-list");
     let tickets;
     try {
-      tickets = await api("GET", "/api/tickets?" + new URLSearchParams({ status: status }).toString());
+      tickets = await api("GET", "/api/tickets?" + new URLSearchParams({ status }).toString());
     } catch (err) {
       errorToast(err);
       return;
     }
-    if (($("#ticket-status").value || "open") !== status) return;  // filter changed meanwhile
+    if (($("#ticket-status").value || "open") !== status) return;
     tickets = Array.isArray(tickets) ? tickets : [];
     if (!tickets.length) {
       list.replaceChildren(el("p", { class: "ticket-empty", text: "没有" + (TICKET_STATUS_LABELS[status] || "") + "的留言。" }));
@@ -606,14 +852,13 @@
     }
     list.replaceChildren.apply(list, tickets.map(ticketNode));
   }
-
   function ticketNode(t) {
     const node = el("div", { class: "ticket status-" + String(t.status || "").replace(/[^a-z_-]/gi, "") });
     node.dataset.ticketId = String(t.id);
     node.appendChild(el("div", { class: "ticket-head" }, [
       el("span", { class: "ticket-no", text: t.tracking_number || "" }),
       el("span", { class: "status-tag", text: TICKET_STATUS_LABELS[t.status] || t.status || "" }),
-      el("time", { class: "ticket-time", datetime: t.created_at || "", text: formatTime(t.created_at, true) }),
+      el("time", { class: "ticket-time", datetime: t.created_at || "", text: formatTime(t.created_at, true) })
     ]));
     node.appendChild(el("div", { class: "ticket-question", text: t.question || "" }));
     node.appendChild(el("div", { class: "ticket-contact" }, [el("span", { class: "f-label", text: "联系方式：" }), t.contact ? String(t.contact) : "（未留）"]));
@@ -623,21 +868,23 @@
       node.appendChild(area);
       node.appendChild(el("div", { class: "ticket-actions" }, [
         el("button", { class: "btn btn-small ticket-close", type: "button", text: "关闭" }),
-        el("button", { class: "btn btn-small btn-primary ticket-send", type: "button", text: t.answer ? "更新回复" : "回复" }),
+        el("button", { class: "btn btn-small btn-primary ticket-send", type: "button", text: t.answer ? "更新回复" : "回复" })
       ]));
     }
     return node;
   }
-
-  async function ticketAction(node, button, action) {
+  async function ticketAction(node, button2, action) {
     const id = node.dataset.ticketId;
     let body;
     if (action === "answer") {
       const answer = node.querySelector(".ticket-answer").value.trim();
-      if (!answer) { toast("请填写回复内容", "error"); return; }
-      body = { answer: answer };
+      if (!answer) {
+        toast("请填写回复内容", "error");
+        return;
+      }
+      body = { answer };
     }
-    await busy(button, async () => {
+    await busy(button2, async () => {
       try {
         await api("POST", "/api/tickets/" + encodeURIComponent(id) + "/" + action, body);
         toast(action === "answer" ? "已回复，用户可凭查询号查看" : "留言已关闭", "ok");
@@ -647,57 +894,54 @@
       }
     });
   }
-
-  // ----- wiring
-
   function wireConsole() {
-    C.wireLogout(client);
+    wireLogout(client);
     $("#tab-chats").addEventListener("click", () => showTab("chats"));
     $("#tab-tickets").addEventListener("click", () => showTab("tickets"));
-
     $("#queue-refresh").addEventListener("click", (e) => busy(e.currentTarget, refreshQueue));
     $("#queue-list").addEventListener("click", (event) => {
-      const button = event.target.closest("button");
-      if (!button) return;
-      const row = button.closest(".queue-item");
+      const button2 = event.target.closest("button");
+      if (!button2) return;
+      const row = button2.closest(".queue-item");
       if (!row) return;
-      if (button.classList.contains("claim")) claim(row, button);
-      else if (button.classList.contains("open")) openConversation(row.dataset.conversationId);
+      if (button2.classList.contains("claim")) claim(row, button2);
+      else if (button2.classList.contains("open")) openConversation(row.dataset.conversationId);
     });
-
     $("#chat-close").addEventListener("click", closeChat);
     $("#reply-send").addEventListener("click", sendReply);
     $("#reply-text").addEventListener("keydown", (event) => {
       if (event.key !== "Enter" || event.shiftKey) return;
-      if (event.isComposing || event.keyCode === 229) return;  // IME (拼音) candidate selection
+      if (event.isComposing || event.keyCode === 229) return;
       event.preventDefault();
       sendReply();
     });
-
     $("#transfer").addEventListener("click", (e) => {
       const staffId = $("#transfer-select").value;
-      if (!staffId) { toast("请先选择要转给的同事", "error"); return; }
+      if (!staffId) {
+        toast("请先选择要转给的同事", "error");
+        return;
+      }
       const option = $("#transfer-select").selectedOptions[0];
       const name = option ? option.textContent.replace(/（.*$|\s·.*$/, "") : "同事";
       const numeric = Number(staffId);
       chatAction(e.currentTarget, "transfer", { staff_id: isNaN(numeric) ? staffId : numeric }, "已转给 " + name);
     });
-    $("#resolve").addEventListener("click", (e) => chatAction(e.currentTarget, "resolve", undefined, "会话已结束，已请用户评价"));
-    $("#handback").addEventListener("click", (e) => chatAction(e.currentTarget, "handback", undefined, "已交还机器人"));
-
-    $("#kb-form").addEventListener("submit", (event) => { event.preventDefault(); searchKnowledge(); });
-
+    $("#resolve").addEventListener("click", (e) => chatAction(e.currentTarget, "resolve", void 0, "会话已结束，已请用户评价"));
+    $("#handback").addEventListener("click", (e) => chatAction(e.currentTarget, "handback", void 0, "已交还机器人"));
+    $("#kb-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      searchKnowledge();
+    });
     $("#ticket-status").addEventListener("change", loadTickets);
     $("#ticket-refresh").addEventListener("click", (e) => busy(e.currentTarget, loadTickets));
     $("#ticket-list").addEventListener("click", (event) => {
-      const button = event.target.closest("button");
-      const node = button && button.closest(".ticket");
+      const button2 = event.target.closest("button");
+      const node = button2 && button2.closest(".ticket");
       if (!node) return;
-      if (button.classList.contains("ticket-send")) ticketAction(node, button, "answer");
-      else if (button.classList.contains("ticket-close")) ticketAction(node, button, "close");
+      if (button2.classList.contains("ticket-send")) ticketAction(node, button2, "answer");
+      else if (button2.classList.contains("ticket-close")) ticketAction(node, button2, "close");
     });
   }
-
   async function initConsole() {
     try {
       state.me = await api("GET", "/api/me");
@@ -705,22 +949,25 @@
       if (err.status !== 401) toast("无法获取登录信息：" + err.detail, "error");
       return;
     }
-    if (!state.me) { C.goLogin(); return; }
+    if (!state.me) {
+      goLogin();
+      return;
+    }
     renderMe();
     wireConsole();
     socket.setConn(false);
     renderQueue();
     await refreshQueue();
     socket.connect();
-    setInterval(tickWaited, 1000);
-    setInterval(() => { if (socket.up) refreshQueue(); }, BACKGROUND_MS);
+    setInterval(tickWaited, 1e3);
+    setInterval(() => {
+      if (socket.up) refreshQueue();
+    }, BACKGROUND_MS);
   }
-
   function start() {
     const page = document.body && document.body.dataset.page;
     if (page === "login") initLogin();
     else if (page === "console") initConsole();
   }
-
-  C.onReady(start);
+  onReady(start);
 })();
