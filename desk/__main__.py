@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from desk.app import create_app
 
+    migrate(settings.database_url)  # before the app: every replica starts on the current schema
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                 ws_max_size=1024 * 1024)
     return 0

@@ -6,31 +6,30 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
+from fastapi import FastAPI
 
 from desk import auth
 from desk.api import main as api
-from desk.api.deps import EDITOR_ROLES, RouterContext
+from desk.api.deps import EDITOR_ROLES, RouterContext, role_refusal
+from desk.api.errors import install_error_handlers
 from desk.api.pages import mount_static
-from desk.db import Database, migrate
-from desk.errors import DeskError, Forbidden
+from desk.db import Database
+from desk.errors import Forbidden
 from desk.gateway.console import ConsoleSockets
 from desk.hub import make_hub
-from desk.models import Staff
 from desk.rasa_client import RasaClient
 from desk.security.headers import SecurityHeaders, UploadGate
 from desk.service import DeskService
 from desk.settings import DeskSettings
+from desk.tickets import TicketService
 
 
 def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = None, knowledge: Any = None,
                index_builder: Any = None) -> FastAPI:
     """``knowledge``: the search service (default: the process-wide one); ``index_builder``: how
-    re-index jobs build (default: the indexer CLI in a child process; tests build in process)."""
+    re-index jobs build (default: the indexer CLI in a child process; tests build in process).
+    The store must be migrated first (``desk.db.migrate``): the entry point does it, never the factory."""
     settings = settings or DeskSettings.from_env()
-    migrate(settings.database_url)
     database = Database(settings.database_url)
     hub = make_hub(settings.redis_url)
     service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout,
@@ -49,8 +48,9 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
 
     async def may_upload(token: str | None) -> None:
         staff = await service.run(lambda s: auth.staff_for_token(s, token))
-        if staff.role not in EDITOR_ROLES:
-            raise Forbidden(f"需要以下角色之一：{'、'.join(EDITOR_ROLES)}（当前账号角色：{staff.role}）")
+        refusal = role_refusal(staff, EDITOR_ROLES)
+        if refusal is not None:
+            raise Forbidden(refusal)
 
     # The last added runs first: the headers wrap everything (the gate's answers too); the gate
     # answers before any upload body is read.
@@ -58,27 +58,10 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
                        authorize=may_upload, cookie=auth.SESSION_COOKIE)
     app.add_middleware(SecurityHeaders)
 
-    @app.exception_handler(DeskError)
-    async def desk_error(request: Request, error: DeskError) -> JSONResponse:
-        headers = {"Access-Control-Allow-Origin": "*"} if request.url.path.startswith("/api/tickets/") else None
-        body: dict[str, Any] = {"detail": str(error)}
-        if getattr(error, "problems", None):
-            body["problems"] = error.problems  # which records of an upload or form are wrong
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            headers = {**(headers or {}), "Retry-After": str(retry_after)}
-        return JSONResponse(body, status_code=error.status, headers=headers)
-
-    def session_dependency() -> Any:
-        with database.session() as session:
-            yield session
-
-    def current_staff(request: Request, session: Session = Depends(session_dependency)) -> Staff:
-        return auth.staff_for_token(session, request.cookies.get(auth.SESSION_COOKIE))
-
-    context = RouterContext(service=service, settings=settings, hub=hub, current_staff=current_staff,
-                            knowledge=knowledge or _LazyKnowledge(), consoles=ConsoleSockets(),
-                            index_builder=index_builder)
+    install_error_handlers(app)
+    context = RouterContext(service=service, settings=settings, hub=hub, knowledge=knowledge or _LazyKnowledge(),
+                            tickets=TicketService(service), consoles=ConsoleSockets(), index_builder=index_builder)
+    app.state.tickets = context.tickets
     app.include_router(api.build_router(context))
     mount_static(app)
     return app

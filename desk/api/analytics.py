@@ -6,14 +6,13 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from desk import analytics, export
 from desk.errors import DeskError
-from desk.models import Staff
-from desk.api.deps import EDITOR_ROLES, RouterContext
+from desk.api.deps import EditorStaff, RouterContext
 
 # Chart.js comes from npm (desk/frontend/package-lock.json), installed by `make frontend`.
 CHART_JS = Path(__file__).resolve().parent.parent / "frontend" / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
@@ -26,17 +25,16 @@ class FrontendMissing(DeskError):
 
 def build_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
-    editor = context.require_role(*EDITOR_ROLES)
     offset_hours = context.settings.timezone_offset_hours
 
     @router.get("/api/analytics")
-    async def numbers(days: str = "30", staff: Staff = Depends(editor)) -> dict[str, Any]:
+    async def numbers(staff: EditorStaff, days: str = "30") -> dict[str, Any]:
         window_days = parse_days(days)
         result = await context.service.run(lambda s: analytics.compute(s, window_days, offset_hours))
         return result.to_dict()
 
     @router.get("/api/analytics/export.csv")
-    async def export_csv(table: str = "", days: str = "30", staff: Staff = Depends(editor)) -> Response:
+    async def export_csv(staff: EditorStaff, table: str = "", days: str = "30") -> Response:
         if table not in export.TABLES:
             raise DeskError(f"table 必须是 {'、'.join(export.TABLES)} 之一，收到 {table[:40]!r}")
         span = analytics.window(parse_days(days), offset_hours)

@@ -4,21 +4,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from desk import auth
-from desk.api.deps import RouterContext
+from desk.api.bodies import LoginBody
+from desk.api.deps import CurrentStaff, RouterContext
 from desk.api.views import staff_json
 from desk.errors import NotLoggedIn
-from desk.models import Staff
 from desk.security.throttle import LoginThrottle
-
-
-class LoginBody(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=256)
 
 
 def build_router(context: RouterContext) -> APIRouter:
@@ -50,7 +44,7 @@ def build_router(context: RouterContext) -> APIRouter:
         return response
 
     @router.get("/api/me")
-    def me(staff: Staff = Depends(context.current_staff)) -> dict[str, Any]:
+    def me(staff: CurrentStaff) -> dict[str, Any]:
         return staff_json(staff)
 
     return router

@@ -1,75 +1,65 @@
 """The live-chat queue and conversations: claim, reply, transfer, resolve, hand back, colleagues.
 
-Chats and transcripts hold the public's personal data: only the chat roles (``auth.CHAT_ROLES``).
+Chats and transcripts hold the public's personal data: only the chat roles (``ChatStaff``).
 """
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk import auth
-from desk.api.deps import RouterContext
+from desk.api.bodies import ReplyBody, TransferBody
+from desk.api.deps import ChatStaff, RouterContext
 from desk.api.views import conversation_json
 from desk.errors import DeskError
 from desk.models import Staff, utcnow
-from desk.service import aware
-
-
-class ReplyBody(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
-
-
-class TransferBody(BaseModel):
-    staff_id: int
+from desk.service import STAFF_ONLINE_SECONDS, aware
 
 
 def build_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
     service = context.service
-    chat_staff = context.require_role(*auth.CHAT_ROLES)
 
     @router.get("/api/queue")
-    async def queue(staff: Staff = Depends(chat_staff)) -> list[dict[str, Any]]:
+    async def queue(staff: ChatStaff) -> list[dict[str, Any]]:
         return await service.queue_items()
 
     @router.post("/api/handoffs/{handoff_id}/claim")
-    async def claim(handoff_id: int, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
+    async def claim(handoff_id: int, staff: ChatStaff) -> dict[str, Any]:
         conversation_id = await service.claim(handoff_id, staff)
         return {"ok": True, "conversation_id": conversation_id}
 
     @router.get("/api/conversations/{conversation_id}")
-    async def conversation(conversation_id: str, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
+    async def conversation(conversation_id: str, staff: ChatStaff) -> dict[str, Any]:
         return await service.run(lambda s: conversation_json(s, conversation_id))
 
     @router.post("/api/conversations/{conversation_id}/reply")
-    async def reply(conversation_id: str, body: ReplyBody, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
+    async def reply(conversation_id: str, body: ReplyBody, staff: ChatStaff) -> dict[str, Any]:
         if not body.text.strip():
             raise DeskError("回复内容不能为空")
         return await service.staff_reply(conversation_id, staff, body.text.strip())
 
     @router.post("/api/conversations/{conversation_id}/transfer")
-    async def transfer(conversation_id: str, body: TransferBody, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
+    async def transfer(conversation_id: str, body: TransferBody, staff: ChatStaff) -> dict[str, Any]:
         await service.transfer(conversation_id, staff, body.staff_id)
         return {"ok": True}
 
     @router.post("/api/conversations/{conversation_id}/resolve")
-    async def resolve(conversation_id: str, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
+    async def resolve(conversation_id: str, staff: ChatStaff) -> dict[str, Any]:
         await service.resolve(conversation_id, staff)
         return {"ok": True}
 
     @router.post("/api/conversations/{conversation_id}/handback")
-    async def handback(conversation_id: str, staff: Staff = Depends(chat_staff)) -> dict[str, Any]:
+    async def handback(conversation_id: str, staff: ChatStaff) -> dict[str, Any]:
         await service.hand_back(conversation_id, staff)
         return {"ok": True}
 
     @router.get("/api/staff")
-    async def colleagues(staff: Staff = Depends(chat_staff)) -> list[dict[str, Any]]:
-        cutoff = utcnow() - datetime.timedelta(seconds=90)
+    async def colleagues(staff: ChatStaff) -> list[dict[str, Any]]:
+        cutoff = utcnow() - datetime.timedelta(seconds=STAFF_ONLINE_SECONDS)
 
         def work(session: Session) -> list[dict[str, Any]]:
             rows = session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.display_name)).all()

@@ -5,12 +5,12 @@ import asyncio
 import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from desk.errors import DeskError
 from desk.knowledge_gaps import GapQuestion, cluster_questions, collect_gap_questions, embed_questions, threshold_for
-from desk.models import Staff, utcnow
-from desk.api.deps import EDITOR_ROLES, RouterContext
+from desk.models import utcnow
+from desk.api.deps import EditorStaff, RouterContext
 from indexer.embedding import Encoder
 from indexer.errors import ModelNotFoundError
 
@@ -26,8 +26,7 @@ def build_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
 
     @router.get("/api/kb/gaps")
-    async def knowledge_gaps(days: str = "30",
-                             _staff: Staff = Depends(context.require_role(*EDITOR_ROLES))) -> list[dict[str, Any]]:
+    async def knowledge_gaps(_staff: EditorStaff, days: str = "30") -> list[dict[str, Any]]:
         since = utcnow() - datetime.timedelta(days=parse_days(days))
         questions = await context.service.run(lambda session: collect_gap_questions(session, since))
         if not questions:

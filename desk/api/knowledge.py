@@ -12,7 +12,7 @@ import functools
 from typing import Any, Optional
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
@@ -21,7 +21,8 @@ from desk.knowledge_editing import (
 )
 from desk.models import Staff
 from desk.reindex import ReindexJob, ReindexManager
-from desk.api.deps import EDITOR_ROLES, RouterContext
+from desk.api.bodies import RequestBody
+from desk.api.deps import EDITOR_ROLES, CurrentStaff, RouterContext
 from desk.security.links import check_links
 from desk.security.upload_guard import parse_upload
 from desk.service import CONSOLE_TOPIC
@@ -33,11 +34,11 @@ MAX_LIST = 200
 TRY_HITS = 5
 
 
-class PublishBody(BaseModel):
+class PublishBody(RequestBody):
     job_id: int
 
 
-class TryBody(BaseModel):
+class TryBody(RequestBody):
     question: str = Field(min_length=1, max_length=2000)
 
 
@@ -360,8 +361,7 @@ def build_search_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
 
     @router.get("/api/knowledge/search")
-    async def knowledge_search(q: str, kind: Optional[str] = None,
-                               staff: Staff = Depends(context.current_staff)) -> list[dict[str, Any]]:
+    async def knowledge_search(staff: CurrentStaff, q: str, kind: Optional[str] = None) -> list[dict[str, Any]]:
         if kind not in (None, "", "item", "policy"):
             raise DeskError(f"kind 必须是 item 或 policy，收到 {kind!r}")
         result = await asyncio.to_thread(context.knowledge.search, q, 8, kind or None)

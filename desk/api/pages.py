@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Optional
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from desk import auth
-from desk.api.deps import EDITOR_ROLES, RouterContext
-from desk.errors import NotLoggedIn
+from desk.api.deps import EDITOR_ROLES, RouterContext, page_access
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+# None: the account may see the page; else the redirect or refusal to answer with.
+ChatPage = Annotated[Optional[Response], Depends(page_access(*auth.CHAT_ROLES))]
+EditorPage = Annotated[Optional[Response], Depends(page_access(*EDITOR_ROLES))]
 
 
 def build_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
-    service = context.service
 
     @router.get("/healthz")
     async def health() -> dict[str, str]:
@@ -37,32 +39,24 @@ def build_router(context: RouterContext) -> APIRouter:
         return FileResponse(STATIC / "console" / "login.html", media_type="text/html; charset=utf-8")
 
     @router.get("/console", response_model=None)
-    async def console(request: Request) -> Response:
-        return await console_page(request, "index.html", auth.CHAT_ROLES)
-
-    async def console_page(request: Request, page: str, roles: tuple[str, ...]) -> Response:
-        try:
-            staff = await service.run(lambda s: auth.staff_for_token(s, request.cookies.get(auth.SESSION_COOKIE)))
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
-        if staff.role not in roles:
-            # Login always lands on /console: send each role on to the page it may use.
-            home = auth.home_page(staff.role)
-            if home is not None and home != request.url.path:
-                return RedirectResponse(home, status_code=303)
-            return Response(f"此页面需要以下角色之一：{'、'.join(roles)}（当前账号角色：{staff.role}）",
-                            status_code=403, media_type="text/plain; charset=utf-8")
-        return FileResponse(STATIC / "console" / page, media_type="text/html; charset=utf-8")
+    async def console(refused: ChatPage) -> Response:
+        return _page("index.html", refused)
 
     @router.get("/console/knowledge", response_model=None)
-    async def knowledge_console(request: Request) -> Response:
-        return await console_page(request, "knowledge.html", EDITOR_ROLES)
+    async def knowledge_console(refused: EditorPage) -> Response:
+        return _page("knowledge.html", refused)
 
     @router.get("/console/analytics", response_model=None)
-    async def analytics_console(request: Request) -> Response:
-        return await console_page(request, "analytics.html", EDITOR_ROLES)
+    async def analytics_console(refused: EditorPage) -> Response:
+        return _page("analytics.html", refused)
 
     return router
+
+
+def _page(name: str, refused: Response | None) -> Response:
+    if refused is not None:
+        return refused
+    return FileResponse(STATIC / "console" / name, media_type="text/html; charset=utf-8")
 
 
 def mount_static(app: FastAPI) -> None:

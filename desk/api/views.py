@@ -1,14 +1,14 @@
 """JSON shapes the staff API answers with (accounts, a conversation with its transcript)."""
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.models import Handoff, Message, Staff
-from desk.service import REASON_TEXT, DeskService, aware, message_dict
+from desk.service import REASON_TEXT, DeskService, message_dict
+from desk.tickets import iso
 
 
 def staff_json(staff: Staff) -> dict[str, Any]:
@@ -29,8 +29,3 @@ def conversation_json(session: Session, conversation_id: str) -> dict[str, Any]:
             "summary": handoff.summary, "candidates": handoff.candidates or [], "status": handoff.status,
             "claimed_by_name": names.get(handoff.claimed_by)},
     }
-
-
-def iso(value: datetime.datetime | None) -> str | None:
-    value = aware(value)
-    return value.isoformat() if value else None

@@ -4,7 +4,7 @@ Anonymous: file a demand (rate-limited per client), track it with the number and
 last 4 digits, rate the reply. Staff, by role: 应答 (staff) dispatch and close, 承办 (handler) accept,
 return, ask for an extension and reply within their own department, 督办 (supervisor) see everything
 and approve extensions, admins edit departments. Bodies are Pydantic models with extra="forbid"; a
-bad body or parameter answers 422 with each field and its reason in Chinese.
+bad body or parameter answers 422 with each field and its reason in Chinese (desk/api/errors.py).
 """
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ import asyncio
 import contextlib
 import datetime
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, Optional
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,20 +30,11 @@ from desk.errors import Conflict, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
 from desk.api.deps import RouterContext
-from desk.security.rate_limits import ClientLimiter, RateLimited  # one place for client limits
+from desk.security.rate_limits import ClientLimiter  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
 
 logger = logging.getLogger(__name__)
 LOOKUP_FACTOR = 10  # lookups and ratings may come ten times as often as filings
-
-FIELD_LABELS = {
-    "category": "诉求类别", "content": "诉求内容", "enterprise_name": "企业名称", "contact_name": "联系人",
-    "contact_phone": "联系电话", "department": "部门", "reason": "原因", "days": "延期天数", "text": "内容",
-    "phone_last4": "联系电话后四位", "score": "评价", "comment": "评价意见", "demand_id": "诉求序号",
-    "status": "状态", "overdue": "是否超期", "name": "部门名称", "active": "是否启用", "department_id": "部门序号",
-    "body": "请求内容",
-}
-
 
 # ---------------------------------------------------------------------- request bodies
 
@@ -103,71 +91,6 @@ class DepartmentPatch(_Body):
     active: Optional[bool] = None
 
 
-# ---------------------------------------------------------------------- errors and limits
-
-def chinese_problems(errors: list[Any]) -> list[dict[str, str]]:
-    """Pydantic/FastAPI validation errors as ``{"field", "label", "reason"}`` in Chinese."""
-    problems = []
-    for error in errors:
-        location = [str(part) for part in error.get("loc", ())]
-        field = location[-1] if len(location) > 1 else (location[0] if location else "body")
-        problems.append({"field": field, "label": FIELD_LABELS.get(field, field), "reason": _reason(error)})
-    return problems
-
-
-def _reason(error: dict[str, Any]) -> str:
-    kind, context = error.get("type", ""), error.get("ctx") or {}
-    if kind == "missing":
-        return "必须填写"
-    if kind == "string_too_short":
-        return "不能为空" if context.get("min_length", 1) <= 1 else f"至少{context.get('min_length')}个字"
-    if kind == "string_too_long":
-        return f"不能超过{context.get('max_length')}个字"
-    if kind in ("enum", "literal_error"):
-        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ").replace(", ", "、")
-        return f"必须是 {expected} 之一"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "必须是整数"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于{context.get('ge', context.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于{context.get('le', context.get('lt'))}"
-    if kind in ("bool_parsing", "bool_type"):
-        return "必须是 true 或 false"
-    if kind == "string_pattern_mismatch":
-        return "格式不正确（应为4位数字）" if error.get("loc", ())[-1:] == ("phone_last4",) else "格式不正确"
-    if kind == "extra_forbidden":
-        return "不认识的字段，请删除"
-    if kind == "json_invalid":
-        return "请求内容不是有效的 JSON"
-    if kind in ("model_attributes_type", "dict_type", "model_type"):
-        return "请求内容必须是 JSON 对象"
-    if kind == "string_type":
-        return "必须是文字"
-    if kind == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    return "格式不正确"
-
-
-class DemandRoute(APIRoute):
-    """Answers validation errors with the Chinese problem list and rate limits with Retry-After."""
-
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as error:
-                problems = chinese_problems(list(error.errors()))
-                detail = "请检查：" + "；".join(f"{p['label']}{p['reason']}" for p in problems)
-                return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
-            except RateLimited as error:
-                return JSONResponse({"detail": str(error)}, status_code=429,
-                                    headers={"Retry-After": str(error.retry_after)})
-        return route
-
-
 # ---------------------------------------------------------------------- the router
 
 def build_router(context: RouterContext, demands: DemandService | None = None,
@@ -207,7 +130,8 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
             if result.reminded or result.overdue:
                 await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
 
-    router = APIRouter(route_class=DemandRoute, lifespan=lifespan)
+    # Errors, rate limits (429 with Retry-After) included, are answered by the app's handlers.
+    router = APIRouter(lifespan=lifespan)
     current = context.current_staff
 
     def limit_filing(request: Request) -> None:

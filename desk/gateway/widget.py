@@ -15,6 +15,7 @@ from desk.models import Message
 from desk.security.widget_guard import StaffAvailable, WidgetGuard
 from desk.service import DeskService, Opening, conversation_topic
 from desk.settings import DeskSettings
+from desk.tickets import TicketService
 
 logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
@@ -45,7 +46,7 @@ def build_router(context: RouterContext) -> APIRouter:
                                                  ensure_ascii=False))
             await websocket.close(code=1013)  # try again later
             return
-        connection = WidgetConnection(websocket, service, settings, spawn, widget_guard, client, key)
+        connection = WidgetConnection(websocket, service, context.tickets, settings, spawn, widget_guard, client, key)
         try:
             await connection.serve()
         finally:
@@ -58,11 +59,12 @@ def build_router(context: RouterContext) -> APIRouter:
 class WidgetConnection:
     """One widget's WebSocket: frames in, frames out, a subscription to its conversation."""
 
-    def __init__(self, websocket: WebSocket, service: DeskService, settings: DeskSettings, spawn: Any,
-                 guard: WidgetGuard, client: str, key: str) -> None:
+    def __init__(self, websocket: WebSocket, service: DeskService, tickets: TicketService, settings: DeskSettings,
+                 spawn: Any, guard: WidgetGuard, client: str, key: str) -> None:
         self.websocket = websocket
         self.guard, self.client, self.key = guard, client, key
         self.service = service
+        self.tickets = tickets
         self.settings = settings
         self.spawn = spawn
         self.conversation_id: str | None = None
@@ -208,7 +210,7 @@ class WidgetConnection:
         if duplicate and stored.get("payload") and stored["payload"].get("tracking_number"):
             number = stored["payload"]["tracking_number"]
         else:
-            number = await self.service.leave_message(self.conversation_id, question.strip(), contact.strip())
+            number = await self.tickets.leave(self.conversation_id, question.strip(), contact.strip())
             await self.service.run(lambda s: _set_payload(s, stored["id"], {"tracking_number": number}))
         await self.send({"type": "ack", "client_id": client_id, "id": stored["id"]})
         await self.send({"type": "ticket", "tracking_number": number})

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.reindex import ReindexJob
 from desk.settings import DeskSettings
 from indexer.build import build_index
@@ -45,6 +45,7 @@ def editor_client(desk_settings: DeskSettings, settings: IndexerSettings, encode
         job.index_version, job.done = result.version.name, 1
 
     knowledge = SearchService(settings, encoder=encoder)
+    migrate(desk_settings.database_url)
     app = create_app(desk_settings, rasa=ScriptedRasa(), knowledge=knowledge, index_builder=builder)  # type: ignore[arg-type]
     with Database(desk_settings.database_url).session() as session:
         create_staff(session, "editor", "password-editor", "editor", "编辑小张")

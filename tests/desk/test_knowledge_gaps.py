@@ -294,6 +294,7 @@ class KnowledgeWithoutModel:
 
 @contextmanager
 def desk_with(desk_settings: DeskSettings, knowledge: Any) -> Iterator[TestClient]:
+    migrate(desk_settings.database_url)
     app = create_app(desk_settings, rasa=ScriptedRasa(), knowledge=knowledge)  # type: ignore[arg-type]
     with Database(desk_settings.database_url).session() as session:
         create_staff(session, "alice", "password-alice", "staff", "王小丽")

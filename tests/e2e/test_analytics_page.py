@@ -17,7 +17,7 @@ import pytest
 from desk.api import analytics as analytics_api
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.models import Conversation, Handoff, Message
 from desk.settings import DeskSettings
 from tests.e2e.conftest import shot
@@ -63,6 +63,7 @@ def desk_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert analytics_api.CHART_JS.is_file(), "Chart.js is missing: run `make frontend`"
     settings = DeskSettings(database_url=f"sqlite:///{tmp_path_factory.mktemp('analytics') / 'desk.sqlite3'}",
                             port=free_port())
+    migrate(settings.database_url)
     app = create_app(settings)
     seed(settings.database_url)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning"))

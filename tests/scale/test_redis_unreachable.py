@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from desk.demands.api import ClientLimiter, RateLimited
+from desk.security.rate_limits import ClientLimiter, RateLimited
 from tests.scale.servers import free_port
 
 

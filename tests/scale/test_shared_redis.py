@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.hub import RedisHub
 from desk.settings import DeskSettings
 from tests.desk.conftest import ScriptedRasa, receive_until
@@ -49,6 +49,7 @@ def two_desks(pg_url: str, redis_url: str, **settings: object) -> Iterator[tuple
     """Two desk apps, as two replicas behind a proxy would be, on one store and one Redis."""
     desk_settings = DeskSettings(database_url=pg_url, redis_url=redis_url, demand_sweep_seconds=0,
                                  rasa_timeout=2.0, **settings)  # type: ignore[arg-type]
+    migrate(desk_settings.database_url)
     apps = [create_app(desk_settings, rasa=ScriptedRasa()) for _ in range(2)]  # type: ignore[arg-type]
     database = Database(pg_url)
     with database.session() as session:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from desk.app import create_app
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.models import Demand, Department
 from desk.settings import DeskSettings
 from indexer.search import SearchService
@@ -30,6 +30,7 @@ class Desk:
     def __init__(self, tmp: Path, rate_limit: str = "1000/minute", knowledge: Any = None) -> None:
         self.settings = DeskSettings(database_url=f"sqlite:///{tmp / 'desk.sqlite3'}", demand_sweep_seconds=0,
                                      demand_rate_limit=rate_limit)
+        migrate(self.settings.database_url)
         self.app = create_app(self.settings, rasa=ScriptedRasa(), knowledge=knowledge)  # type: ignore[arg-type]
         self.anonymous = TestClient(self.app)
         self.anonymous.__enter__()  # runs the lifespan: departments seeded from the catalog

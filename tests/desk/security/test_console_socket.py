@@ -7,7 +7,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.security.origins import origin_allowed, parse_origins
 from desk.settings import DeskSettings
 from tests.desk.conftest import ScriptedRasa, login
@@ -35,6 +35,7 @@ def test_console_socket_takes_only_the_desks_own_origin(client: TestClient) -> N
 
 def test_allowed_origins_setting_adds_origins(desk_settings: DeskSettings) -> None:
     settings = DeskSettings(database_url=desk_settings.database_url, allowed_origins="https://desk.example.gov.cn:443")
+    migrate(settings.database_url)
     app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
     with Database(settings.database_url).session() as session:
         create_staff(session, "alice", "password-alice", "staff")

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.settings import DeskSettings
 from tests.desk.conftest import ScriptedRasa, login
 
@@ -77,6 +77,7 @@ def test_console_html_has_nothing_the_policy_would_block(page: str) -> None:
 
 def make_client(desk_settings: DeskSettings, secure: bool) -> TestClient:
     settings = DeskSettings(**{**desk_settings.__dict__, "cookie_secure": secure})
+    migrate(settings.database_url)
     app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
     with Database(settings.database_url).session() as session:
         create_staff(session, f"user{int(secure)}", "password-long", "staff")

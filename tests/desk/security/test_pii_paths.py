@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from desk import export
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.knowledge_gaps import cluster_questions, collect_gap_questions
 from desk.models import Conversation, Handoff, Message, Ticket, utcnow
 from desk.settings import DeskSettings
@@ -59,6 +59,7 @@ def seed(database: Database) -> None:
 @pytest.fixture()
 def desk(tmp_path: Path) -> tuple[TestClient, Database]:
     settings = DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.sqlite3'}", demand_sweep_seconds=0)
+    migrate(settings.database_url)
     app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
     database = Database(settings.database_url)
     with database.session() as session:

@@ -21,7 +21,7 @@ from starlette.routing import Mount
 from starlette.websockets import WebSocketDisconnect
 
 from desk.app import create_app
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.settings import DeskSettings
 from tests.desk.conftest import ScriptedRasa
 from tests.desk.demands.conftest import MARKET, add_staff
@@ -152,6 +152,7 @@ class Desk:
     def __init__(self, tmp: Path) -> None:
         settings = DeskSettings(database_url=f"sqlite:///{tmp / 'desk.sqlite3'}", demand_sweep_seconds=0,
                                 demand_rate_limit="1000/minute")
+        migrate(settings.database_url)
         self.app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
         self.clients = {"anonymous": TestClient(self.app)}
         self.clients["anonymous"].__enter__()  # the lifespan seeds the departments
@@ -228,4 +229,4 @@ def test_console_socket_access(desk: Desk, account: str) -> None:
 
 def test_static_mount_serves_console_assets_to_anyone(desk: Desk) -> None:
     # The login page needs its script and styles before anyone is signed in; no data lives there.
-    assert desk.clients["anonymous"].get("/console/static/console.js").status_code == 200
+    assert desk.clients["anonymous"].get("/console/static/common.js").status_code == 200

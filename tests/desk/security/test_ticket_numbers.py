@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-import desk.service
+import desk.tickets
 from desk.app import create_app
+from desk.db import migrate
 from desk.demands.service import TRACKING_CHARS, canonical_tracking_number
 from desk.models import Ticket
 from desk.settings import DeskSettings
@@ -21,8 +22,8 @@ QUESTION = "营业执照丢了，我的电话13812345678，身份证110101199003
 
 
 def leave(client: TestClient, question: str = QUESTION) -> str:
-    service = client.app.state.service  # type: ignore[attr-defined]
-    return asyncio.run(service.leave_message(None, question, "13812345678"))
+    tickets = client.app.state.tickets  # type: ignore[attr-defined]
+    return asyncio.run(tickets.leave(None, question, "13812345678"))
 
 
 def test_numbers_carry_80_random_bits_and_lookups_are_masked(client: TestClient) -> None:
@@ -45,12 +46,12 @@ def test_numbers_carry_80_random_bits_and_lookups_are_masked(client: TestClient)
 def test_a_taken_number_is_retried(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     first = leave(client)
     drawn = iter([first, first, "ABCD-EFGH-JKMN-PQRS"])
-    monkeypatch.setattr(desk.service, "new_tracking_number", lambda: next(drawn))
+    monkeypatch.setattr(desk.tickets, "new_tracking_number", lambda: next(drawn))
     assert leave(client, "第二条留言") == "ABCD-EFGH-JKMN-PQRS"
-    monkeypatch.setattr(desk.service, "new_tracking_number", lambda: first)
-    service = client.app.state.service  # type: ignore[attr-defined]
-    with pytest.raises(desk.service.DeskError, match="稍后重试"):
-        asyncio.run(service.leave_message(None, "第三条", ""))
+    monkeypatch.setattr(desk.tickets, "new_tracking_number", lambda: first)
+    tickets = client.app.state.tickets  # type: ignore[attr-defined]
+    with pytest.raises(desk.tickets.DeskError, match="稍后重试"):
+        asyncio.run(tickets.leave(None, "第三条", ""))
 
 
 def test_old_numbers_stay_readable(client: TestClient) -> None:
@@ -65,6 +66,7 @@ def test_old_numbers_stay_readable(client: TestClient) -> None:
 @pytest.fixture()
 def strict(desk_settings: DeskSettings, rasa: ScriptedRasa) -> Iterator[TestClient]:
     settings = dataclasses.replace(desk_settings, demand_rate_limit="1/minute")  # lookups: ten times that
+    migrate(settings.database_url)
     with TestClient(create_app(settings, rasa=rasa)) as test_client:  # type: ignore[arg-type]
         yield test_client
 

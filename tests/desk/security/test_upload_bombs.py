@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from desk.app import create_app
 from desk.auth import create_staff
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.security import upload_guard
 from desk.settings import DeskSettings
 from tests.desk.conftest import ScriptedRasa
@@ -129,6 +129,7 @@ class Request:
 
 @pytest.fixture()
 def raw_app(desk_settings: DeskSettings) -> Iterator[tuple[Any, dict[str, str]]]:
+    migrate(desk_settings.database_url)
     app = create_app(desk_settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
     with Database(desk_settings.database_url).session() as session:
         create_staff(session, "editor", "password-editor", "editor")

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from desk.app import create_app
-from desk.db import Database
+from desk.db import Database, migrate
 from desk.auth import create_staff
 from desk.models import Conversation, Handoff, Staff, utcnow
 from desk.security.resume_tokens import resume_token_hash
@@ -83,6 +83,7 @@ def test_connecting_stores_nothing_until_the_first_message(client: TestClient) -
 def limited(desk_settings: DeskSettings, rasa: ScriptedRasa) -> Iterator[TestClient]:
     settings = dataclasses.replace(desk_settings, widget_message_limit="3/minute", widget_client_message_limit="5/minute",
                                    widget_connection_limit="3/minute", widget_max_connections=2)
+    migrate(settings.database_url)
     with TestClient(create_app(settings, rasa=rasa)) as test_client:  # type: ignore[arg-type]
         yield test_client
 

@@ -1,0 +1,26 @@
+"""Request bodies of the staff API. Each refuses fields it does not know (``extra="forbid"``): a
+misspelt field is a 422 naming it, never silently dropped (desk/api/errors.py words the answer)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(RequestBody):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+class ReplyBody(RequestBody):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class TransferBody(RequestBody):
+    staff_id: int
+
+
+class AnswerBody(RequestBody):
+    answer: str = Field(min_length=1, max_length=4000)
