@@ -229,4 +229,4 @@ def test_console_socket_access(desk: Desk, account: str) -> None:
 
 def test_static_mount_serves_console_assets_to_anyone(desk: Desk) -> None:
     # The login page needs its script and styles before anyone is signed in; no data lives there.
-    assert desk.clients["anonymous"].get("/console/static/common.js").status_code == 200
+    assert desk.clients["anonymous"].get("/console/static/console.js").status_code == 200
