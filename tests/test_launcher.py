@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import ConfigurationError
-from launcher.__main__ import services, start_stages
+from launcher.processes import services, start_stages
 from launcher.settings import ServiceSettings
 
 
@@ -57,9 +57,8 @@ from indexer.build import build_index  # noqa: E402
 from indexer.model_setup import MODEL_INFO_FILE, ONNX_FILE  # noqa: E402
 from indexer.settings import IndexerSettings  # noqa: E402
 from launcher import rasa_model  # noqa: E402
-from launcher.__main__ import rasa_steps  # noqa: E402
 from launcher.startup import (  # noqa: E402
-    Background, Children, IndexModel, StageClock, Step, index_steps, run_together, served_index_model,
+    Background, Children, IndexModel, StageClock, Step, index_steps, rasa_steps, run_together, served_index_model,
 )
 from tests.fakes import FAKE_MODEL, CharacterEncoder  # noqa: E402
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import ConfigurationError
-from launcher.__main__ import Service, services
+from launcher.processes import Service, services
 from launcher.settings import ServiceSettings
 from launcher.shared_state import rasa_endpoints
 
