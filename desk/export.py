@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daofu_protocol import reason_label
 from desk.analytics import Window, not_found_marker
 from desk.masking import mask_personal_data
 from desk.models import Conversation, Handoff, Message, Ticket
-from desk.service import REASON_TEXT, aware
+from desk.service import aware
 
 BOM = "\ufeff"
 # Excel runs a cell starting with one of these as a formula: user text must not become one.
@@ -67,7 +68,7 @@ def _handoffs(session: Session, span: Window) -> tuple[Row, Iterator[Row]]:
               "created_at", "claimed_at", "claimed_by", "ended_at", "wait_seconds")
     rows = session.scalars(select(Handoff).where(Handoff.created_at >= span.start, Handoff.created_at < span.end)
                            .order_by(Handoff.id))
-    return header, ((h.id, h.conversation_id, h.reason, REASON_TEXT.get(h.reason, h.reason), h.priority, h.status,
+    return header, ((h.id, h.conversation_id, h.reason, reason_label(h.reason), h.priority, h.status,
                      free_text(h.summary), _time(h.created_at, span), _time(h.claimed_at, span), _int(h.claimed_by),
                      _time(h.ended_at, span), _wait(h)) for h in rows)
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desk.queue_states import ConversationStatus, HandoffStatus, TicketStatus, check_constraint_sql
 
 
 def utcnow() -> datetime.datetime:
@@ -18,10 +21,11 @@ class Base(DeclarativeBase):
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (CheckConstraint(check_constraint_sql("status", ConversationStatus), name="ck_conversations_status"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # bot: Rasa answers; queued: waiting for a person; live: a person answers; closed: ended
-    status: Mapped[str] = mapped_column(String(16), default="bot", index=True)
+    # desk/queue_states.py: bot, queued, live, closed and the changes between them
+    status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT.value, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     rating: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
@@ -50,6 +54,7 @@ class Handoff(Base):
     """One escalation of a conversation to a person (the queue entry)."""
 
     __tablename__ = "handoffs"
+    __table_args__ = (CheckConstraint(check_constraint_sql("status", HandoffStatus), name="ck_handoffs_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -57,8 +62,8 @@ class Handoff(Base):
     priority: Mapped[int] = mapped_column(Integer)  # 0 complaint, 1 repeated failure, 2 other
     summary: Mapped[str] = mapped_column(Text, default="")
     candidates: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON, nullable=True)
-    # waiting, claimed, resolved, returned (handed back to the bot), abandoned
-    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    # desk/queue_states.py: waiting, claimed, resolved, returned (handed back to the bot), abandoned
+    status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.WAITING.value, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     claimed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
     claimed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
@@ -92,13 +97,14 @@ class Ticket(Base):
     """A message left when no person could take the chat; found again by its tracking number."""
 
     __tablename__ = "tickets"
+    __table_args__ = (CheckConstraint(check_constraint_sql("status", TicketStatus), name="ck_tickets_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tracking_number: Mapped[str] = mapped_column(String(32), unique=True)
     conversation_id: Mapped[Optional[str]] = mapped_column(ForeignKey("conversations.id"), nullable=True)
     question: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open, answered, closed
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.OPEN.value, index=True)  # open, answered, closed
     answer: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     answered_by: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,11 +7,12 @@ handlers; messages of one conversation are relayed one at a time, in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
 import statistics
 import uuid
-from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
@@ -25,6 +26,8 @@ from desk.db import Database
 from desk.errors import Conflict, DeskError, Forbidden, NotFound
 from desk.hub import Hub
 from desk.models import Conversation, Handoff, Message, Staff, utcnow
+from desk.queue_states import (OPEN_HANDOFF_STATUSES, SERVED_HANDOFF_STATUSES, ConversationStatus, HandoffStatus,
+                               conversation_status, handoff_status, status_label)
 from desk.rasa_client import BotUnavailable, RasaClient
 from desk.security.resume_tokens import new_resume_token, resume_token_hash, resume_token_matches
 from desk.settings import DeskSettings
@@ -33,8 +36,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CONSOLE_TOPIC = "console"
-# Until the importers (the conversation view, the CSV export) read handoff_labels: the same labels.
-REASON_TEXT = {reason.value: reason.label for reason in HandoffReason}
 DEFAULT_HANDLING_SECONDS = 180
 STAFF_ONLINE_SECONDS = 90
 CONVERSATION_EXPIRY_DAYS = 30
@@ -113,7 +114,7 @@ class DeskService:
         self.db = database
         self.hub = hub
         self.rasa = rasa
-        self._relay_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._relay_locks = KeyedLocks()
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in a transaction on a worker thread."""
@@ -140,7 +141,7 @@ class DeskService:
                 problem, conversation = "expired_conversation", None
             if conversation is None:
                 token = new_resume_token()
-                return Opened(uuid.uuid4().hex, "bot", [], problem, token,
+                return Opened(uuid.uuid4().hex, ConversationStatus.BOT, [], problem, token,
                               Opening(resume_token_hash(token), (page or "")[:500] or None))
             rows = session.scalars(select(Message).where(Message.conversation_id == conversation.id,
                                                          Message.id > max(after, 0)).order_by(Message.id)).all()
@@ -156,7 +157,7 @@ class DeskService:
         def work(session: Session) -> tuple[dict[str, Any], bool, str]:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None and opening is not None:
-                conversation = Conversation(id=conversation_id, status="bot", page_url=opening.page_url,
+                conversation = Conversation(id=conversation_id, status=ConversationStatus.BOT, page_url=opening.page_url,
                                             resume_token_hash=opening.resume_token_hash)
                 session.add(conversation)
                 session.flush()
@@ -166,8 +167,9 @@ class DeskService:
                                                             Message.client_message_id == client_id))
             if existing is not None:
                 return message_dict(existing), True, conversation.status
-            if conversation.status == "closed":
-                conversation.status = "bot"  # writing again after the end starts over with the bot
+            if conversation.status == ConversationStatus.CLOSED:
+                # writing again after the end starts over with the bot
+                conversation.status = conversation_status(conversation.status, ConversationStatus.BOT)
             message = Message(conversation_id=conversation_id, client_message_id=client_id, sender="user",
                               text=text, payload=payload)
             session.add(message)
@@ -202,9 +204,9 @@ class DeskService:
 
     async def relay(self, conversation_id: str, text: str) -> None:
         """Send a stored user message to Rasa and store/push its replies (one at a time per conversation)."""
-        async with self._relay_locks[conversation_id]:
+        async with self._relay_locks.hold(conversation_id):
             status = await self.run(lambda s: self._conversation(s, conversation_id).status)
-            if status != "bot":
+            if status != ConversationStatus.BOT:
                 return
             try:
                 replies = await self.rasa.send(conversation_id, text)
@@ -251,14 +253,12 @@ class DeskService:
 
         def work(session: Session) -> bool:
             conversation = self._conversation(session, conversation_id)
-            open_handoff = session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
-                                                                Handoff.status.in_(("waiting", "claimed"))))
-            if open_handoff is not None:
+            if _open_handoff(session, conversation_id) is not None:
                 return False
             session.add(Handoff(conversation_id=conversation_id, reason=reason, priority=_priority(reason),
                                 summary=summary or _last_user_text(session, conversation_id),
                                 candidates=candidates or _recent_candidates(session, conversation_id)))
-            conversation.status = "queued"
+            conversation.status = conversation_status(conversation.status, ConversationStatus.QUEUED)
             return True
         created = await self.run(work)
         if created:
@@ -267,84 +267,93 @@ class DeskService:
         return {"type": "queued"}
 
     async def queue_items(self) -> list[dict[str, Any]]:
-        def work(session: Session) -> list[dict[str, Any]]:
-            rows = session.scalars(select(Handoff).where(Handoff.status.in_(("waiting", "claimed")))
-                                   .order_by(Handoff.status.desc(), Handoff.priority, Handoff.created_at)).all()
-            names = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
-            now = utcnow()
-            items = []
-            for handoff in sorted(rows, key=lambda h: (h.status != "waiting", h.priority, aware(h.created_at))):
-                waited = int((now - aware(handoff.created_at)).total_seconds())
-                last = session.scalar(select(Message).where(Message.conversation_id == handoff.conversation_id)
-                                      .order_by(Message.id.desc()).limit(1))
-                items.append({
-                    "handoff_id": handoff.id, "conversation_id": handoff.conversation_id, "reason": handoff.reason,
-                    **handoff_labels(handoff.reason, handoff.priority), "priority": handoff.priority,
-                    "summary": handoff.summary, "status": handoff.status, "waited_seconds": waited,
-                    "overdue": handoff.status == "waiting" and waited > self.settings.wait_warning_seconds,
-                    "claimed_by": handoff.claimed_by, "claimed_by_name": names.get(handoff.claimed_by),
-                    "last_message": last.text[:80] if last else "",
-                })
-            return items
-        return await self.run(work)
+        return await self.run(self._queue_items)
+
+    def _queue_items(self, session: Session) -> list[dict[str, Any]]:
+        """Waiting chats by priority then age, then chats in progress: three queries in all."""
+        rows = session.scalars(select(Handoff).where(Handoff.status.in_(OPEN_HANDOFF_STATUSES))
+                               .order_by(Handoff.status.desc(), Handoff.priority, Handoff.created_at)).all()
+        names = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
+        last_ids = (select(func.max(Message.id)).where(Message.conversation_id.in_(
+            select(Handoff.conversation_id).where(Handoff.status.in_(OPEN_HANDOFF_STATUSES))))
+            .group_by(Message.conversation_id))
+        last_texts = dict(session.execute(select(Message.conversation_id, Message.text)
+                                          .where(Message.id.in_(last_ids))).tuples().all())
+        now = utcnow()
+        items = []
+        for handoff in sorted(rows, key=lambda h: (h.status != HandoffStatus.WAITING, h.priority, aware(h.created_at))):
+            waited = int((now - aware(handoff.created_at)).total_seconds())
+            last = last_texts.get(handoff.conversation_id)
+            items.append({
+                "handoff_id": handoff.id, "conversation_id": handoff.conversation_id, "reason": handoff.reason,
+                **handoff_labels(handoff.reason, handoff.priority), "priority": handoff.priority,
+                "summary": handoff.summary, "status": handoff.status, "waited_seconds": waited,
+                "overdue": handoff.status == HandoffStatus.WAITING and waited > self.settings.wait_warning_seconds,
+                "claimed_by": handoff.claimed_by, "claimed_by_name": names.get(handoff.claimed_by),
+                "last_message": last[:80] if last is not None else "",
+            })
+        return items
 
     async def queue_position(self, conversation_id: str) -> dict[str, int] | None:
-        def work(session: Session) -> dict[str, int] | None:
-            waiting = session.scalars(select(Handoff).where(Handoff.status == "waiting")).all()
-            ordered = sorted(waiting, key=lambda h: (h.priority, aware(h.created_at)))
-            ids = [h.conversation_id for h in ordered]
-            if conversation_id not in ids:
-                return None
-            position = ids.index(conversation_id) + 1
-            durations = [
-                (aware(h.ended_at) - aware(h.claimed_at)).total_seconds()
-                for h in session.scalars(select(Handoff).where(Handoff.status.in_(("resolved", "returned")),
-                                                               Handoff.claimed_at.is_not(None), Handoff.ended_at.is_not(None))
-                                         .order_by(Handoff.id.desc()).limit(50)).all()
-            ]
-            handling = statistics.median(durations) if durations else DEFAULT_HANDLING_SECONDS
-            cutoff = utcnow() - datetime.timedelta(seconds=STAFF_ONLINE_SECONDS)
-            staff = session.scalar(select(func.count()).select_from(Staff).where(Staff.last_seen >= cutoff)) or 1
-            return {"position": position, "estimated_wait_seconds": int(position * handling / max(staff, 1))}
-        return await self.run(work)
+        return await self.run(lambda session: _queue_snapshot(session).position(conversation_id))
 
     async def publish_queue(self) -> None:
-        items = await self.queue_items()
+        """The queue to the consoles, then each waiting chat its position: positions come from one
+        ordered query per publish (a scan per waiting chat made this quadratic in the queue's length)."""
+        def work(session: Session) -> tuple[list[dict[str, Any]], QueueSnapshot]:
+            return self._queue_items(session), _queue_snapshot(session)
+        items, snapshot = await self.run(work)
         await self.hub.publish(CONSOLE_TOPIC, {"type": "queue", "items": items})
         for item in items:
-            if item["status"] == "waiting":
-                await self.publish_status(item["conversation_id"])
+            if item["status"] != HandoffStatus.WAITING:
+                continue
+            conversation_id = item["conversation_id"]
+            status = snapshot.statuses.get(conversation_id)
+            if status != ConversationStatus.QUEUED:
+                # A waiting handoff of a chat in another state (the user left a message meanwhile):
+                # its frame is made as for any status change.
+                await self.publish_status(conversation_id)
+                continue
+            await self._publish_status_frame(conversation_id, {"type": "status", "status": status,
+                                                               "queue": snapshot.position(conversation_id)})
 
     async def publish_status(self, conversation_id: str) -> None:
         def work(session: Session) -> dict[str, Any]:
             conversation = self._conversation(session, conversation_id)
             frame: dict[str, Any] = {"type": "status", "status": conversation.status, "queue": None}
-            if conversation.status == "live":
+            if conversation.status == ConversationStatus.LIVE:
                 handoff = _open_handoff(session, conversation_id)
                 staff = session.get(Staff, handoff.claimed_by) if handoff and handoff.claimed_by else None
                 if staff:
                     frame["staff_name"] = staff.display_name
             return frame
         frame = await self.run(work)
-        if frame["status"] == "queued":
+        if frame["status"] == ConversationStatus.QUEUED:
             frame["queue"] = await self.queue_position(conversation_id)
+        await self._publish_status_frame(conversation_id, frame)
+
+    async def _publish_status_frame(self, conversation_id: str, frame: dict[str, Any]) -> None:
         await self.hub.publish(conversation_topic(conversation_id), frame)
         await self.hub.publish(CONSOLE_TOPIC, {"type": "conversation", "conversation_id": conversation_id,
-                                               "status": frame["status"]})
+                                               "status": frame["status"],
+                                               "status_label": status_label(ConversationStatus, frame["status"])})
 
     async def claim(self, handoff_id: int, staff: Staff) -> str:
         """Atomic: of several staff claiming at once, exactly one gets the chat."""
         def work(session: Session) -> str:
-            result = session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "waiting")
-                                     .values(status="claimed", claimed_by=staff.id, claimed_at=utcnow()))
+            # The conditional UPDATE is the transition waiting -> claimed: of two claims, one matches.
+            result = session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.WAITING)
+                                     .values(status=handoff_status(HandoffStatus.WAITING, HandoffStatus.CLAIMED),
+                                             claimed_by=staff.id, claimed_at=utcnow()))
             handoff = session.get(Handoff, handoff_id)
             if handoff is None:
                 raise NotFound(f"转人工记录 {handoff_id} 不存在")
             if result.rowcount != 1:
                 holder = session.get(Staff, handoff.claimed_by) if handoff.claimed_by else None
-                raise Conflict(f"已被{holder.display_name if holder else '其他同事'}接入" if handoff.status == "claimed"
-                               else "这个对话已经结束")
-            self._conversation(session, handoff.conversation_id).status = "live"
+                raise Conflict(f"已被{holder.display_name if holder else '其他同事'}接入"
+                               if handoff.status == HandoffStatus.CLAIMED else "这个对话已经结束")
+            conversation = self._conversation(session, handoff.conversation_id)
+            conversation.status = conversation_status(conversation.status, ConversationStatus.LIVE)
             return handoff.conversation_id
         conversation_id = await self.run(work)
         await self.add_message(conversation_id, "system", f"人工客服 {staff.display_name} 为您服务。")
@@ -362,6 +371,7 @@ class DeskService:
             colleague = session.get(Staff, colleague_id)
             if colleague is None or not colleague.active:
                 raise NotFound(f"同事 {colleague_id} 不存在")
+            handoff.status = handoff_status(handoff.status, HandoffStatus.CLAIMED)
             handoff.claimed_by = colleague.id
             handoff.claimed_at = utcnow()
             return colleague.display_name
@@ -371,7 +381,7 @@ class DeskService:
         await self.publish_queue()
 
     async def resolve(self, conversation_id: str, staff: Staff) -> None:
-        await self._end_handoff(conversation_id, staff, "resolved", "closed")
+        await self._end_handoff(conversation_id, staff, HandoffStatus.RESOLVED, ConversationStatus.CLOSED)
         await self.add_message(conversation_id, "system", "本次人工服务已结束，感谢您的咨询。请为本次服务评价。")
         await self.hub.publish(conversation_topic(conversation_id), {"type": "rate_request"})
         await self.publish_status(conversation_id)
@@ -380,17 +390,19 @@ class DeskService:
     async def hand_back(self, conversation_id: str, staff: Staff) -> None:
         await self.run(lambda s: self._held_by(s, conversation_id, staff))
         await self.rasa.resume(conversation_id)
-        await self._end_handoff(conversation_id, staff, "returned", "bot")
+        await self._end_handoff(conversation_id, staff, HandoffStatus.RETURNED, ConversationStatus.BOT)
         await self.add_message(conversation_id, "system", "人工客服已将对话交还智能助手，您可以继续提问。")
         await self.publish_status(conversation_id)
         await self.publish_queue()
 
-    async def _end_handoff(self, conversation_id: str, staff: Staff, handoff_status: str, conversation_status: str) -> None:
+    async def _end_handoff(self, conversation_id: str, staff: Staff, handoff_to: HandoffStatus,
+                           conversation_to: ConversationStatus) -> None:
         def work(session: Session) -> None:
             handoff = self._held_by(session, conversation_id, staff)
-            handoff.status = handoff_status
+            handoff.status = handoff_status(handoff.status, handoff_to)
             handoff.ended_at = utcnow()
-            self._conversation(session, conversation_id).status = conversation_status
+            conversation = self._conversation(session, conversation_id)
+            conversation.status = conversation_status(conversation.status, conversation_to)
         await self.run(work)
 
     async def end_by_user(self, conversation_id: str) -> None:
@@ -400,9 +412,10 @@ class DeskService:
                 return False  # ended before its first message: nothing was stored, nothing to end
             handoff = _open_handoff(session, conversation_id)
             if handoff is not None:
-                handoff.status = "abandoned" if handoff.status == "waiting" else "resolved"
+                ended = HandoffStatus.ABANDONED if handoff.status == HandoffStatus.WAITING else HandoffStatus.RESOLVED
+                handoff.status = handoff_status(handoff.status, ended)
                 handoff.ended_at = utcnow()
-            conversation.status = "closed"
+            conversation.status = conversation_status(conversation.status, ConversationStatus.CLOSED)
             return True
         if not await self.run(work):
             return
@@ -441,7 +454,7 @@ class DeskService:
     @staticmethod
     def _held_by(session: Session, conversation_id: str, staff: Staff) -> Handoff:
         handoff = _open_handoff(session, conversation_id)
-        if handoff is None or handoff.status != "claimed":
+        if handoff is None or handoff.status != HandoffStatus.CLAIMED:
             raise Conflict("这个对话当前不在人工服务中")
         if handoff.claimed_by != staff.id and staff.role != "admin":
             raise Forbidden("这个对话由其他同事负责")
@@ -453,9 +466,71 @@ def _priority(reason: str) -> int:
     return int(known.priority if known is not None else QueuePriority.OTHER)
 
 
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The waiting chats in queue order, read once, and what the wait estimate needs."""
+
+    positions: dict[str, int]  # conversation id -> 1-based place among the waiting
+    statuses: dict[str, str]  # conversation id -> its conversation's status
+    handling_seconds: float  # median time a person took over the last served chats
+    staff_online: int
+
+    def position(self, conversation_id: str) -> dict[str, int] | None:
+        place = self.positions.get(conversation_id)
+        if place is None:
+            return None
+        return {"position": place,
+                "estimated_wait_seconds": int(place * self.handling_seconds / max(self.staff_online, 1))}
+
+
+def _queue_snapshot(session: Session) -> QueueSnapshot:
+    """One ordered query of the waiting chats (and their conversations' status), one of the last
+    served handoffs' durations, one count of staff online."""
+    waiting = session.execute(select(Handoff.conversation_id, Conversation.status)
+                              .join(Conversation, Conversation.id == Handoff.conversation_id)
+                              .where(Handoff.status == HandoffStatus.WAITING)
+                              .order_by(Handoff.priority, Handoff.created_at, Handoff.id)).tuples().all()
+    positions: dict[str, int] = {}
+    for place, (conversation_id, _) in enumerate(waiting, start=1):
+        positions.setdefault(conversation_id, place)
+    served = session.execute(select(Handoff.claimed_at, Handoff.ended_at)
+                             .where(Handoff.status.in_(SERVED_HANDOFF_STATUSES), Handoff.claimed_at.is_not(None),
+                                    Handoff.ended_at.is_not(None))
+                             .order_by(Handoff.id.desc()).limit(50)).tuples().all()
+    durations = [(aware(ended) - aware(claimed)).total_seconds() for claimed, ended in served]  # type: ignore[operator]
+    handling = statistics.median(durations) if durations else DEFAULT_HANDLING_SECONDS
+    cutoff = utcnow() - datetime.timedelta(seconds=STAFF_ONLINE_SECONDS)
+    staff = session.scalar(select(func.count()).select_from(Staff).where(Staff.last_seen >= cutoff)) or 1
+    return QueueSnapshot(positions, dict(waiting), handling, staff)
+
+
+class KeyedLocks:
+    """One asyncio lock per key, kept only while someone holds or awaits it: the last one out
+    drops it, so a desk that relayed a million conversations keeps no million locks."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:
     return session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
-                                                Handoff.status.in_(("waiting", "claimed"))).order_by(Handoff.id.desc()))
+                                                Handoff.status.in_(OPEN_HANDOFF_STATUSES)).order_by(Handoff.id.desc()))
 
 
 HANDOFF_WORDS = ("转人工", "人工", "人工客服")

@@ -16,6 +16,7 @@ from desk.demands.service import canonical_tracking_number, new_tracking_number
 from desk.errors import DeskError, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Staff, Ticket, utcnow
+from desk.queue_states import ConversationStatus, TicketStatus, conversation_status, status_label, ticket_status
 from desk.service import CONSOLE_TOPIC, DeskService, aware
 from indexer.normalize import to_halfwidth
 
@@ -38,7 +39,8 @@ class TicketService:
                                contact=contact[:200]))
             session.flush()  # a taken number fails here, inside the retry below
             if conversation_id:
-                self.desk._conversation(session, conversation_id).status = "closed"
+                conversation = self.desk._conversation(session, conversation_id)
+                conversation.status = conversation_status(conversation.status, ConversationStatus.CLOSED)
             return number
         for attempt in range(1, TICKET_NUMBER_ATTEMPTS + 1):
             try:
@@ -83,8 +85,8 @@ class TicketService:
     async def answer(self, ticket_id: int, staff: Staff, text: str) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             ticket = _ticket(session, ticket_id)
-            ticket.answer, ticket.answered_by = text, staff.id
-            ticket.status, ticket.answered_at = "answered", utcnow()
+            ticket.status = ticket_status(ticket.status, TicketStatus.ANSWERED)  # a closed one takes no answer
+            ticket.answer, ticket.answered_by, ticket.answered_at = text, staff.id, utcnow()
             return ticket_json(ticket)
         answered = await self.desk.run(work)
         await self.desk.hub.publish(CONSOLE_TOPIC, {"type": "tickets"})
@@ -93,7 +95,7 @@ class TicketService:
     async def close(self, ticket_id: int) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             ticket = _ticket(session, ticket_id)
-            ticket.status, ticket.closed_at = "closed", utcnow()
+            ticket.status, ticket.closed_at = ticket_status(ticket.status, TicketStatus.CLOSED), utcnow()
             return ticket_json(ticket)
         closed = await self.desk.run(work)
         await self.desk.hub.publish(CONSOLE_TOPIC, {"type": "tickets"})
@@ -103,7 +105,8 @@ class TicketService:
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
     """A ticket as the chat staff see it (contact included: they answer it)."""
     return {"id": ticket.id, "tracking_number": ticket.tracking_number, "question": ticket.question,
-            "contact": ticket.contact, "status": ticket.status, "answer": ticket.answer,
+            "contact": ticket.contact, "status": ticket.status, "status_label": status_label(TicketStatus, ticket.status),
+            "answer": ticket.answer,
             "created_at": iso(ticket.created_at), "answered_at": iso(ticket.answered_at)}
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.models import Handoff, Message, Staff
-from desk.service import REASON_TEXT, DeskService, message_dict
+from desk.queue_states import ConversationStatus, status_label
+from desk.service import DeskService, handoff_labels, message_dict
 from desk.tickets import iso
 
 
@@ -21,11 +22,13 @@ def conversation_json(session: Session, conversation_id: str) -> dict[str, Any]:
     names = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
     handoff = session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()))
     return {
-        "conversation": {"id": conversation.id, "status": conversation.status, "created_at": iso(conversation.created_at),
+        "conversation": {"id": conversation.id, "status": conversation.status,
+                         "status_label": status_label(ConversationStatus, conversation.status),
+                         "created_at": iso(conversation.created_at),
                          "rating": conversation.rating, "rating_comment": conversation.rating_comment},
         "messages": [message_dict(m, names.get(m.staff_id)) for m in messages],
         "handoff": None if handoff is None else {
-            "id": handoff.id, "reason": handoff.reason, "reason_text": REASON_TEXT.get(handoff.reason, handoff.reason),
+            "id": handoff.id, "reason": handoff.reason, **handoff_labels(handoff.reason, handoff.priority),
             "summary": handoff.summary, "candidates": handoff.candidates or [], "status": handoff.status,
             "claimed_by_name": names.get(handoff.claimed_by)},
     }

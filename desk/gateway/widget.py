@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.orm import Session
 
+from daofu_protocol import LEAVE_MESSAGE_PREFIX, HandoffReason
 from desk.api.deps import RouterContext
 from desk.errors import BadFrame, DeskError
 from desk.models import Message
+from desk.queue_states import ConversationStatus
 from desk.security.widget_guard import StaffAvailable, WidgetGuard
 from desk.service import DeskService, Opening, conversation_topic
 from desk.settings import DeskSettings
@@ -137,7 +139,7 @@ class WidgetConnection:
                                                                     opening=self._opening)
             await self.send({"type": "ack", "client_id": client_id})
             if not duplicate:
-                await self.service.escalate(self.conversation_id, "widget_button")
+                await self.service.escalate(self.conversation_id, HandoffReason.WIDGET_BUTTON)
         elif kind == "leave_message":
             await self._leave_message(frame)
         elif kind == "rate":
@@ -165,7 +167,7 @@ class WidgetConnection:
         await self._subscribe(opened.conversation_id)
         self._opening = opened.opening
         in_hours, online = await self.service.staff_available()
-        queue = await self.service.queue_position(opened.conversation_id) if opened.status == "queued" else None
+        queue = await self.service.queue_position(opened.conversation_id) if opened.status == ConversationStatus.QUEUED else None
         await self.send({"type": "welcome", "conversation_id": opened.conversation_id, "status": opened.status,
                          "messages": opened.messages, "queue": queue,
                          "service": {"in_hours": in_hours, "staff_online": online},
@@ -190,7 +192,7 @@ class WidgetConnection:
         await self.send({"type": "ack", "client_id": client_id, "id": stored["id"]})
         if duplicate:
             return
-        if status == "bot":
+        if status == ConversationStatus.BOT:
             self.spawn(self.service.relay(self.conversation_id, button_payload or text.strip()))
         else:
             await self.service.push_message(self.conversation_id, stored, to_widget=False)
@@ -206,7 +208,7 @@ class WidgetConnection:
         if in_hours and online:  # messages are for when nobody can answer now
             raise StaffAvailable("现在有人工客服在线，请点击“转人工”直接咨询。")
         stored, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id,
-                                                                     f"【留言】{question.strip()}", opening=self._opening)
+                                                                     f"{LEAVE_MESSAGE_PREFIX}{question.strip()}", opening=self._opening)
         if duplicate and stored.get("payload") and stored["payload"].get("tracking_number"):
             number = stored["payload"]["tracking_number"]
         else:

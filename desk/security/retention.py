@@ -29,10 +29,12 @@ from daofu_core.paths import PROJECT_ROOT
 from desk.demands.states import DemandState
 from desk.models import (Conversation, Demand, DemandEvent, Handoff, Message, NotificationOutbox, Ticket,
                          utcnow)
+from desk.queue_states import ConversationStatus, TicketStatus
 
 audit_log = logging.getLogger("desk.audit")
 AUDIT_FILE = PROJECT_ROOT / "var" / "audit" / "retention.jsonl"
-IN_PROGRESS = ("queued", "live")  # a person is (about to be) serving it: never purged mid-chat
+# A person is (about to be) serving it: never purged mid-chat.
+IN_PROGRESS = (ConversationStatus.QUEUED, ConversationStatus.LIVE)
 _CHUNK = 500  # ids per IN (...), below every database's parameter limit
 
 
@@ -60,7 +62,7 @@ def purge(session: Session, older_than_days: int, now: datetime.datetime | None 
         raise ValueError(f"older_than_days must be at least 1, got {older_than_days}")
     cutoff = (now or utcnow()) - datetime.timedelta(days=older_than_days)
 
-    tickets = _ids(session, select(Ticket.id).where(Ticket.status != "open", Ticket.created_at < cutoff,
+    tickets = _ids(session, select(Ticket.id).where(Ticket.status != TicketStatus.OPEN, Ticket.created_at < cutoff,
                                                    (Ticket.closed_at.is_(None) | (Ticket.closed_at < cutoff)),
                                                    (Ticket.answered_at.is_(None) | (Ticket.answered_at < cutoff))))
     demands = _ids(session, select(Demand.id).where(Demand.status == DemandState.CLOSED.value,

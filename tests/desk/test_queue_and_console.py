@@ -43,6 +43,9 @@ def test_full_handoff_cycle(client: TestClient, rasa: ScriptedRasa) -> None:
         assert item["reason"] == "user_request" and item["status"] == "waiting"
         details = client.get(f"/api/conversations/{conversation_id}").json()
         assert details["handoff"]["candidates"][0]["title"] == "新增取水许可"
+        # Labels come with the data: the consoles keep no tables of their own.
+        assert (details["handoff"]["reason_label"], details["handoff"]["priority_label"]) == ("用户要求转人工", "其他")
+        assert (details["conversation"]["status"], details["conversation"]["status_label"]) == ("queued", "排队中")
         assert [m["sender"] for m in details["messages"]][:2] == ["user", "bot"]
 
         assert client.post(f"/api/handoffs/{item['handoff_id']}/claim").json()["conversation_id"] == conversation_id

@@ -39,7 +39,7 @@ def leaked(text: str) -> list[str]:
 def seed(database: Database) -> None:
     now = utcnow() - datetime.timedelta(hours=1)
     with database.session() as session:
-        session.add(Conversation(id="pii-chat", status="resolved", created_at=now, updated_at=now, rating=1,
+        session.add(Conversation(id="pii-chat", status="closed", created_at=now, updated_at=now, rating=1,
                                  rating_comment=f"没人处理，我的电话是{PHONE}，身份证{ID_NUMBER}"))
         session.flush()
         turns = [("user", f"营业执照变更，信用代码{CREDIT_CODE}，电话138-1234-5678", None),
