@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.query_styles import pinyin_annotated  # noqa: E402
+from indexer.query_styles import pinyin_annotated  # noqa: E402
 from indexer.normalize import normalize_text  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -257,10 +257,7 @@ def _print_result(result: Any) -> None:
 
 
 def _eval(args: argparse.Namespace, settings: IndexerSettings) -> int:
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ lives beside the package
-    from bench.search_bench import run_benchmarks
+    from indexer.benchmarks import run_benchmarks
 
     run_benchmarks(settings, quick=args.quick)
     return 0

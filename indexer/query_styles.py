@@ -1,7 +1,8 @@
 """Turn plain simplified questions into the other ways enterprises' text reaches us:
 traditional characters, and web-scrape text with pinyin annotations (辦(bàn)理).
 
-Used by the benchmarks to measure every style on the same questions; deterministic per seed.
+Used by the retrieval benchmarks (indexer.benchmarks) to measure every style on the same questions;
+deterministic per seed.
 """
 from __future__ import annotations
 
