@@ -11,13 +11,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from daofu_protocol import (REQUEST_HUMAN_PAYLOAD, BundleAnswer, Button, Candidate, CustomPayload, FaqAnswer,
-                            HandoffReason, HandoffRequest, ItemCard, ItemSource, NotFound, PolicyPassage,
+from daofu_protocol import (CATALOG_NAME, REQUEST_HUMAN_PAYLOAD, BundleAnswer, Button, Candidate, CustomPayload,
+                            FaqAnswer, HandoffReason, HandoffRequest, ItemCard, ItemSource, NotFound, PolicyPassage,
                             ReferralAnswer, choose_payload)
 from indexer.matters import HOTLINE, Referral
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, ServiceItem
 
-CATALOG_SOURCE = "广东省政务服务事项目录"
+CATALOG_SOURCE = CATALOG_NAME
 MAX_CONDITIONS_CHARS = 160
 MAX_PASSAGE_CHARS = 400
 _DAYS = re.compile(r"^\s*(\d+)\s*[（(]\s*(工作日|自然日|日|天)\s*[)）]\s*$")

@@ -4,8 +4,8 @@ from the Rasa one (the action server); it imports nothing of ours, and everythin
 """
 from __future__ import annotations
 
-from daofu_protocol.markers import (CANDIDATE_ENTITY, CHOOSE_INTENT, LEAVE_MESSAGE_PREFIX, REQUEST_HUMAN_PAYLOAD,
-                                    choose_payload)
+from daofu_protocol.markers import (CANDIDATE_ENTITY, CATALOG_NAME, CHOOSE_INTENT, LEAVE_MESSAGE_PREFIX,
+                                    REQUEST_HUMAN_PAYLOAD, choose_payload)
 from daofu_protocol.payloads import (BundleAnswer, BundleSource, BundleStep, Button, Candidate, CustomKey,
                                      CustomPayload, FaqAnswer, FaqSource, HandoffRequest, ItemCard, ItemSource,
                                      NotFound, PolicyPassage, PolicySource, ReferralAnswer, parse_custom,
@@ -13,7 +13,8 @@ from daofu_protocol.payloads import (BundleAnswer, BundleSource, BundleStep, But
 from daofu_protocol.reasons import BOT_HANDOFF_REASONS, HandoffReason, QueuePriority, priority_label, reason_label
 
 __all__ = [
-    "BOT_HANDOFF_REASONS", "CANDIDATE_ENTITY", "CHOOSE_INTENT", "LEAVE_MESSAGE_PREFIX", "REQUEST_HUMAN_PAYLOAD",
+    "BOT_HANDOFF_REASONS", "CANDIDATE_ENTITY", "CATALOG_NAME", "CHOOSE_INTENT", "LEAVE_MESSAGE_PREFIX",
+    "REQUEST_HUMAN_PAYLOAD",
     "BundleAnswer", "BundleSource", "BundleStep", "Button", "Candidate", "CustomKey", "CustomPayload", "FaqAnswer",
     "FaqSource", "HandoffReason", "HandoffRequest", "ItemCard", "ItemSource", "NotFound", "PolicyPassage",
     "PolicySource", "QueuePriority", "ReferralAnswer", "choose_payload", "parse_custom", "parse_message_payload",

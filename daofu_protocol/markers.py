@@ -7,6 +7,10 @@ import json
 # knowledge gaps tell it from a typed question by this prefix.
 LEAVE_MESSAGE_PREFIX = "【留言】"
 
+# The service catalog the item and bundle cards name as their source (``source.catalog``); the widget
+# gateway's welcome sends it too, for cards whose source names none.
+CATALOG_NAME = "广东省政务服务事项目录"
+
 # Rasa intents a button sends (``/intent{entities}``).
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 CHOOSE_INTENT = "/choose"

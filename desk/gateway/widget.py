@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.orm import Session
 
-from daofu_protocol import LEAVE_MESSAGE_PREFIX, HandoffReason
+from daofu_protocol import CATALOG_NAME, LEAVE_MESSAGE_PREFIX, HandoffReason
 from desk.api.deps import RouterContext
 from desk.errors import BadFrame, DeskError
 from desk.models import Message
@@ -171,6 +171,8 @@ class WidgetConnection:
         await self.send({"type": "welcome", "conversation_id": opened.conversation_id, "status": opened.status,
                          "messages": opened.messages, "queue": queue,
                          "service": {"in_hours": in_hours, "staff_online": online},
+                         # What the widget would otherwise repeat from here (desk/PROTOCOL.md).
+                         "limits": {"max_message_chars": self.settings.max_message_chars}, "catalog": CATALOG_NAME,
                          # Only to the widget that started it; it must send it back to resume.
                          **({"resume_token": opened.resume_token} if opened.resume_token else {})})
 

@@ -130,3 +130,32 @@ def test_reload_restores_the_conversation_without_duplicates(stack: Stack, brows
     after = page.locator(".daofu-msg").all_inner_texts()
     assert after == before
     shot(page, "08-reloaded")
+
+
+def test_widget_is_styled_on_a_page_whose_policy_forbids_inline_styles(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]
+    # A government page with a strict Content-Security-Policy: scripts only from the desk, no inline
+    # styles. The widget's stylesheet is adopted into its Shadow DOM (a constructable stylesheet), which
+    # that policy does not block; a <style> element is refused (the widget before its ES-module split
+    # failed here: launcher unstyled, one style-src-elem violation). The page is answered by Playwright
+    # on the desk's origin: Chromium's local-network checks refuse a loopback desk to other origins.
+    desk = stack.desk_url
+    policy = (f"default-src 'none'; script-src {desk}; style-src 'self'; "
+              f"connect-src {desk} {desk.replace('http', 'ws', 1)}")
+    html = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>严格策略的页面</title></head>'
+            f'<body><p>政务服务网</p><script src="{desk}/widget.js" defer></script></body></html>')
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.route(f"{desk}/strict-page", lambda route: route.fulfill(
+        status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": policy}))
+    page.add_init_script("window.__violations = []; document.addEventListener('securitypolicyviolation',"
+                         " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));")
+    page.goto(f"{desk}/strict-page")
+    launcher = page.locator(".daofu-launcher")
+    launcher.wait_for()
+    styles = launcher.evaluate("b => { const s = getComputedStyle(b); return [s.position, s.backgroundColor]; }")
+    assert styles == ["fixed", "rgb(31, 95, 191)"], styles
+    launcher.click()
+    panel = page.locator(".daofu-panel")
+    panel.wait_for()
+    assert panel.evaluate("p => [getComputedStyle(p).position, getComputedStyle(p).width]") == ["fixed", "380px"]
+    assert page.evaluate("() => window.__violations") == []
+    shot(page, "09-strict-csp-page")
