@@ -14,6 +14,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import Field
 
+from actions.composer import compose, linked_item_id
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
     UPLOAD_LABELS, KnowledgeInputError, check_bundle_steps, edited_item, edited_policy, item_passages, matches, new_bundle,
@@ -313,24 +314,19 @@ def _reload_quietly(knowledge: Any) -> None:
 
 
 def _answer(service: Any, question: str) -> dict[str, Any]:
-    """What the bot would say to ``question`` on ``service``'s index (the action's own code)."""
-    from rasa_sdk import Tracker
-    from rasa_sdk.executor import CollectingDispatcher
-
-    from actions.answer import respond
-
+    """What the bot would say to ``question`` on ``service``'s index: the actions' own answer
+    composer, as at the start of a conversation."""
     result: SearchResult = service.search(question, TRY_HITS)
-    dispatcher = CollectingDispatcher()
-    tracker = Tracker.from_dict({"sender_id": "editor-try-it", "slots": {}, "events": [],
-                                 "latest_message": {"text": question, "intent": {"name": "ask_item"}}})
-    top = result.hits[0].record if result.hits else None
-    linked = service.record(top.item_id) if isinstance(top, FaqEntry) and top.item_id else None
-    respond(dispatcher, tracker, result, linked)
+    linked_id = linked_item_id(result)
+    composed = compose(result, linked=service.record(linked_id) if linked_id else None)
     manifest = service.index().manifest
     return {"index_version": manifest.get("version"), "kb_version": manifest.get("kb_version"),
             "level": result.level, "confidence": round(result.confidence, 4),
-            "messages": [{key: message[key] for key in ("text", "custom", "buttons") if message.get(key)}
-                         for message in dispatcher.messages],
+            # As a widget receives them: empty buttons and payloads are left out.
+            "messages": [{key: value for key, value in (("text", reply.text), ("custom", dict(reply.custom or {})),
+                                                        ("buttons", [dict(button) for button in reply.buttons]))
+                          if value}
+                         for reply in composed.replies],
             "hits": [{"id": h.id, "kind": h.kind, "title": h.title, "score": round(h.score, 4)} for h in result.hits]}
 
 
