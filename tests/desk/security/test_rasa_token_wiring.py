@@ -10,7 +10,7 @@ import httpx
 
 from desk.rasa_client import RasaClient
 from launcher import rasa_model
-from launcher.__main__ import services
+from launcher.processes import services
 from launcher.settings import ServiceSettings
 
 
