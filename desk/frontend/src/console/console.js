@@ -14,8 +14,6 @@ const CONSOLE_URL = "/console";
 const POLL_MS = 5000;          // queue polling while the socket is down
 const BACKGROUND_MS = 30000;   // light refresh while the socket is up (overdue flags)
 
-const STATUS_LABELS = { bot: "机器人服务中", queued: "排队中", live: "人工服务中", closed: "已结束" };
-const TICKET_STATUS_LABELS = { open: "待回复", answered: "已回复", closed: "已关闭" };
 const KIND_LABELS = { item: "事项", policy: "政策" };
 const SENDER_LABELS = { user: "用户", bot: "机器人", staff: "坐席", system: "系统" };
 
@@ -103,11 +101,11 @@ function idEq(a, b) { return a !== null && a !== undefined && b !== null && b !=
 
 function isMine(item) { return state.me && idEq(item.claimed_by, state.me.id); }
 
-function priorityInfo(priority, reason) {
-  const p = typeof priority === "number" ? priority : Number(priority);
-  if (p === 0 || priority === "complaint" || (isNaN(p) && reason === "complaint")) return { text: "投诉", cls: "prio-complaint" };
-  if (p === 1 || priority === "repeated_failure" || (isNaN(p) && reason === "repeated_failure")) return { text: "多次未解决", cls: "prio-repeat" };
-  return { text: "其他", cls: "prio-other" };
+// The badge's colour by queue priority (daofu_protocol.QueuePriority); its words come from the desk.
+const PRIORITY_CLASSES = { 0: "prio-complaint", 1: "prio-repeat" };
+
+function priorityInfo(item) {
+  return { text: item.priority_label || "", cls: PRIORITY_CLASSES[Number(item.priority)] || "prio-other" };
 }
 
 // ----- header, tabs
@@ -160,7 +158,7 @@ function lastMessageText(last) {
 function queueRow(item) {
   const waiting = item.status === "waiting";
   const mine = isMine(item);
-  const prio = priorityInfo(item.priority, item.reason);
+  const prio = priorityInfo(item);
   const classes = ["queue-item", "status-" + String(item.status || "unknown").replace(/[^a-z_-]/gi, "")];
   if (item.overdue) classes.push("overdue");
   if (mine) classes.push("mine");
@@ -176,7 +174,7 @@ function queueRow(item) {
 
   li.appendChild(el("div", { class: "qi-top" }, [
     el("span", { class: "badge " + prio.cls, text: prio.text }),
-    el("span", { class: "qi-reason", title: item.reason_text || "", text: item.reason_text || item.reason || "转人工" }),
+    el("span", { class: "qi-reason", title: item.reason_label || "", text: item.reason_label || item.reason || "转人工" }),
     item.overdue ? el("span", { class: "overdue-mark", title: "等待超时", text: "超时" }) : null,
     waited,
   ]));
@@ -281,16 +279,17 @@ function handleFrame(frame) {
       }
     }
   } else if (frame.type === "conversation") {
-    if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status);
+    if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
   }
 }
 
 // ----- chat panel
 
-function setChatStatus(status) {
+/** The open chat's status; `label` is the desk's word for it (status_label). */
+function setChatStatus(status, label) {
   state.openStatus = status || null;
   const tag = $("#chat-status");
-  tag.textContent = STATUS_LABELS[status] || status || "";
+  tag.textContent = label || status || "";
   tag.className = "status-tag" + (status ? " st-" + String(status).replace(/[^a-z_-]/gi, "") : "");
   const closed = status === "closed";
   $("#reply-text").disabled = closed;
@@ -367,7 +366,7 @@ function renderFindings(handoff) {
   }
   const nodes = [
     el("p", null, [el("span", { class: "f-label", text: "转人工原因：" }),
-      el("span", { class: "f-reason", text: handoff.reason_text || handoff.reason || "" })]),
+      el("span", { class: "f-reason", text: handoff.reason_label || handoff.reason_text || handoff.reason || "" })]),
   ];
   if (handoff.claimed_by_name) {
     nodes.push(el("p", null, [el("span", { class: "f-label", text: "接待人：" }), String(handoff.claimed_by_name)]));
@@ -416,7 +415,7 @@ async function openConversation(convId) {
   $("#chat-id").textContent = truncate(conv.id || id, 12);
   $("#chat-id").title = String(conv.id || id);
   $("#chat-meta").textContent = conv.created_at ? "开始于 " + formatTime(conv.created_at) : "";
-  setChatStatus(conv.status);
+  setChatStatus(conv.status, conv.status_label);
   for (const msg of (data && Array.isArray(data.messages) ? data.messages : [])) addMessage(msg, true);
   renderFindings(data ? data.handoff : null);
   $("#chat-empty").hidden = true;
@@ -435,7 +434,7 @@ async function refreshOpenMessages() {
     const data = await api("GET", "/api/conversations/" + encodeURIComponent(id));
     if (!idEq(id, state.openId)) return;
     for (const msg of (data && Array.isArray(data.messages) ? data.messages : [])) addMessage(msg);
-    if (data && data.conversation) setChatStatus(data.conversation.status);
+    if (data && data.conversation) setChatStatus(data.conversation.status, data.conversation.status_label);
   } catch (err) { /* polling: stay quiet */ }
 }
 
@@ -577,7 +576,8 @@ async function loadTickets() {
   if (($("#ticket-status").value || "open") !== status) return;  // filter changed meanwhile
   tickets = Array.isArray(tickets) ? tickets : [];
   if (!tickets.length) {
-    list.replaceChildren(el("p", { class: "ticket-empty", text: "没有" + (TICKET_STATUS_LABELS[status] || "") + "的留言。" }));
+    const filter = $("#ticket-status").selectedOptions[0];  // the page's own words for the status asked for
+    list.replaceChildren(el("p", { class: "ticket-empty", text: "没有" + (filter ? filter.textContent : "") + "的留言。" }));
     return;
   }
   list.replaceChildren.apply(list, tickets.map(ticketNode));
@@ -588,7 +588,7 @@ function ticketNode(t) {
   node.dataset.ticketId = String(t.id);
   node.appendChild(el("div", { class: "ticket-head" }, [
     el("span", { class: "ticket-no", text: t.tracking_number || "" }),
-    el("span", { class: "status-tag", text: TICKET_STATUS_LABELS[t.status] || t.status || "" }),
+    el("span", { class: "status-tag", text: t.status_label || t.status || "" }),
     el("time", { class: "ticket-time", datetime: t.created_at || "", text: formatTime(t.created_at, true) }),
   ]));
   node.appendChild(el("div", { class: "ticket-question", text: t.question || "" }));
