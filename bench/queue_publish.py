@@ -25,15 +25,19 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
+from daofu_protocol import HandoffReason  # noqa: E402
+
 from desk.auth import create_staff  # noqa: E402
 from desk.db import Database, migrate  # noqa: E402
 from desk.hub import Hub  # noqa: E402
 from desk.models import Conversation, Handoff, Message, utcnow  # noqa: E402
+from desk.queue_states import ConversationStatus, HandoffStatus  # noqa: E402
 from desk.rasa_client import RasaClient  # noqa: E402
 from desk.service import CONSOLE_TOPIC, DeskService  # noqa: E402
 from desk.settings import DeskSettings  # noqa: E402
 
-REASONS = ("user_request", "complaint", "repeated_failure", "bad_feedback")
+REASONS = (HandoffReason.USER_REQUEST, HandoffReason.COMPLAINT, HandoffReason.REPEATED_FAILURE,
+           HandoffReason.BAD_FEEDBACK)
 
 
 def fill(database: Database, waiting: int) -> None:
@@ -45,23 +49,24 @@ def fill(database: Database, waiting: int) -> None:
             member.last_seen = utcnow()
         for number in range(20):
             conversation_id = f"done-{number:04d}"
-            session.add(Conversation(id=conversation_id, status="closed"))
+            session.add(Conversation(id=conversation_id, status=ConversationStatus.CLOSED))
             claimed = start + datetime.timedelta(minutes=number)
-            session.add(Handoff(conversation_id=conversation_id, reason="user_request", priority=2, summary="",
-                                status="resolved", created_at=claimed, claimed_at=claimed, claimed_by=staff[0].id,
+            session.add(Handoff(conversation_id=conversation_id, reason=HandoffReason.USER_REQUEST,
+                                priority=HandoffReason.USER_REQUEST.priority, summary="", status=HandoffStatus.RESOLVED,
+                                created_at=claimed, claimed_at=claimed, claimed_by=staff[0].id,
                                 ended_at=claimed + datetime.timedelta(seconds=120 + 10 * number)))
         for number in range(waiting):
             conversation_id = f"wait-{number:04d}"
             created = start + datetime.timedelta(seconds=number)
-            session.add(Conversation(id=conversation_id, status="queued", created_at=created, updated_at=created))
+            session.add(Conversation(id=conversation_id, status=ConversationStatus.QUEUED, created_at=created,
+                                     updated_at=created))
             for turn, (sender, text) in enumerate((("user", "开饭店要办什么证"), ("bot", "您想了解的是下面哪一项？"),
                                                    ("user", "转人工"))):
                 session.add(Message(conversation_id=conversation_id, sender=sender, text=text,
                                     created_at=created + datetime.timedelta(milliseconds=turn)))
             reason = REASONS[number % len(REASONS)]
-            session.add(Handoff(conversation_id=conversation_id, reason=reason,
-                                priority={"complaint": 0, "repeated_failure": 1}.get(reason, 2),
-                                summary="用户最近的问题：开饭店要办什么证", status="waiting", created_at=created))
+            session.add(Handoff(conversation_id=conversation_id, reason=reason, priority=reason.priority,
+                                summary="用户最近的问题：开饭店要办什么证", status=HandoffStatus.WAITING, created_at=created))
 
 
 async def measure(waiting: int, repeat: int) -> dict[str, Any]:

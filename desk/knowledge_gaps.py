@@ -32,7 +32,8 @@ import numpy as np
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from daofu_protocol import LEAVE_MESSAGE_PREFIX, CustomKey, NotFound, parse_message_payload
+from daofu_protocol import LEAVE_MESSAGE_PREFIX, CustomKey
+from desk.analytics import not_found_marker
 from desk.masking import mask_personal_data
 from desk.models import Conversation, Handoff, Message
 from desk.service import aware
@@ -138,16 +139,11 @@ def _not_found_messages(session: Session, since: datetime.datetime, limit: int) 
     rows = session.scalars(select(Message).where(Message.sender == "bot", Message.created_at >= since,
                                                  cast(Message.payload, String).contains(CustomKey.NOT_FOUND.value))
                            .order_by(Message.created_at.desc()).limit(limit))
-    return [m for m in rows if _not_found_marker(m) is not None]
-
-
-def _not_found_marker(message: Message) -> NotFound | None:
-    custom = parse_message_payload(message.payload)
-    return custom.not_found if custom is not None else None
+    return [m for m in rows if not_found_marker(m.payload) is not None]
 
 
 def _not_found_question(message: Message) -> str:
-    marker = _not_found_marker(message)
+    marker = not_found_marker(message.payload)
     return marker["question"].strip() if marker is not None else ""
 
 
