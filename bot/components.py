@@ -1,5 +1,10 @@
-"""Custom Rasa NLU components: the shared text normaliser, placed before the tokenizer, and
-dense sentence features from the e5 embedding model.
+"""Custom Rasa NLU components: the shared text normaliser, placed before the tokenizer, jieba with
+the knowledge base's user dictionary, and dense sentence features from the e5 embedding model.
+
+Paths come from the settings (DAOFU_RASA_DICTIONARY_DIR, DAOFU_BASE_MODEL_DIR), not from config.yml,
+so the bot reads what the indexer wrote. What a component's output depends on beyond its config
+(the normaliser version, the dictionary's and the model's content) is in its ``fingerprint_addon``,
+so Rasa's training cache never reuses a result computed from an older one.
 
 Traditional, full-width and pinyin-annotated input (開飯店要辦什麼證, 辦(bàn)理) reaches the
 tokenizer and DIET as plain simplified text, exactly as the search sees it (indexer.normalize).
@@ -16,6 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
@@ -23,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import action_response_check
-from indexer.normalize import normalize_text, realign_spans
+from indexer.normalize import NORMALIZER_VERSION, normalize_text, realign_spans
 
 # Rasa imports this module when it loads the model: the moment to speed up its response check.
 action_response_check.install()
@@ -37,6 +43,11 @@ class TextNormalizer(GraphComponent):
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "TextNormalizer":
         return cls()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # Another normaliser version turns the same training text into different tokens.
+        return f"normalizer-{NORMALIZER_VERSION}"
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:
@@ -75,8 +86,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # model_dir: the converted base e5 model (``python -m indexer prepare-model --base-only``).
-        return {**DenseFeaturizer.get_default_config(), "model_dir": "var/models/e5-small-zh", "threads": 1}
+        # model_dir: the converted base e5 model (``python -m indexer prepare-model --base-only``);
+        # None: DAOFU_BASE_MODEL_DIR.
+        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "threads": 1}
 
     def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
@@ -88,10 +100,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return cls(config, execution_context)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
-        if not str(config.get("model_dir") or "").strip():
-            raise ValueError("SentenceEmbeddingFeaturizer needs model_dir (a folder made by "
-                             "`python -m indexer prepare-model --base-only`)")
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # The model's own fingerprint (daofu_model.json): another model, other features.
+        from indexer.model_setup import model_info
+
+        try:
+            return str(model_info(_model_dir(config)).get("fingerprint"))
+        except Exception:  # no model yet: training will say so with the folder to prepare
+            return None
 
     @property
     def encoder(self) -> Any:
@@ -99,7 +115,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         if self._encoder is None:
             from indexer.embedding import OnnxEncoder
 
-            self._encoder = OnnxEncoder(_project_path(self._config["model_dir"]), threads=int(self._config["threads"]))
+            self._encoder = OnnxEncoder(_model_dir(self._config), threads=int(self._config["threads"]))
         return self._encoder
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -121,6 +137,52 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 def _project_path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else Path(__file__).resolve().parent.parent / path
+
+
+def _model_dir(config: Dict[Text, Any]) -> Path:
+    if config.get("model_dir"):
+        return _project_path(str(config["model_dir"]))
+    from indexer.settings import IndexerSettings
+
+    return IndexerSettings.from_env().base_model_dir
+
+
+def _dictionary_dir(config: Dict[Text, Any]) -> str:
+    if config.get("dictionary_path"):
+        return str(_project_path(str(config["dictionary_path"])))
+    from indexer.settings import IndexerSettings
+
+    return str(IndexerSettings.from_env().rasa_dictionary_dir)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True)
+class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
+    """Rasa's JiebaTokenizer with the user dictionary `python -m indexer userdict` writes from the
+    shipped knowledge base (item and department terms), found through the settings. Training copies
+    the dictionary into the model, as JiebaTokenizer does, so a served model needs no file outside it."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "KnowledgeBaseJiebaTokenizer":
+        return super().create({**config, "dictionary_path": _dictionary_dir(config)}, model_storage, resource,
+                              execution_context)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeBaseJiebaTokenizer":
+        # Any non-empty path makes JiebaTokenizer read the copy inside the model.
+        return super().load({**config, "dictionary_path": _dictionary_dir(config)}, model_storage, resource,
+                            execution_context, **kwargs)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for file in sorted(Path(_dictionary_dir(config)).glob("*")):
+            if file.is_file():
+                digest.update(file.name.encode() + b"\0" + file.read_bytes())
+        return digest.hexdigest()[:16]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

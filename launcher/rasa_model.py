@@ -27,7 +27,7 @@ from pathlib import Path
 
 from daofu_core.errors import ConfigurationError
 from daofu_core.paths import PROJECT_ROOT
-from indexer.cli import RASA_USER_DICTIONARY
+from indexer.cli import RASA_USER_DICTIONARY_FILE
 from indexer.model_setup import model_info
 from indexer.settings import IndexerSettings
 from launcher.settings import ServiceSettings
@@ -75,7 +75,7 @@ def current_inputs(root: Path = PROJECT_ROOT, base_model_dir: Path | None = None
     """Digests of everything a trained model depends on, as the files are now (``root``: the project)."""
     from indexer.normalize import NORMALIZER_VERSION
 
-    user_dictionary = user_dictionary or root / RASA_USER_DICTIONARY.relative_to(PROJECT_ROOT)
+    user_dictionary = user_dictionary or IndexerSettings.from_env().rasa_dictionary_dir / RASA_USER_DICTIONARY_FILE
 
     base_model_dir = _sentence_model_dir(root) or base_model_dir or IndexerSettings.from_env().base_model_dir
     inputs = {name: _digest_paths(root, name) for name in VISIBLE_INPUTS}
