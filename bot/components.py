@@ -13,20 +13,20 @@ Entity offsets of training examples are moved to where the entity text lands aft
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
-from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from bot import action_response_check
 from indexer.normalize import NORMALIZER_VERSION, normalize_text, realign_spans
@@ -40,12 +40,12 @@ class TextNormalizer(GraphComponent):
     """Rewrites the message text with ``indexer.normalize.normalize_text``."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TextNormalizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TextNormalizer:
         return cls()
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         # Another normaliser version turns the same training text into different tokens.
         return f"normalizer-{NORMALIZER_VERSION}"
 
@@ -54,14 +54,14 @@ class TextNormalizer(GraphComponent):
             self._normalize(message)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._normalize(message)
         return messages
 
     @staticmethod
     def _normalize(message: Message) -> None:
-        text: Optional[str] = message.get(TEXT)
+        text: str | None = message.get(TEXT)
         if not text:
             return
         normalized = normalize_text(text)
@@ -85,22 +85,27 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # model_dir: the converted base e5 model (``python -m indexer prepare-model --base-only``);
         # None: DAOFU_BASE_MODEL_DIR.
         return {**DenseFeaturizer.get_default_config(), "model_dir": None, "threads": 1}
 
-    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
+    def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
         self._encoder: Any = None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SentenceEmbeddingFeaturizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SentenceEmbeddingFeaturizer:
         return cls(config, execution_context)
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if int(config.get("threads") or 0) < 1:
+            raise ValueError("SentenceEmbeddingFeaturizer: threads must be at least 1")
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         # The model's own fingerprint (daofu_model.json): another model, other features.
         from indexer.model_setup import model_info
 
@@ -122,14 +127,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self.process(training_data.training_examples)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         from indexer.embedding import encode_queries
 
         featurized = [message for message in messages if message.get(TEXT)]
         if not featurized:
             return messages
         vectors = encode_queries(self.encoder, [message.get(TEXT) for message in featurized])
-        for message, vector in zip(featurized, vectors):
+        for message, vector in zip(featurized, vectors, strict=True):
             self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
         return messages
 
@@ -139,7 +144,7 @@ def _project_path(value: str) -> Path:
     return path if path.is_absolute() else Path(__file__).resolve().parent.parent / path
 
 
-def _model_dir(config: Dict[Text, Any]) -> Path:
+def _model_dir(config: dict[str, Any]) -> Path:
     if config.get("model_dir"):
         return _project_path(str(config["model_dir"]))
     from indexer.settings import IndexerSettings
@@ -147,7 +152,7 @@ def _model_dir(config: Dict[Text, Any]) -> Path:
     return IndexerSettings.from_env().base_model_dir
 
 
-def _dictionary_dir(config: Dict[Text, Any]) -> str:
+def _dictionary_dir(config: dict[str, Any]) -> str:
     if config.get("dictionary_path"):
         return str(_project_path(str(config["dictionary_path"])))
     from indexer.settings import IndexerSettings
@@ -162,20 +167,20 @@ class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
     the dictionary into the model, as JiebaTokenizer does, so a served model needs no file outside it."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "KnowledgeBaseJiebaTokenizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> KnowledgeBaseJiebaTokenizer:
         return super().create({**config, "dictionary_path": _dictionary_dir(config)}, model_storage, resource,
                               execution_context)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeBaseJiebaTokenizer":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> KnowledgeBaseJiebaTokenizer:
         # Any non-empty path makes JiebaTokenizer read the copy inside the model.
         return super().load({**config, "dictionary_path": _dictionary_dir(config)}, model_storage, resource,
                             execution_context, **kwargs)
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         import hashlib
 
         digest = hashlib.sha256()
@@ -195,12 +200,12 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # featurizer: alias of the SentenceEmbeddingFeaturizer; c: inverse regularisation
         # (chosen on the held-out split: 10 and 50 both ~0.94, 1 gave 0.87).
         return {"featurizer": "e5_sentence", "c": 10.0, "embedding_weight": 3.0, RANKING_LENGTH: 10}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Any = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -208,11 +213,11 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
         self._model = model  # (TfidfVectorizer, LogisticRegression)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MeaningIntentClassifier":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> MeaningIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _features(self, messages: List[Message], vectorizer: Any) -> Any:
+    def _features(self, messages: list[Message], vectorizer: Any) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
         rows = []
@@ -245,8 +250,8 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "MeaningIntentClassifier":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> MeaningIntentClassifier:
         import joblib
 
         try:
@@ -256,7 +261,7 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
             model = None  # not trained (no intent examples): leaves DIET's intent in place
         return cls(config, model_storage, resource, model)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
         vectorizer, classifier = self._model
@@ -264,8 +269,8 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
         if not texts:
             return messages
         probabilities = classifier.predict_proba(self._features(texts, vectorizer))
-        for message, row in zip(texts, probabilities):
-            ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, row)),
+        for message, row in zip(texts, probabilities, strict=True):
+            ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, row, strict=True)),
                              key=lambda entry: -entry["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: int(self.config[RANKING_LENGTH])], add_to_output=True)

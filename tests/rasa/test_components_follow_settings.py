@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent("""
     from rasa.engine.storage.resource import Resource
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
-    from bot.components import KnowledgeBaseJiebaTokenizer, SentenceEmbeddingFeaturizer, TextNormalizer
+    from bot.components import KnowledgeBaseJiebaTokenizer, SentenceEmbeddingFeaturizer, TextNormalizer, _model_dir
     from indexer.normalize import NORMALIZER_VERSION
 
     work = Path(sys.argv[1])
@@ -47,6 +47,9 @@ SCRIPT = textwrap.dedent("""
     featurizer_config = SentenceEmbeddingFeaturizer.get_default_config()
     assert featurizer_config["model_dir"] is None
     assert SentenceEmbeddingFeaturizer.fingerprint_addon(featurizer_config) == "fingerprint-from-settings"
+    # Rasa makes each component with create(): the featurizer is concrete and finds its model folder.
+    featurizer = SentenceEmbeddingFeaturizer.create(featurizer_config, storage, Resource("e5"), context)
+    assert _model_dir(featurizer._config) == Path(os.environ["DAOFU_BASE_MODEL_DIR"])
     print("ok")
 """)
 
