@@ -366,7 +366,7 @@ function renderFindings(handoff) {
   }
   const nodes = [
     el("p", null, [el("span", { class: "f-label", text: "转人工原因：" }),
-      el("span", { class: "f-reason", text: handoff.reason_label || handoff.reason_text || handoff.reason || "" })]),
+      el("span", { class: "f-reason", text: handoff.reason_label || handoff.reason || "" })]),
   ];
   if (handoff.claimed_by_name) {
     nodes.push(el("p", null, [el("span", { class: "f-label", text: "接待人：" }), String(handoff.claimed_by_name)]));
