@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -33,7 +33,7 @@ class KnowledgeAccess:
     """Gives an action the knowledge index (injected in tests). Not an Action itself: rasa-sdk
     registers every Action subclass it finds, and this one has no name."""
 
-    def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
+    def __init__(self, knowledge: Knowledge | None = None) -> None:
         self._knowledge = knowledge
 
     @property
@@ -53,11 +53,11 @@ class KnowledgeAccess:
 class ActionAnswerQuestion(KnowledgeAccess, Action):
     """Search and answer: high confidence answers, medium asks which one, low says so and offers a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         try:
@@ -96,16 +96,16 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
     """"需要什么材料" / "在哪办" about the item under discussion (slot current_item), or about the first
     candidate when the bot has just asked which one was meant and the user typed a follow-up instead."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_followup"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         field = detect_field(text, message.get("entities") or [])
-        events: List[EventType] = []
-        offered: List[Dict[str, Any]] = []
+        events: list[EventType] = []
+        offered: list[dict[str, Any]] = []
         try:
             record = await self._named(text, events)
             if record is None:
@@ -126,7 +126,7 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
             return events + answer_record(dispatcher, record, snippet=None)
         return events + utter(dispatcher, composer.field_answer(record, field))
 
-    async def _named(self, text: str, events: List[EventType]) -> ServiceItem | PolicyDoc | None:
+    async def _named(self, text: str, events: list[EventType]) -> ServiceItem | PolicyDoc | None:
         """The record the follow-up names itself ("那营业执照要什么材料"), if it names one clearly."""
         named = strip_field_words(text)
         if len(named) >= 4:
@@ -139,7 +139,7 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
         return None
 
     @staticmethod
-    def _open_choices(tracker: Tracker) -> List[Dict[str, Any]]:
+    def _open_choices(tracker: Tracker) -> list[dict[str, Any]]:
         """The candidates of a clarifying question still open: the bot's last message offered them
         as buttons and the conversation is not yet about one of them. Empty otherwise (the slot
         also holds the near misses of a "not found" answer, which offered no buttons)."""
@@ -154,14 +154,14 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
 
     @staticmethod
     def _answer_first_choice(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | Bundle,
-                             field: Optional[str], offered: List[Dict[str, Any]]) -> List[EventType]:
+                             field: str | None, offered: list[dict[str, Any]]) -> list[EventType]:
         """Answer for candidate 1, say so, and keep the others as buttons (composer.first_choice_answer)."""
         return utter(dispatcher, composer.first_choice_answer(record, field, offered))
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult,
             linked: ServiceItem | PolicyDoc | FaqEntry | None = None,
-            matters: MatterGuide | None = None) -> List[EventType]:
+            matters: MatterGuide | None = None) -> list[EventType]:
     """What the bot says to a search result (``composer.compose``), sent through the dispatcher.
 
     ``linked``: the item an FAQ answer refers to (its card follows the answer). ``matters``: the
@@ -171,11 +171,11 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchRe
 
 
 def answer_record(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | FaqEntry | Bundle,
-                  snippet: Optional[str]) -> List[EventType]:
+                  snippet: str | None) -> list[EventType]:
     return utter(dispatcher, composer.answer_record(record, snippet))
 
 
-def not_available(dispatcher: CollectingDispatcher) -> List[EventType]:
+def not_available(dispatcher: CollectingDispatcher) -> list[EventType]:
     return utter(dispatcher, composer.not_available())
 
 
@@ -184,7 +184,7 @@ def conversation_state(tracker: Tracker) -> ConversationState:
     return ConversationState(failed_turns=float(tracker.get_slot("failed_turns") or 0))
 
 
-def utter(dispatcher: CollectingDispatcher, composition: Composition) -> List[EventType]:
+def utter(dispatcher: CollectingDispatcher, composition: Composition) -> list[EventType]:
     """Send the composed replies in order; the slot changes as events."""
     for reply in composition.replies:
         dispatcher.utter_message(text=reply.text, buttons=[dict(button) for button in reply.buttons],
@@ -192,7 +192,7 @@ def utter(dispatcher: CollectingDispatcher, composition: Composition) -> List[Ev
     return [SlotSet(change.name, change.value) for change in composition.slots]
 
 
-def ordinal(text: str) -> Optional[int]:
+def ordinal(text: str) -> int | None:
     """0-based position a user names ("第二个", "选3", "最后一个"); None if none."""
     compact = re.sub(r"\s", "", text)
     for word, position in sorted(_ORDINALS.items(), key=lambda entry: -len(entry[0])):

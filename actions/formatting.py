@@ -11,9 +11,23 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from daofu_protocol import (CATALOG_NAME, REQUEST_HUMAN_PAYLOAD, BundleAnswer, Button, Candidate, CustomPayload,
-                            FaqAnswer, HandoffReason, HandoffRequest, ItemCard, ItemSource, NotFound, PolicyPassage,
-                            ReferralAnswer, choose_payload)
+from daofu_protocol import (
+    CATALOG_NAME,
+    REQUEST_HUMAN_PAYLOAD,
+    BundleAnswer,
+    Button,
+    Candidate,
+    CustomPayload,
+    FaqAnswer,
+    HandoffReason,
+    HandoffRequest,
+    ItemCard,
+    ItemSource,
+    NotFound,
+    PolicyPassage,
+    ReferralAnswer,
+    choose_payload,
+)
 from indexer.matters import HOTLINE, Referral
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, ServiceItem
 

@@ -9,7 +9,7 @@ besides a text for plain clients.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
@@ -33,31 +33,31 @@ _DEFAULT_HANDOFF_TEXT = "正在为您转接人工客服，请稍候。"
 
 
 class ActionHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         return hand_off(dispatcher, tracker, handoff_reason(tracker))
 
 
 class ActionLeaveMessage(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_leave_message"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         return hand_off(dispatcher, tracker, HandoffReason.LEAVE_MESSAGE)
 
 
 class ActionFeedbackBad(Action):
     """答非所问 right after an answer goes to a person; otherwise apologise and offer one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_feedback_bad"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot("answered"):
             dispatcher.utter_message(text="抱歉没能答好您的问题。")
             return [SlotSet("handoff_reason", HandoffReason.BAD_FEEDBACK.value)]
@@ -66,11 +66,11 @@ class ActionFeedbackBad(Action):
 
 
 class ActionHandleAffirm(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_affirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot("pending_offer") == "human":
             reason = (HandoffReason.OUT_OF_SCOPE if _last_intent_before(tracker) == "out_of_scope"
                       else HandoffReason.USER_REQUEST)
@@ -80,11 +80,11 @@ class ActionHandleAffirm(Action):
 
 
 class ActionHandleDeny(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_deny"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot("pending_offer") == "human":
             dispatcher.utter_message(text=replies.REPHRASE_OR_HUMAN)
             return [SlotSet("pending_offer", None)]
@@ -95,11 +95,11 @@ class ActionHandleDeny(Action):
 class ActionOfferHuman(Action):
     """Remembers that the bot just offered a person, so "好的" means yes to that."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: dict[str, Any]) -> list[EventType]:
         return [SlotSet("pending_offer", "human")]
 
 
@@ -112,7 +112,7 @@ def handoff_reason(tracker: Tracker) -> HandoffReason:
     return _REASON_BY_INTENT.get(str(intent), HandoffReason.USER_REQUEST)
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> List[EventType]:
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> list[EventType]:
     candidates = list(tracker.get_slot("candidates") or [])
     current_title = tracker.get_slot("current_title")
     summary = formatting.handoff_summary(reason, user_messages(tracker), current_title, candidates)
@@ -122,12 +122,12 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Handoff
             ConversationPaused()]
 
 
-def user_messages(tracker: Tracker) -> List[str]:
+def user_messages(tracker: Tracker) -> list[str]:
     return [str(event.get("text")) for event in tracker.events
             if event.get("event") == "user" and event.get("text") and not str(event.get("text")).startswith("/")]
 
 
-def _last_intent_before(tracker: Tracker) -> Optional[str]:
+def _last_intent_before(tracker: Tracker) -> str | None:
     """The intent of the user turn before the latest one."""
     intents = [((event.get("parse_data") or {}).get("intent") or {}).get("name")
                for event in tracker.events if event.get("event") == "user"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -26,7 +27,7 @@ import numpy as np
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
-
+# The imports below need the project root on sys.path first, hence their E402 exceptions.
 from indexer.evaluation import load_item_questions, load_policy_questions  # noqa: E402
 from launcher.processes import Service, services, start  # noqa: E402
 from launcher.settings import ServiceSettings  # noqa: E402
@@ -80,7 +81,7 @@ async def conversation(url: str, questions: list[str], latencies: list[float], r
                 while True:
                     frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=0.3))
                     received += frame["type"] == "message"
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         replies_seen.append(received)
         sent_counts[conversation_id] = sent
@@ -126,10 +127,8 @@ def cpu_seconds(pid: int) -> float:
     process = psutil.Process(pid)
     total = sum(process.cpu_times()[:2])
     for child in process.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += sum(child.cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 

@@ -38,7 +38,7 @@ def adjusted_rand(truth: list[str], predicted: np.ndarray) -> float:
 
 
 def measure(model_dir: Path, texts: list[str], groups: list[str], threads: int) -> list[tuple[float, float, int]]:
-    epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     questions = [GapQuestion(text, "unanswered", f"bench-{i}", epoch) for i, text in enumerate(texts)]
     vectors = embed_questions(OnnxEncoder(model_dir, threads=threads), questions)
     results = []

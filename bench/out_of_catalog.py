@@ -64,7 +64,7 @@ def out_of_catalog_table(outcomes: Sequence[Outcome], styles: Sequence[str]) -> 
                       for o in outcomes)
     not_found = len(outcomes) - referred - wrong_high_after - other_kinds
     by_style = Counter(styles)
-    referred_by_style = Counter(style for style, o in zip(styles, outcomes) if o.referred_to)
+    referred_by_style = Counter(style for style, o in zip(styles, outcomes, strict=True) if o.referred_to)
     return [
         f"Out-of-catalog questions (bench/data/out_of_catalog.jsonl): {len(outcomes)}",
         "| measure | count |",
@@ -99,15 +99,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     questions = read_jsonl(DATA / "out_of_catalog.jsonl")
     results = service.search_many([q["query"] for q in questions], k=5)
-    outcomes = [outcome(r, guide, expected=q["matter"]) for r, q in zip(results, questions)]
+    outcomes = [outcome(r, guide, expected=q["matter"]) for r, q in zip(results, questions, strict=True)]
     lines: list[str] = []
     # "written": written together with the mapping's terms; "heldout": written after the mapping
     # was frozen, without looking at its terms (how well the terms cover other phrasings).
     # "heldout2": written before the recognition was widened beyond the terms; measured, never tuned on.
     for split in ("written", "heldout", "heldout2"):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
-        lines += [f"[{split}]"] + out_of_catalog_table([outcomes[i] for i in chosen],
-                                                       [questions[i]["style"] for i in chosen]) + [""]
+        lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 
     lines += ["In-catalog development questions (should not be referred):",
               "| set | questions | referred | ... of which the first hit was right |", "|---|---|---|---|"]
@@ -115,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name, id_key in (("item_queries_dev", "task_code"), ("policy_queries_dev", "docid")):
         dev = read_jsonl(DATA / f"{name}.jsonl")
         dev_results = service.search_many([q["query"] for q in dev], k=5)
-        dev_outcomes = [outcome(r, guide, answer_id=q[id_key]) for r, q in zip(dev_results, dev)]
+        dev_outcomes = [outcome(r, guide, answer_id=q[id_key]) for r, q in zip(dev_results, dev, strict=True)]
         lines += in_catalog_table(name, dev_outcomes)
         shown += [o for o in dev_outcomes if o.referred_to]
     print(f"index version {service.version}, model {settings.model_dir.name}")

@@ -20,7 +20,7 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
-
+# The imports below need the project root on sys.path first, hence their E402 exceptions.
 from indexer.policy_matching.catalog import load_catalog  # noqa: E402
 from indexer.policy_matching.matching import MeasureMatch, match_measure  # noqa: E402
 from indexer.policy_matching.measures import SupportMeasure, parse_measure  # noqa: E402

@@ -22,11 +22,10 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
-
+# The imports below need the project root on sys.path first, hence their E402 exceptions.
 from sqlalchemy import event  # noqa: E402
 
 from daofu_protocol import HandoffReason  # noqa: E402
-
 from desk.auth import create_staff  # noqa: E402
 from desk.db import Database, migrate  # noqa: E402
 from desk.hub import Hub  # noqa: E402

@@ -22,7 +22,7 @@ import numpy as np
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
-
+# The imports below need the project root on sys.path first, hence their E402 exceptions.
 from indexer.evaluation import load_item_questions  # noqa: E402
 
 TARGET_P95_MS = 150.0

@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desk.reindex import ReindexJob, ReindexManager  # noqa: E402
-from indexer.search import SearchService  # noqa: E402
-from indexer.settings import IndexerSettings  # noqa: E402
-from indexer.workspace import KnowledgeWorkspace  # noqa: E402
+from desk.reindex import ReindexJob, ReindexManager
+from indexer.search import SearchService
+from indexer.settings import IndexerSettings
+from indexer.workspace import KnowledgeWorkspace
 
 DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "item_queries_dev.jsonl"
 MARKER = "基准测试专用条款：参与数字孪生园区试点的企业可获得一次性奖励八十八万元。"
@@ -55,7 +55,7 @@ def latency(service: SearchService, asked: list[str], stop: threading.Event | No
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def run_job(manager: ReindexManager, number: int, publish: bool) -> ReindexJob:

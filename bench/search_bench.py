@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.benchmarks import run_benchmarks  # noqa: E402
-from indexer.settings import IndexerSettings  # noqa: E402
+from indexer.benchmarks import run_benchmarks
+from indexer.settings import IndexerSettings
 
 
 def main() -> None:

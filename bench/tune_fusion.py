@@ -10,17 +10,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from indexer.evaluation import load_item_questions, load_policy_questions, score_item_questions, score_policy_questions  # noqa: E402
-from indexer.fitting import (  # noqa: E402
+from indexer.evaluation import load_item_questions, load_policy_questions, score_item_questions, score_policy_questions
+from indexer.fitting import (
     collect_tuning_scores,
     mean_reciprocal_rank,
     tune_item_weights,
     tune_policy_weights,
 )
-from indexer.search import FusionWeights, SearchService, fuse_item_parts, fuse_passage_parts  # noqa: E402
-from indexer.settings import IndexerSettings  # noqa: E402
+from indexer.search import FusionWeights, SearchService, fuse_item_parts, fuse_passage_parts
+from indexer.settings import IndexerSettings
 
 
 def main() -> None:
@@ -48,7 +48,9 @@ def main() -> None:
     for source in ("dev", "ncpqa"):
         check = [q for q in load_policy_questions() if q.split == "check" and q.source == source]
         scored = score_policy_questions(service, check)
-        reduce = lambda s: np.maximum.reduceat(s, index.document_starts)  # noqa: E731
+        def reduce(s: np.ndarray) -> np.ndarray:
+            return np.maximum.reduceat(s, index.document_starts)
+
         print(f"policies {source} check half MRR: current "
               f"{mean_reciprocal_rank(scored, lambda p: fuse_passage_parts(p, service.weights), reduce):.4f} "
               f"chosen {mean_reciprocal_rank(scored, lambda p: fuse_passage_parts(p, best), reduce):.4f}")

@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.typo_questions import STYLES, load_typo_questions  # noqa: E402
-from indexer.benchmarks import table  # noqa: E402
-from indexer.evaluation import RankMetrics, end_to_end_item_ranks  # noqa: E402
-from indexer.search import SearchService  # noqa: E402
-from indexer.settings import IndexerSettings  # noqa: E402
+from bench.typo_questions import STYLES, load_typo_questions
+from indexer.benchmarks import table
+from indexer.evaluation import RankMetrics, end_to_end_item_ranks
+from indexer.search import SearchService
+from indexer.settings import IndexerSettings
 
 
 def run(service: SearchService, label: str) -> None:

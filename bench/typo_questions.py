@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.query_styles import pinyin_annotated  # noqa: E402
-from indexer.normalize import normalize_text  # noqa: E402
+from indexer.normalize import normalize_text
+from indexer.query_styles import pinyin_annotated
 
 DATA = Path(__file__).resolve().parent / "data"
 OUTPUT = DATA / "typo_queries.jsonl"

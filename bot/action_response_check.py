@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Dict, Text
+from typing import Any
 
 import rasa
 from jsonschema import ValidationError
@@ -36,7 +36,7 @@ def response_validator() -> Any:
     return validator_class(schema)
 
 
-def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     error = best_match(response_validator().iter_errors(result))
     if error is None:
         return True

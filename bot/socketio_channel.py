@@ -26,10 +26,10 @@ import asyncio
 import inspect
 import json
 import logging
-import sys
 import types
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -40,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 
 def _tasks_for_sanic_websockets() -> None:
-    if sys.version_info < (3, 11):
-        return
     from sanic.server.websockets import impl
 
     if getattr(impl.asyncio, "daofu_wraps_coroutines", False):
@@ -68,14 +66,14 @@ class SocketIOOutput(RasaSocketIOOutput):
     ``{"text": ...}`` or ``{"text": ..., "quick_replies": [...]}``, then ``{"custom": {...}}``.
     """
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
 
 
 class SocketIOInput(RasaSocketIOInput):
     """Rasa's SocketIOInput with its output fixed, the session handler fixed and empty messages ignored."""
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         # Rasa's version builds its own SocketIOOutput; used for messages triggered from outside
         # (reminders, external events), which must not lose their custom payloads either.
         if self.sio is None:
@@ -87,7 +85,7 @@ class SocketIOInput(RasaSocketIOInput):
         sio = self.sio
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: str, data: dict | None) -> None:
             data = data if isinstance(data, dict) else {}
             if not data.get("session_id"):
                 data["session_id"] = uuid.uuid4().hex
@@ -99,7 +97,7 @@ class SocketIOInput(RasaSocketIOInput):
 
         # Registered anew rather than wrapped: Rasa's handler creates Rasa's SocketIOOutput itself.
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Dict) -> None:
+        async def handle_message(sid: str, data: dict) -> None:
             if not isinstance(data, dict) or not str(data.get("message") or "").strip():
                 return  # the empty message widgets send on opening
             if self.session_persistence:
@@ -117,7 +115,7 @@ class SocketIOInput(RasaSocketIOInput):
         return blueprint
 
 
-def _metadata(value: Any) -> Dict[Text, Any]:
+def _metadata(value: Any) -> dict[str, Any]:
     """The message's metadata: a dict, or a JSON object in a string (as some widgets send it)."""
     if isinstance(value, str):
         try:

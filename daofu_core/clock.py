@@ -9,7 +9,7 @@ CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 def utcnow() -> datetime.datetime:
     """The current time, timezone-aware in UTC."""
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def utc_timestamp() -> str:

@@ -4,12 +4,34 @@ from the Rasa one (the action server); it imports nothing of ours, and everythin
 """
 from __future__ import annotations
 
-from daofu_protocol.markers import (CANDIDATE_ENTITY, CATALOG_NAME, CHOOSE_INTENT, LEAVE_MESSAGE_PREFIX,
-                                    REQUEST_HUMAN_PAYLOAD, choose_payload)
-from daofu_protocol.payloads import (BundleAnswer, BundleSource, BundleStep, Button, Candidate, CustomKey,
-                                     CustomPayload, FaqAnswer, FaqSource, HandoffRequest, ItemCard, ItemSource,
-                                     NotFound, PolicyPassage, PolicySource, ReferralAnswer, parse_custom,
-                                     parse_message_payload)
+from daofu_protocol.markers import (
+                                    CANDIDATE_ENTITY,
+                                    CATALOG_NAME,
+                                    CHOOSE_INTENT,
+                                    LEAVE_MESSAGE_PREFIX,
+                                    REQUEST_HUMAN_PAYLOAD,
+                                    choose_payload,
+)
+from daofu_protocol.payloads import (
+                                    BundleAnswer,
+                                    BundleSource,
+                                    BundleStep,
+                                    Button,
+                                    Candidate,
+                                    CustomKey,
+                                    CustomPayload,
+                                    FaqAnswer,
+                                    FaqSource,
+                                    HandoffRequest,
+                                    ItemCard,
+                                    ItemSource,
+                                    NotFound,
+                                    PolicyPassage,
+                                    PolicySource,
+                                    ReferralAnswer,
+                                    parse_custom,
+                                    parse_message_payload,
+)
 from daofu_protocol.reasons import BOT_HANDOFF_REASONS, HandoffReason, QueuePriority, priority_label, reason_label
 
 __all__ = [

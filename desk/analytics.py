@@ -67,7 +67,7 @@ def window(days: int, offset_hours: float, now: datetime.datetime | None = None)
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise ValueError(f"days must be {MIN_DAYS}..{MAX_DAYS}, got {days}")
     zone = datetime.timezone(datetime.timedelta(hours=offset_hours))
-    moment = aware(now) or datetime.datetime.now(datetime.timezone.utc)
+    moment = aware(now) or datetime.datetime.now(datetime.UTC)
     last = moment.astimezone(zone).date()
     first = last - datetime.timedelta(days=days - 1)
     return Window(first, last, _midnight(first, zone), _midnight(last + datetime.timedelta(days=1), zone), zone)
@@ -75,7 +75,7 @@ def window(days: int, offset_hours: float, now: datetime.datetime | None = None)
 
 def _midnight(day: datetime.date, zone: datetime.timezone) -> datetime.datetime:
     """Local 00:00 of ``day`` as a UTC instant (the store keeps UTC)."""
-    return datetime.datetime.combine(day, datetime.time(), zone).astimezone(datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(), zone).astimezone(datetime.UTC)
 
 
 @dataclass(frozen=True)

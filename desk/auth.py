@@ -116,4 +116,4 @@ def _token_hash(token: str) -> str:
 
 def _aware(value: datetime.datetime) -> datetime.datetime:
     # SQLite hands back naive datetimes even for timezone-aware columns.
-    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)

@@ -18,10 +18,17 @@ from typing import Any
 from desk.errors import DeskError
 from indexer.chunking import item_chunk
 from indexer.loaders import (
-    BUNDLE_SUFFIXES, CATALOG_SUFFIXES, POLICY_SUFFIXES, BundleFormatError, LoadReport, load_bundle_file, load_catalog_file,
-    load_policy_file, parse_bundle,
+    BUNDLE_SUFFIXES,
+    CATALOG_SUFFIXES,
+    POLICY_SUFFIXES,
+    BundleFormatError,
+    LoadReport,
+    load_bundle_file,
+    load_catalog_file,
+    load_policy_file,
+    parse_bundle,
 )
-from indexer.records import Bundle, FaqEntry, PolicyDoc, Record, ServiceItem, today_in_china
+from indexer.records import Bundle, FaqEntry, PolicyDoc, Record, ServiceItem
 
 UPLOAD_KINDS = {"policy": tuple(s for s in POLICY_SUFFIXES if s != ".jsonl"), "catalog": CATALOG_SUFFIXES,
                 "bundle": BUNDLE_SUFFIXES}

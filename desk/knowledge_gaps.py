@@ -218,7 +218,7 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
     # SQLite gives naive datetimes back (stored as UTC); compare and sort in aware UTC only.
     stamped = aware(value)
     assert stamped is not None
-    return stamped.astimezone(datetime.timezone.utc)
+    return stamped.astimezone(datetime.UTC)
 
 
 # ---------------------------------------------------------------------------------- clustering
@@ -296,7 +296,7 @@ def _centrality(rows: list[int], similarity: np.ndarray) -> dict[int, float]:
         return {rows[0]: 1.0}
     block = similarity[np.ix_(rows, rows)]
     means = (block.sum(axis=1) - np.diag(block)) / (len(rows) - 1)
-    return {row: float(mean) for row, mean in zip(rows, means)}
+    return {row: float(mean) for row, mean in zip(rows, means, strict=True)}
 
 
 def _similarities(vectors: np.ndarray) -> np.ndarray:

@@ -2,17 +2,28 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from desk.queue_states import ConversationStatus, HandoffStatus, TicketStatus, check_constraint_sql
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class Base(DeclarativeBase):
@@ -28,11 +39,11 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT.value, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    rating: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
-    rating_comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
-    page_url: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    page_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # SHA-256 of the widget's resume token (desk/security/resume_tokens.py); NULL: resumable by nobody.
-    resume_token_hash: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Message(Base):
@@ -42,11 +53,11 @@ class Message(Base):
     # The global id orders messages; widgets resume "after id N".
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
-    client_message_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    client_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sender: Mapped[str] = mapped_column(String(16))  # user, bot, staff, system
-    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     text: Mapped[str] = mapped_column(Text, default="")
-    payload: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -61,13 +72,13 @@ class Handoff(Base):
     reason: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer)  # 0 complaint, 1 repeated failure, 2 other
     summary: Mapped[str] = mapped_column(Text, default="")
-    candidates: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON, nullable=True)
+    candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     # desk/queue_states.py: waiting, claimed, resolved, returned (handed back to the bot), abandoned
     status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.WAITING.value, index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    claimed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
-    claimed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
-    ended_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Staff(Base):
@@ -79,10 +90,10 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # staff, editor, admin, handler, supervisor
     # A handler works only its department's demands (desk/demands); others may leave it empty.
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_seen: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class StaffSession(Base):
@@ -101,15 +112,15 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tracking_number: Mapped[str] = mapped_column(String(32), unique=True)
-    conversation_id: Mapped[Optional[str]] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
     question: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(16), default=TicketStatus.OPEN.value, index=True)  # open, answered, closed
-    answer: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
-    answered_by: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    answered_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    answered_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Department(Base):
@@ -120,7 +131,7 @@ class Department(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     # The catalog name it was seeded from: a renamed or deactivated department is not seeded again.
-    catalog_name: Mapped[Optional[str]] = mapped_column(String(100), unique=True, nullable=True)
+    catalog_name: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -146,26 +157,26 @@ class Demand(Base):
     contact_name: Mapped[str] = mapped_column(String(64))
     contact_phone: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16), default="web")  # web, widget, chat, phone, message
-    conversation_id: Mapped[Optional[str]] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(24), default="received")
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every transition
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"), nullable=True)
-    handler_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     # The time limit: working days counted from start_date (the filing day; a reopen starts again).
     start_date: Mapped[datetime.date] = mapped_column(Date)
     time_limit_days: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[datetime.date] = mapped_column(Date)
     remind_date: Mapped[datetime.date] = mapped_column(Date)
-    reminded_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    reminded_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
-    extension_days: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)  # requested, pending
-    reply: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
-    replied_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    extension_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # requested, pending
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     return_count: Mapped[int] = mapped_column(Integer, default=0)
-    rating: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)  # 满意, 基本满意, 不满意
-    rating_comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    rating: Mapped[str | None] = mapped_column(String(8), nullable=True)  # 满意, 基本满意, 不满意
+    rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -178,14 +189,14 @@ class DemandEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
     action: Mapped[str] = mapped_column(String(24))
-    from_status: Mapped[Optional[str]] = mapped_column(String(24), nullable=True)  # None: filed
+    from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)  # None: filed
     to_status: Mapped[str] = mapped_column(String(24))
     actor_kind: Mapped[str] = mapped_column(String(16))  # staff, enterprise, system
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     actor_name: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     public: Mapped[bool] = mapped_column(Boolean, default=True)  # shown to the enterprise (without the note)
-    detail: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -195,12 +206,12 @@ class NotificationOutbox(Base):
     __tablename__ = "notification_outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"), nullable=True, index=True)
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"), nullable=True, index=True)
     channel: Mapped[str] = mapped_column(String(16))  # sms, staff
     recipient: Mapped[str] = mapped_column(String(100))  # a phone number, or department:<id> / supervisors
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

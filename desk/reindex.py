@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Optional
+from typing import Any
 
 from daofu_core.clock import utc_timestamp
 from daofu_core.settings import settings_environment
@@ -41,11 +41,11 @@ class ReindexJob:
     stage: str = ""
     done: int = 0
     total: int = 0
-    index_version: Optional[str] = None
-    error: Optional[str] = None
-    started_at: Optional[str] = None
-    finished_at: Optional[str] = None
-    seconds: Optional[float] = None
+    index_version: str | None = None
+    error: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,12 +67,12 @@ class ReindexManager:
         self.python = python
         self._ids = itertools.count(1)
         self._jobs: dict[int, ReindexJob] = {}
-        self._running: Optional[ReindexJob] = None
-        self._next: Optional[ReindexJob] = None
+        self._running: ReindexJob | None = None
+        self._next: ReindexJob | None = None
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def latest(self) -> Optional[ReindexJob]:
+    def latest(self) -> ReindexJob | None:
         return self._jobs[max(self._jobs)] if self._jobs else None
 
     def job(self, job_id: int) -> ReindexJob:

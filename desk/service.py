@@ -12,22 +12,36 @@ import datetime
 import logging
 import statistics
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from daofu_protocol import (CustomPayload, HandoffReason, QueuePriority, parse_custom, parse_message_payload,
-                            priority_label, reason_label)
+from daofu_protocol import (
+    CustomPayload,
+    HandoffReason,
+    QueuePriority,
+    parse_custom,
+    parse_message_payload,
+    priority_label,
+    reason_label,
+)
 from desk.db import Database
 from desk.errors import Conflict, DeskError, Forbidden, NotFound
 from desk.hub import Hub
 from desk.models import Conversation, Handoff, Message, Staff, utcnow
-from desk.queue_states import (OPEN_HANDOFF_STATUSES, SERVED_HANDOFF_STATUSES, ConversationStatus, HandoffStatus,
-                               conversation_status, handoff_status, status_label)
+from desk.queue_states import (
+    OPEN_HANDOFF_STATUSES,
+    SERVED_HANDOFF_STATUSES,
+    ConversationStatus,
+    HandoffStatus,
+    conversation_status,
+    handoff_status,
+    status_label,
+)
 from desk.rasa_client import BotUnavailable, RasaClient
 from desk.security.resume_tokens import new_resume_token, resume_token_hash, resume_token_matches
 from desk.settings import DeskSettings
@@ -56,7 +70,7 @@ def conversation_topic(conversation_id: str) -> str:
 def aware(value: datetime.datetime | None) -> datetime.datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
 def message_dict(message: Message, staff_name: str | None = None) -> dict[str, Any]:

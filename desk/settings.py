@@ -131,9 +131,9 @@ class DeskSettings(EnvSettings):
 
     def in_service_hours(self, now: datetime.datetime | None = None) -> bool:
         """Whether staff are on duty at ``now`` (UTC-aware or naive UTC)."""
-        now = now or datetime.datetime.now(datetime.timezone.utc)
+        now = now or datetime.datetime.now(datetime.UTC)
         if now.tzinfo is None:
-            now = now.replace(tzinfo=datetime.timezone.utc)
+            now = now.replace(tzinfo=datetime.UTC)
         local = now.astimezone(datetime.timezone(datetime.timedelta(hours=self.timezone_offset_hours)))
         days = {int(d) for d in self.service_days.replace(" ", "").split(",")}
         if local.isoweekday() not in days:

@@ -88,7 +88,7 @@ def item_baseline(service: SearchService) -> None:
     rows = []
     for style, transform in [("as written", lambda q: q), *STYLE_TRANSFORMS.items()]:
         vectors = encode_queries(service.encoder, [transform(q.query) for q in questions])
-        ranks = [rank_of(index.dense_scores(item_view_index("text"), vector), rows_by_name[q.name]) for vector, q in zip(vectors, questions)]
+        ranks = [rank_of(index.dense_scores(item_view_index("text"), vector), rows_by_name[q.name]) for vector, q in zip(vectors, questions, strict=True)]
         metrics = RankMetrics.of(ranks)
         rows.append([style, metrics.count, metrics.top1, metrics.top5, metrics.mrr])
     table("Items: baseline (e5 dense over name+department+materials, raw query, no normalisation)",
@@ -189,7 +189,7 @@ def policy_quality(service: SearchService) -> None:
         row: list[object] = [label]
         for source in ("ncpqa", "dev"):
             ranks = np.array([rank_of(np.maximum.reduceat(fuse(parts), index.document_starts), gold)
-                              for parts, gold in zip(scored[source].parts, scored[source].gold)])
+                              for parts, gold in zip(scored[source].parts, scored[source].gold, strict=True)])
             metrics = RankMetrics.of(ranks)
             row += [metrics.top1, metrics.top5]
         rows.append(row)

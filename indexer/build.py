@@ -144,7 +144,7 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
     offset = 0
     import faiss
 
-    for label, group in zip(layout.DENSE_INDEXES, passages):
+    for label, group in zip(layout.DENSE_INDEXES, passages, strict=True):
         index = faiss.IndexFlatIP(encoder.dimension)
         if group:
             index.add(np.ascontiguousarray(vectors[offset:offset + len(group)]))
@@ -181,8 +181,8 @@ def _name_syllables(names: list[str], settings: IndexerSettings) -> list[list[st
     cache = JsonCache(settings.embedding_cache, f"pinyin:{BUILD_VERSION}")
     keys = [JsonCache.digest(name) for name in names]
     found = cache.get_many(keys)
-    missing = sorted({name for name, key in zip(names, keys) if key not in found})
-    fresh = list(zip((JsonCache.digest(name) for name in missing), name_syllables(missing))) if missing else []
+    missing = sorted({name for name, key in zip(names, keys, strict=True) if key not in found})
+    fresh = list(zip((JsonCache.digest(name) for name in missing), name_syllables(missing), strict=True)) if missing else []
     cache.put_many(fresh)
     found.update(fresh)
     return [list(found[key]) for key in keys]
@@ -198,7 +198,7 @@ def _prepare_items(items: list[ServiceItem], settings: IndexerSettings,
     fresh: list[tuple[str, Any]] = []
     views: dict[str, list[str]] = {name: [] for name in (*ITEM_VIEWS, "full")}
     words: list[list[str]] = []
-    for item, key in zip(items, keys):
+    for item, key in zip(items, keys, strict=True):
         entry = found.get(key)
         if entry is None:
             single = item_views([item])
@@ -224,7 +224,7 @@ def _prepare_policies(raw: list[PolicyDoc], annotator: PolicyAnnotator, settings
     chunking = ChunkingSettings(max_chars=settings.chunk_max_chars, overlap_sentences=0)
     prepared: dict[str, PreparedPolicy] = {}
     fresh: list[tuple[str, Any]] = []
-    for done, (policy, key) in enumerate(zip(raw, keys), start=1):
+    for done, (policy, key) in enumerate(zip(raw, keys, strict=True), start=1):
         entry = found.get(key)
         if entry is None:
             normalized = dataclasses.replace(policy, title=normalize_text(policy.title), body=normalize_text(policy.body))

@@ -83,7 +83,7 @@ class Calibration:
                 float(np.max(item_scores)), float(np.max(policy_scores))]
 
     def item_probability(self, features: list[float]) -> float:
-        return _sigmoid(sum(w * x for w, x in zip(self.kind_weights, features)))
+        return _sigmoid(sum(w * x for w, x in zip(self.kind_weights, features, strict=False)))
 
     def rank(self, evidence: QueryEvidence, item_mask: np.ndarray | None = None,
              policy_mask: np.ndarray | None = None) -> list[tuple[Kind, int, float]]:
@@ -115,7 +115,7 @@ class Calibration:
 
     def confidence(self, top_probability: float, second_probability: float, cosine: float, coverage: float) -> float:
         features = self.confidence_features(top_probability, second_probability, cosine, coverage)
-        return _sigmoid(sum(w * x for w, x in zip(self.confidence_weights, features)))
+        return _sigmoid(sum(w * x for w, x in zip(self.confidence_weights, features, strict=False)))
 
     def level(self, confidence: float, second_share: float = 0.0) -> ConfidenceLevel:
         """``second_share``: the second hit's score as a share of the first's."""

@@ -233,7 +233,7 @@ def _search_batch(service: Any, options: dict[str, Any], lines: TextIO, out: Tex
 
 def _result_json(result: Any, with_fields: bool) -> dict[str, Any]:
     data: dict[str, Any] = result.to_dict(with_record=with_fields)
-    for hit, source in zip(data["hits"], result.hits):
+    for hit, source in zip(data["hits"], result.hits, strict=True):
         record = source.record
         if record.kind == "item":
             hit["department"] = record.department
@@ -281,8 +281,8 @@ def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
 
 
 def _userdict(args: argparse.Namespace, settings: IndexerSettings) -> int:
-    from indexer.tokenize import dictionary_terms, write_user_dictionary
     from indexer.loaders import load_knowledge_base
+    from indexer.tokenize import dictionary_terms, write_user_dictionary
 
     # From the shipped knowledge base only, never from editors' versions: the dictionary is an
     # input of the Rasa model, and an edit in the console must not make the next start retrain.

@@ -54,9 +54,9 @@ class EmbeddingCache(_SqliteTable):
         for start in range(0, len(pending), batch):
             part = pending[start:start + batch]
             vectors = compute([texts[rows[0]] for _, rows in part])
-            for (digest, rows), vector in zip(part, vectors):
+            for (_, rows), vector in zip(part, vectors, strict=True):
                 output[rows] = vector
-            self._store([(digest, vector) for (digest, _), vector in zip(part, vectors)])
+            self._store([(digest, vector) for (digest, _), vector in zip(part, vectors, strict=True)])
             if progress:
                 progress(sum(len(rows) for _, rows in part))
         return output, len(pending)

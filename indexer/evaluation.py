@@ -108,7 +108,7 @@ def score_item_questions(service: SearchService, queries: Sequence[str], gold_na
     for row, item in enumerate(index.items):
         rows_by_name.setdefault(item.name, []).append(row)
     parts, gold = [], []
-    for query, name in zip(queries, gold_names):
+    for query, name in zip(queries, gold_names, strict=True):
         normalized = service.searchable(query)
         scores = index.score_items(normalized, service._query_vector(normalized), service.weights)
         parts.append(scores.parts)
@@ -129,7 +129,7 @@ def score_policy_questions(service: SearchService, questions: Sequence[PolicyQue
 
 
 def ranks_under(scored: ScoredQuestions, fuse: Callable[[dict[str, np.ndarray]], np.ndarray]) -> np.ndarray:
-    return np.array([rank_of(fuse(parts), gold) for parts, gold in zip(scored.parts, scored.gold)])
+    return np.array([rank_of(fuse(parts), gold) for parts, gold in zip(scored.parts, scored.gold, strict=True)])
 
 
 def document_scores(index: SearchIndex, passage_scores: np.ndarray) -> np.ndarray:
@@ -141,7 +141,7 @@ def end_to_end_item_ranks(service: SearchService, queries: Sequence[str], gold_n
                           kind: Literal["item"] | None = None, k: int = 50) -> np.ndarray:
     """Rank of the gold item in what the CLI returns (kinds mixed unless ``kind`` is given)."""
     ranks = []
-    for query, name in zip(queries, gold_names):
+    for query, name in zip(queries, gold_names, strict=True):
         result = service.search(query, k=k, kind=kind)
         ranks.append(next((i for i, hit in enumerate(result.hits) if hit.kind == "item" and hit.title == name), NOT_FOUND))
     return np.array(ranks)

@@ -84,7 +84,7 @@ def load_training_examples(knowledge_base_dir: Path, questions_dir: Path,
                     negatives[index] = passages[candidate]
                     break
     examples = [TrainingExample(query, passages[row_of[row["task_code"]]], negative)
-                for query, row, negative in zip(queries, item_rows, negatives)]
+                for query, row, negative in zip(queries, item_rows, negatives, strict=True)]
     documents = {policy.id: policy for policy in knowledge.policies}
     for row in (r for path in sorted(questions_dir.glob("policies*.jsonl")) for r in _jsonl(path)):
         policy = documents.get(row.get("docid", ""))
@@ -102,7 +102,7 @@ def load_training_examples(knowledge_base_dir: Path, questions_dir: Path,
 def training_fingerprint(examples: Sequence[TrainingExample], settings: FineTuneSettings, base: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps([base.get("fingerprint"), settings.__dict__], sort_keys=True).encode())
     for example in examples:
-        digest.update(f"{example.query}\t{example.positive}\t{example.negative}\n".encode("utf-8"))
+        digest.update(f"{example.query}\t{example.positive}\t{example.negative}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -49,7 +49,7 @@ ANSWERABLE_BELOW_MEDIUM = 0.02  # share of answerable questions (answer among th
 
 def mean_reciprocal_rank(scored: ScoredQuestions, fuse: object, reduce: object = None) -> float:
     total = 0.0
-    for parts, gold in zip(scored.parts, scored.gold):
+    for parts, gold in zip(scored.parts, scored.gold, strict=True):
         scores = fuse(parts)  # type: ignore[operator]
         if reduce is not None:
             scores = reduce(scores)  # type: ignore[operator]
@@ -66,8 +66,8 @@ class GridResult:
 def tune_item_weights(scored: ScoredQuestions, base: FusionWeights = FusionWeights()) -> list[GridResult]:
     results = []
     for values in itertools.product(*ITEM_GRID.values()):
-        weights = replace(base, **dict(zip(ITEM_GRID, values)))
-        results.append(GridResult(weights, mean_reciprocal_rank(scored, lambda p: fuse_item_parts(p, weights))))
+        weights = replace(base, **dict(zip(ITEM_GRID, values, strict=True)))
+        results.append(GridResult(weights, mean_reciprocal_rank(scored, lambda p, w=weights: fuse_item_parts(p, w))))
     return sorted(results, key=lambda r: r.score, reverse=True)
 
 
@@ -76,9 +76,9 @@ def tune_policy_weights(scored_sets: Sequence[ScoredQuestions], document_starts:
     """Weights maximising the mean of each set's MRR (so the larger public set does not dominate)."""
     results = []
     for values in itertools.product(*POLICY_GRID.values()):
-        weights = replace(base, **dict(zip(POLICY_GRID, values)))
+        weights = replace(base, **dict(zip(POLICY_GRID, values, strict=True)))
         score = float(np.mean([
-            mean_reciprocal_rank(scored, lambda p: fuse_passage_parts(p, weights),
+            mean_reciprocal_rank(scored, lambda p, w=weights: fuse_passage_parts(p, w),
                                  lambda s: np.maximum.reduceat(s, document_starts))
             for scored in scored_sets
         ]))

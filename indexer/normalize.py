@@ -18,7 +18,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 NORMALIZER_VERSION = "1"
 
@@ -77,7 +78,7 @@ def _drop_annotation_if_reading(match: re.Match[str]) -> str:
     if len(syllables) > len(han):
         return match.group(0)
     annotated = han[-len(syllables):]
-    if all(_is_reading(char, syllable) for char, syllable in zip(annotated, syllables)):
+    if all(_is_reading(char, syllable) for char, syllable in zip(annotated, syllables, strict=False)):
         return han
     return match.group(0)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from typing import Callable
+from collections.abc import Callable
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -33,7 +33,7 @@ def pinyin_annotated(text: str, rate: float = 0.35, seed: int = 0) -> str:
     converted = traditional(text)
     readings = pinyin(text, style=Style.TONE, errors=lambda chars: [[""] for _ in chars])
     out = []
-    for char, original, reading in zip(converted, text, readings):
+    for char, original, reading in zip(converted, text, readings, strict=False):
         out.append(char)
         if _HAN.match(original) and reading and reading[0] and rng.random() < rate:
             out.append(f"({reading[0]})")

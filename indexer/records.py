@@ -6,9 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-# Expiry dates are read in the city's calendar; re-exported for the callers that compare them.
-from daofu_core.clock import today_in_china  # noqa: F401
-
 Kind = Literal["item", "policy", "faq", "bundle"]
 KINDS: tuple[Kind, ...] = ("item", "policy", "faq", "bundle")
 

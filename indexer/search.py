@@ -8,6 +8,7 @@ its best passage. The weights come from the ablation in the README (``python -m 
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
@@ -29,7 +30,15 @@ from indexer.lexical import Bm25Index
 from indexer.model_setup import model_info
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
 from indexer.records import (
-    Bundle, Chunk, FaqEntry, Kind, PolicyDoc, SearchHit, SearchResult, ServiceItem, record_from_dict,
+    Bundle,
+    Chunk,
+    FaqEntry,
+    Kind,
+    PolicyDoc,
+    SearchHit,
+    SearchResult,
+    ServiceItem,
+    record_from_dict,
 )
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
@@ -168,7 +177,7 @@ class SearchIndex:
             return []
         values, rows = dense.search(vector.reshape(1, -1), 1 if limit == 1 else dense.ntotal)
         best: dict[int, float] = {}
-        for value, row in zip(values[0], rows[0]):
+        for value, row in zip(values[0], rows[0], strict=True):
             best.setdefault(int(owners[row]), float(value))
         return list(best.items())[:limit]
 
@@ -359,10 +368,9 @@ class SearchService:
             while True:
                 time.sleep(interval)
                 if self._index is not None:
-                    try:
+                    # the served index stays on failure; the reload itself logs it
+                    with contextlib.suppress(Exception):
                         self.index()
-                    except Exception:  # the served index stays; logged by the reload itself
-                        pass
         threading.Thread(target=loop, name="index-watch", daemon=True).start()
 
     def reload(self) -> SearchIndex:
@@ -410,7 +418,8 @@ class SearchService:
 
     # Keyed by the encoder too: a vector an old model computed while the index switched models
     # must not be served with the new index.
-    @functools.lru_cache(maxsize=2048)
+    # One service lives as long as its process, so the cache keeping `self` alive leaks nothing.
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 - see above
     def _encoded_query(self, normalized: str, encoder: Encoder) -> np.ndarray:
         vector: np.ndarray = encode_queries(encoder, [normalized])[0]
         return vector

@@ -51,7 +51,7 @@ class IndexStore:
     def new_version_dir(self) -> tuple[str, Path]:
         """A fresh ``.partial`` folder for a build; its final name sorts by build time."""
         # Microseconds keep versions built within one second in build order (names sort by time).
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S.%f")
         name = f"{stamp}-{secrets.token_hex(3)}"
         path = self.versions_dir / (name + PARTIAL_SUFFIX)
         path.mkdir(parents=True)

@@ -6,7 +6,6 @@ JiebaTokenizer (config.yml points at the folder ``write_user_dictionary`` writes
 from __future__ import annotations
 
 import collections
-import functools
 import logging
 import re
 import threading

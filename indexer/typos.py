@@ -107,7 +107,7 @@ def name_syllables(texts: Sequence[str]) -> list[list[str]]:
         # lazy_pinyin returns one entry per Chinese character and one per non-Chinese character.
         if len(syllables) != len(text):
             syllables = [lazy_pinyin(char, style=Style.NORMAL)[0] if _HAN.match(char) else "" for char in text]
-        result.append([s if _HAN.match(char) else "" for char, s in zip(text, syllables)])
+        result.append([s if _HAN.match(char) else "" for char, s in zip(text, syllables, strict=False)])
     return result
 
 
@@ -209,7 +209,7 @@ class QueryCorrector:
         self._pieces: set[str] = set()
         self._by_sound: dict[str, list[str]] = {}
         self._by_gap: dict[str, list[str]] = {}  # piece with one character blanked -> pieces
-        for name, sounds in zip(names, syllables):
+        for name, sounds in zip(names, syllables, strict=True):
             folded = [fold(s) for s in sounds]
             for start, end in _han_spans(name):
                 for length in range(MIN_PIECE, MAX_PIECE + 1):
@@ -312,7 +312,7 @@ class QueryCorrector:
 
     def _acceptable(self, window: str, candidate: str, fixed: list[bool], chars: list[str], at: int,
                     strict: bool = False) -> bool:
-        differing = [i for i, (a, b) in enumerate(zip(window, candidate)) if a != b]
+        differing = [i for i, (a, b) in enumerate(zip(window, candidate, strict=False)) if a != b]
         # One slip per piece of up to four characters, two in longer ones.
         if not differing or len(differing) > (1 if len(window) <= 4 else 2):
             return False

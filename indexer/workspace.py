@@ -341,7 +341,7 @@ class KnowledgeWorkspace:
                     out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
         version = KnowledgeVersion(
             number=number, author=author or SYSTEM_AUTHOR,
-            created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            created_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             summary=summary, changes=changes, counts=snapshot.counts(), content_hash=snapshot_hash(snapshot),
             parent=parent)
         (partial / META_FILE).write_text(json.dumps(version.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")

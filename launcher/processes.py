@@ -50,7 +50,7 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
                 f"http://{settings.actions_host}:{settings.actions_port}/health",
                 {**base, "SANIC_HOST": settings.actions_host}),
     ]
-    for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports), start=1):
+    for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports, strict=False), start=1):
         found.append(Service("rasa" if number == 1 else f"rasa-{number}",
                              [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api",
                               "--auth-token", settings.rasa_token, "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,

@@ -58,7 +58,7 @@ class StageClock:
         print(f"[startup] {stage}: {text}", flush=True)
 
     def _write(self, line: str) -> None:
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._lock:
             self.log.parent.mkdir(parents=True, exist_ok=True)
             with self.log.open("a", encoding="utf-8") as out:
@@ -68,7 +68,7 @@ class StageClock:
         with self._lock:
             self.log.parent.mkdir(parents=True, exist_ok=True)
             with self.log.open("a", encoding="utf-8") as out:
-                out.write(f"--- make run at {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ}\n")
+                out.write(f"--- make run at {datetime.datetime.now(datetime.UTC):%Y-%m-%dT%H:%M:%SZ}\n")
 
 
 def served_index_model(settings: IndexerSettings) -> IndexModel | None:

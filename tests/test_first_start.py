@@ -57,7 +57,7 @@ def test_a_query_vector_is_never_reused_across_models(settings: IndexerSettings)
 def test_an_index_of_a_model_nobody_has_is_refused_with_what_to_do(settings: IndexerSettings, tmp_path: Path) -> None:
     build_index(settings, encoder=CharacterEncoder(BASE))
     service = SearchService(settings, encoders=[CharacterEncoder(FINETUNED)])
-    with pytest.raises(IndexMismatchError, match="neither DAOFU_MODEL_DIR .* nor DAOFU_BASE_MODEL_DIR"):
+    with pytest.raises(IndexMismatchError, match=r"neither DAOFU_MODEL_DIR .* nor DAOFU_BASE_MODEL_DIR"):
         service.search("排污许可")
 
 

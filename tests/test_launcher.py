@@ -48,7 +48,7 @@ def test_replicas_from_the_environment() -> None:
 
 
 # ---------------------------------------------------------------- first start (launcher.startup, launcher.rasa_model)
-
+# This section's imports sit with its tests (E402): they are only what the first-start tests use.
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -58,7 +58,15 @@ from indexer.model_setup import MODEL_INFO_FILE, ONNX_FILE  # noqa: E402
 from indexer.settings import IndexerSettings  # noqa: E402
 from launcher import rasa_model  # noqa: E402
 from launcher.startup import (  # noqa: E402
-    Background, Children, IndexModel, StageClock, Step, index_steps, rasa_steps, run_together, served_index_model,
+    Background,
+    Children,
+    IndexModel,
+    StageClock,
+    Step,
+    index_steps,
+    rasa_steps,
+    run_together,
+    served_index_model,
 )
 from tests.fakes import FAKE_MODEL, CharacterEncoder  # noqa: E402
 

@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from desk import analytics, export
-from desk.errors import DeskError
 from desk.api.deps import EditorStaff, RouterContext
+from desk.errors import DeskError
 
 # Chart.js comes from npm (desk/frontend/package-lock.json), installed by `make frontend`.
 CHART_JS = Path(__file__).resolve().parent.parent / "frontend" / "node_modules" / "chart.js" / "dist" / "chart.umd.js"

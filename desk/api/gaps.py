@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from desk.api.deps import EditorStaff, RouterContext
 from desk.errors import DeskError
 from desk.knowledge_gaps import GapQuestion, cluster_questions, collect_gap_questions, embed_questions, threshold_for
 from desk.models import utcnow
-from desk.api.deps import EditorStaff, RouterContext
 from indexer.embedding import Encoder
 from indexer.errors import ModelNotFoundError
 

@@ -9,21 +9,30 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import Field
 
 from actions.composer import compose, linked_item_id
+from daofu_core.clock import today_in_china
+from desk.api.bodies import RequestBody
+from desk.api.deps import EDITOR_ROLES, CurrentStaff, RouterContext
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
-    UPLOAD_LABELS, KnowledgeInputError, check_bundle_steps, edited_item, edited_policy, item_passages, matches, new_bundle,
-    new_faq, record_row, today_in_china,
+    UPLOAD_LABELS,
+    KnowledgeInputError,
+    check_bundle_steps,
+    edited_item,
+    edited_policy,
+    item_passages,
+    matches,
+    new_bundle,
+    new_faq,
+    record_row,
 )
 from desk.models import Staff
 from desk.reindex import ReindexJob, ReindexManager
-from desk.api.bodies import RequestBody
-from desk.api.deps import EDITOR_ROLES, CurrentStaff, RouterContext
 from desk.security.links import check_links
 from desk.security.upload_guard import parse_upload
 from desk.service import CONSOLE_TOPIC
@@ -155,7 +164,7 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         return KnowledgeDesk(context, settings, manager)
 
     @router.get("/api/kb/records")
-    async def records(kind: Optional[str] = None, q: str = "", department: str = "", validity: str = "all",
+    async def records(kind: str | None = None, q: str = "", department: str = "", validity: str = "all",
                       offset: int = 0, limit: int = 50, staff: Staff = Depends(editor)) -> dict[str, Any]:
         if kind not in (None, "", "item", "policy", "faq", "bundle"):
             raise DeskError(f"kind 必须是 item、policy、faq 或 bundle，收到 {kind!r}")
@@ -283,7 +292,7 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         return (await desk().manager.start(latest.number, _author(staff))).to_dict()
 
     @router.get("/api/kb/jobs/latest")
-    async def latest_job(staff: Staff = Depends(editor)) -> Optional[dict[str, Any]]:
+    async def latest_job(staff: Staff = Depends(editor)) -> dict[str, Any] | None:
         job = desk().manager.latest()
         return job.to_dict() if job else None
 
@@ -357,7 +366,7 @@ def build_search_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
 
     @router.get("/api/knowledge/search")
-    async def knowledge_search(staff: CurrentStaff, q: str, kind: Optional[str] = None) -> list[dict[str, Any]]:
+    async def knowledge_search(staff: CurrentStaff, q: str, kind: str | None = None) -> list[dict[str, Any]]:
         if kind not in (None, "", "item", "policy"):
             raise DeskError(f"kind 必须是 item 或 policy，收到 {kind!r}")
         result = await asyncio.to_thread(context.knowledge.search, q, 8, kind or None)

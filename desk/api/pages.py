@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse, Response
@@ -13,8 +13,8 @@ from desk.api.deps import EDITOR_ROLES, RouterContext, page_access
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # None: the account may see the page; else the redirect or refusal to answer with.
-ChatPage = Annotated[Optional[Response], Depends(page_access(*auth.CHAT_ROLES))]
-EditorPage = Annotated[Optional[Response], Depends(page_access(*EDITOR_ROLES))]
+ChatPage = Annotated[Response | None, Depends(page_access(*auth.CHAT_ROLES))]
+EditorPage = Annotated[Response | None, Depends(page_access(*EDITOR_ROLES))]
 
 
 def build_router(context: RouterContext) -> APIRouter:

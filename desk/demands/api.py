@@ -13,7 +13,7 @@ import contextlib
 import datetime
 import logging
 from collections.abc import AsyncIterator
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,14 +22,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from daofu_core.errors import DaofuError
+from desk.api.deps import RouterContext
 from desk.demands.outbox import LoggingSender, NotificationSender, deliver_pending
-from desk.demands.service import (DemandCategory, DemandInput, DemandService, Rating, catalog_departments,
-                                  mask_name, mask_phone, normalize_phone, seed_departments)
+from desk.demands.service import (
+    DemandCategory,
+    DemandInput,
+    DemandService,
+    Rating,
+    catalog_departments,
+    mask_name,
+    mask_phone,
+    normalize_phone,
+    seed_departments,
+)
 from desk.demands.states import DemandState
 from desk.errors import Conflict, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
-from desk.api.deps import RouterContext
 from desk.security.rate_limits import ClientLimiter  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
 
@@ -87,8 +96,8 @@ class DepartmentBody(_Body):
 
 
 class DepartmentPatch(_Body):
-    name: Optional[str] = Field(default=None, min_length=2, max_length=100)
-    active: Optional[bool] = None
+    name: str | None = Field(default=None, min_length=2, max_length=100)
+    active: bool | None = None
 
 
 # ---------------------------------------------------------------------- the router
@@ -169,8 +178,8 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     # ------------------------------------------------------------------ staff
 
     @router.get("/api/demands")
-    async def list_demands(status: Optional[DemandState] = None, department: str = "",
-                           overdue: Optional[bool] = None, staff: Staff = Depends(current)) -> list[dict[str, Any]]:
+    async def list_demands(status: DemandState | None = None, department: str = "",
+                           overdue: bool | None = None, staff: Staff = Depends(current)) -> list[dict[str, Any]]:
         def work(session: Session) -> list[dict[str, Any]]:
             rows = demands.list_for(session, staff, status.value if status else None, department or None, overdue)
             names = _department_names(session)

@@ -49,7 +49,7 @@ def deliver_pending(session: Session, sender: NotificationSender, limit: int = 2
         row.attempts += 1
         try:
             sender.send(Notification(row.id, row.channel, row.recipient, row.text))
-        except Exception as error:  # noqa: BLE001 - any sender failure is recorded on the row and retried
+        except Exception as error:  # any sender failure is recorded on the row and retried
             row.error = f"{type(error).__name__}: {error}"[:500]
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"

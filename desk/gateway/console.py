@@ -64,10 +64,8 @@ def build_router(context: RouterContext) -> APIRouter:
             forward = asyncio.create_task(_forward(events, websocket))
             try:
                 while True:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(websocket.receive_text(), timeout=LAST_SEEN_EVERY)
-                    except asyncio.TimeoutError:
-                        pass
                     try:
                         # An expired session (or one ended on another desk) closes the socket.
                         await service.run(lambda s: auth.staff_for_token(s, token))

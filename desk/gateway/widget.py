@@ -240,7 +240,14 @@ class WidgetConnection:
             self._forward = None
         if self._subscription is not None:
             subscription, self._subscription = self._subscription, None
-            asyncio.ensure_future(subscription.__aexit__(None, None, None))
+            # The event loop keeps only a weak reference to a task: hold it until it is done.
+            closing = asyncio.ensure_future(subscription.__aexit__(None, None, None))
+            _closing.add(closing)
+            closing.add_done_callback(_closing.discard)
+
+
+# Subscriptions being closed in the background (WidgetConnection.close).
+_closing: set[asyncio.Future[Any]] = set()
 
 
 def _check_frame_values(value: Any, depth: int = 0) -> None:

@@ -27,8 +27,7 @@ from sqlalchemy.orm import Session
 
 from daofu_core.paths import PROJECT_ROOT
 from desk.demands.states import DemandState
-from desk.models import (Conversation, Demand, DemandEvent, Handoff, Message, NotificationOutbox, Ticket,
-                         utcnow)
+from desk.models import Conversation, Demand, DemandEvent, Handoff, Message, NotificationOutbox, Ticket, utcnow
 from desk.queue_states import ConversationStatus, TicketStatus
 
 audit_log = logging.getLogger("desk.audit")

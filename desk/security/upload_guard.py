@@ -84,7 +84,7 @@ async def parse_upload(file_name: str, content: bytes, kind: str, max_bytes: int
         # The CPU limit stops a busy child; the wall-clock limit one that waits (a few seconds more
         # for the interpreter's start).
         out, err = await asyncio.wait_for(child.communicate(content), timeout=seconds + 10)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         child.kill()
         await child.wait()
         _refuse(file_name, f"解析超过 {seconds} 秒仍未完成，疑似异常文件；请另存为普通文档后重新上传")

@@ -9,9 +9,9 @@ from indexer.loaders.report import LoadProblem, LoadReport
 
 __all__ = [
     "BUNDLE_SUFFIXES",
-    "BundleFormatError",
     "CATALOG_SUFFIXES",
     "POLICY_SUFFIXES",
+    "BundleFormatError",
     "LoadProblem",
     "LoadReport",
     "LoadedKnowledge",

@@ -154,7 +154,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
         for number, cells in enumerate(rows, start=2):
             if all(cell is None or str(cell).strip() == "" for cell in cells):
                 continue
-            yield number, {name: cell for name, cell in zip(header, cells) if name}
+            yield number, {name: cell for name, cell in zip(header, cells, strict=False) if name}
     finally:
         workbook.close()
 

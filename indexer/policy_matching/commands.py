@@ -71,12 +71,12 @@ def enterprise_size_command(args: argparse.Namespace, settings: IndexerSettings)
 
 
 def match_command(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    from daofu_core.clock import today_in_china
     from indexer.policy_matching.catalog import load_catalog
     from indexer.policy_matching.errors import ProfileError
     from indexer.policy_matching.matching import fields_to_ask, match, matching_json
     from indexer.policy_matching.measures import load_measures
     from indexer.policy_matching.profile import load_profile
-    from daofu_core.clock import today_in_china
 
     try:
         as_of = datetime.date.fromisoformat(args.as_of or today_in_china())

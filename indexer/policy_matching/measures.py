@@ -141,9 +141,7 @@ class Established(_Condition):
             return None
         if self.before is not None and not profile.established < self.before:
             return False
-        if self.on_or_after is not None and profile.established < self.on_or_after:
-            return False
-        return True
+        return not (self.on_or_after is not None and profile.established < self.on_or_after)
 
 
 class TaxpayerTypeIs(_Condition):

@@ -2,7 +2,6 @@
 character-bigram encoder)."""
 from __future__ import annotations
 
-
 import pytest
 
 from actions.answer import ActionAnswerFollowup, ActionAnswerQuestion, ordinal
@@ -88,7 +87,7 @@ def test_followup_fields_by_keyword(service: SearchService, question: str, label
 
 
 def test_followup_without_current_item_asks_which_service(service: SearchService) -> None:
-    dispatcher, events = run(ActionAnswerFollowup(service), tracker_for("需要什么材料", "ask_followup"))
+    dispatcher, _ = run(ActionAnswerFollowup(service), tracker_for("需要什么材料", "ask_followup"))
     assert "哪个事项" in dispatcher.messages[0]["text"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-
 from actions import formatting
 from actions.answer import ActionAnswerFollowup, ActionAnswerQuestion
 from indexer.records import Bundle, BundleStep
@@ -42,7 +41,7 @@ def test_clicking_a_step_shows_its_item_card(service: SearchService) -> None:
     candidates = slots(events)["candidates"]
     entity = [{"entity": "candidate_id", "value": FOOD_LICENCE}]
     dispatcher, events = run(ActionAnswerQuestion(service),
-                             tracker_for('/choose{"candidate_id": "%s"}' % FOOD_LICENCE, "choose",
+                             tracker_for(f'/choose{{"candidate_id": "{FOOD_LICENCE}"}}', "choose",
                                          slots={"candidates": candidates}, entities=entity))
     assert dispatcher.messages[0]["custom"]["item_card"]["name"] == "食品经营许可查询"
     assert slots(events)["current_item"] == FOOD_LICENCE

@@ -2,7 +2,6 @@
 wrong item (real rasa-sdk tracker and dispatcher, the small fixture index, the shipped mapping)."""
 from __future__ import annotations
 
-
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion, respond

@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from desk.app import create_app
-from desk.db import Database, migrate
 from desk.auth import create_staff
+from desk.db import Database, migrate
 from desk.settings import DeskSettings
-from tests.fakes import ScriptedRasa  # noqa: F401  (desk tests import it from here)
+from tests.fakes import ScriptedRasa
 
 
 @pytest.fixture()

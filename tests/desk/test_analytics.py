@@ -25,7 +25,7 @@ NOT_FOUND = {"custom": {"not_found": {"question": "公积金 提取", "confidenc
 def local(days_ago: int, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
     """A moment of a local (China time) day of the window, as UTC: independent of when the test runs."""
     day = datetime.datetime.now(CST).date() - datetime.timedelta(days=days_ago)
-    return datetime.datetime.combine(day, datetime.time(hour, minute, second), CST).astimezone(datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(hour, minute, second), CST).astimezone(datetime.UTC)
 
 
 def add_chat(session, conversation_id: str, opened: datetime.datetime, turns: list[tuple[str, str, dict | None]],  # type: ignore[no-untyped-def]
@@ -190,7 +190,7 @@ def test_exported_text_cannot_become_a_spreadsheet_formula(client: TestClient, d
 
 
 def test_days_are_counted_in_china_time(desk_settings: DeskSettings, client: TestClient) -> None:
-    utc = datetime.timezone.utc
+    utc = datetime.UTC
     with Database(desk_settings.database_url).session() as session:
         # 23:59 and 00:01 China time on either side of midnight; UTC puts both on 1 March.
         add_chat(session, "late", datetime.datetime(2026, 3, 1, 15, 59, tzinfo=utc), [("user", "晚上的问题", None)])
@@ -208,7 +208,7 @@ def test_question_grouping_and_percentiles() -> None:
     assert analytics.percentile([], 50) is None
     assert analytics.percentile([10.0], 90) == 10.0
     assert analytics.percentile([1, 2, 3, 4], 50) == 2.5
-    with pytest.raises(ValueError, match="days must be 1..366, got 0"):
+    with pytest.raises(ValueError, match=r"days must be 1\.\.366, got 0"):
         analytics.window(0, 8.0)
 
 

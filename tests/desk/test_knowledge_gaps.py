@@ -5,7 +5,7 @@ import datetime
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -15,8 +15,15 @@ from sqlalchemy.orm import Session
 from desk.app import create_app
 from desk.auth import create_staff
 from desk.db import Database, migrate
-from desk.knowledge_gaps import (BASE_THRESHOLD, FINETUNED_THRESHOLD, GapQuestion, cluster_questions,
-                                 collect_gap_questions, is_trivial, threshold_for)
+from desk.knowledge_gaps import (
+    BASE_THRESHOLD,
+    FINETUNED_THRESHOLD,
+    GapQuestion,
+    cluster_questions,
+    collect_gap_questions,
+    is_trivial,
+    threshold_for,
+)
 from desk.models import Conversation, Handoff, Message, utcnow
 from desk.settings import DeskSettings
 from indexer.errors import ModelNotFoundError
@@ -254,7 +261,7 @@ def test_no_questions_or_one_question() -> None:
 def test_bad_arguments_are_refused_with_the_value() -> None:
     with pytest.raises(ValueError, match="2 questions and vectors of shape \\(1, 3\\)"):
         cluster_questions([question("甲"), question("乙")], np.zeros((1, 3)))
-    with pytest.raises(ValueError, match="got 0.0"):
+    with pytest.raises(ValueError, match=r"got 0\.0"):
         cluster_questions([question("甲")], np.ones((1, 3)), threshold=0.0)
 
 
@@ -271,7 +278,7 @@ class TopicEncoder:
 
     topics = ("房租", "社保")
     dimension = 3
-    model_id = {"name": "topic-words", "variant": "test", "dimension": 3}
+    model_id: ClassVar[dict[str, Any]] = {"name": "topic-words", "variant": "test", "dimension": 3}
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         rows = [[1.0 if word in text else 0.0 for word in self.topics] + [0.1] for text in texts]

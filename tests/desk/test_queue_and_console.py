@@ -102,9 +102,10 @@ def test_claim_race_in_the_service(client: TestClient) -> None:
         start_chat(widget, "转人工")
         receive_until(widget, "status")
     handoff_id = client.get("/api/queue").json()[0]["handoff_id"]
+    from sqlalchemy import select
+
     from desk.errors import Conflict
     from desk.models import Staff
-    from sqlalchemy import select
 
     staff = asyncio.run(service.run(lambda s: list(s.scalars(select(Staff)).all())))
 
@@ -143,12 +144,13 @@ def test_overdue_chats_are_marked(client: TestClient) -> None:
     with client.websocket_connect("/ws/widget") as widget:
         start_chat(widget, "转人工")
         receive_until(widget, "status")
-    from desk.models import Handoff
     from sqlalchemy import update
+
+    from desk.models import Handoff
 
     service = client.app.state.service
     asyncio.run(service.run(lambda s: s.execute(update(Handoff).values(
-        created_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)))))
+        created_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)))))
     (item,) = client.get("/api/queue").json()
     assert item["overdue"] is True and item["waited_seconds"] >= 300
 
@@ -179,13 +181,13 @@ def test_off_hours_also_leave_a_message(tmp_path, rasa: ScriptedRasa) -> None:  
 
     closed = DeskSettings(database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}", service_hours="00:00-00:01", service_days="1")
     migrate(closed.database_url)
-    with TestClient(create_app(closed, rasa=rasa)) as off_client:  # type: ignore[arg-type]
-        with off_client.websocket_connect("/ws/widget") as widget:
-            widget.send_json({"type": "hello", "conversation_id": None, "after": 0})
-            welcome = receive_until(widget, "welcome")
-            assert welcome["service"]["in_hours"] is False
-            widget.send_json({"type": "handoff", "client_id": "h-1"})
-            assert receive_until(widget, "leave_message_form")["reason"] == "off_hours"
+    app = create_app(closed, rasa=rasa)  # type: ignore[arg-type]  # the scripted Rasa stands in for RasaClient
+    with TestClient(app) as off_client, off_client.websocket_connect("/ws/widget") as widget:
+        widget.send_json({"type": "hello", "conversation_id": None, "after": 0})
+        welcome = receive_until(widget, "welcome")
+        assert welcome["service"]["in_hours"] is False
+        widget.send_json({"type": "handoff", "client_id": "h-1"})
+        assert receive_until(widget, "leave_message_form")["reason"] == "off_hours"
 
 
 def test_resolve_asks_for_a_rating(client: TestClient) -> None:

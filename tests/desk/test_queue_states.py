@@ -18,8 +18,16 @@ from desk.auth import create_staff
 from desk.db import MIGRATIONS, Database, migrate
 from desk.hub import Hub
 from desk.models import Conversation, Handoff, Message, utcnow
-from desk.queue_states import (CONVERSATION_TRANSITIONS, HANDOFF_TRANSITIONS, TICKET_TRANSITIONS, ConversationStatus,
-                               HandoffStatus, QueueTransitionError, TicketStatus, next_status)
+from desk.queue_states import (
+    CONVERSATION_TRANSITIONS,
+    HANDOFF_TRANSITIONS,
+    TICKET_TRANSITIONS,
+    ConversationStatus,
+    HandoffStatus,
+    QueueTransitionError,
+    TicketStatus,
+    next_status,
+)
 from desk.service import CONSOLE_TOPIC, DeskService, conversation_topic
 from desk.settings import DeskSettings
 from tests.fakes import ScriptedRasa
@@ -131,7 +139,7 @@ async def _published(service: DeskService, ids: list[str]) -> dict[str, list[dic
 
     readies = [asyncio.Event() for _ in range(len(ids) + 1)]
     listeners = [asyncio.create_task(listen(topic, ready))
-                 for topic, ready in zip([CONSOLE_TOPIC] + [conversation_topic(i) for i in ids], readies)]
+                 for topic, ready in zip([CONSOLE_TOPIC] + [conversation_topic(i) for i in ids], readies, strict=True)]
     await asyncio.gather(*(ready.wait() for ready in readies))
     await service.publish_queue()
     await asyncio.sleep(0)
@@ -167,7 +175,7 @@ def test_publish_queries_do_not_grow_with_the_queue(service: DeskService) -> Non
                                         status=HandoffStatus.WAITING))
         statements = [0]
 
-        def count_statement(*_: Any) -> None:
+        def count_statement(*_: Any, statements: list[int] = statements) -> None:
             statements[0] += 1
         event.listen(service.db.engine, "before_cursor_execute", count_statement)
         asyncio.run(service.publish_queue())

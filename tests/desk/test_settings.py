@@ -7,7 +7,7 @@ import pytest
 from desk.settings import DeskSettings
 from indexer.errors import ConfigurationError
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def test_service_hours_in_china_time() -> None:

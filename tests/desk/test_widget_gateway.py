@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 
 from tests.desk.conftest import ScriptedRasa, receive_until
 
-
 # Each conversation's resume token, as the widget keeps it in its local storage.
 _TOKENS: dict[str, str] = {}
 
@@ -110,7 +109,7 @@ def test_bot_timeout_tells_the_user_and_keeps_the_message(client: TestClient, ra
         notice = receive_until(websocket, "message")["message"]
         assert notice["sender"] == "system" and "转人工" in notice["text"]
     with client.websocket_connect("/ws/widget") as websocket:
-        assert [m["text"] for m in hello(websocket, conversation_id)["messages"]][0] == "有人吗"
+        assert next(m["text"] for m in hello(websocket, conversation_id)["messages"]) == "有人吗"
 
 
 def test_a_turn_rasa_answers_with_nothing_still_gets_an_answer(client: TestClient, rasa: ScriptedRasa) -> None:

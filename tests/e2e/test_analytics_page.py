@@ -37,7 +37,7 @@ def free_port() -> int:
 
 
 def seed(database_url: str) -> None:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     with Database(database_url).session() as session:
         for username, (password, role) in ACCOUNTS.items():
             create_staff(session, username, password, role)

@@ -80,7 +80,7 @@ def test_killed_build_leaves_current_serving(built_index: IndexerSettings, tmp_p
     """Kill a real build process at several moments; the served version must stay complete."""
     store = IndexStore(built_index.index_dir)
     script = (
-        "import sys; sys.path.insert(0, {root!r})\n"
+        f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
         "from tests.fakes import CharacterEncoder\n"
         "from indexer.build import build_index\n"
         "from indexer.settings import IndexerSettings\n"
@@ -92,7 +92,7 @@ def test_killed_build_leaves_current_serving(built_index: IndexerSettings, tmp_p
         "    return original(texts, batch_size)\n"
         "enc.encode = slow\n"
         "build_index(IndexerSettings.from_env(), encoder=enc)\n"
-    ).format(root=str(Path(__file__).resolve().parents[2]))
+    )
     environment = {**os.environ, "DAOFU_KB_DIR": str(built_index.knowledge_base_dir),
                    "DAOFU_INDEX_DIR": str(built_index.index_dir),
                    "DAOFU_EMBEDDING_CACHE": str(tmp_path / "other-cache.sqlite"), "DAOFU_CHUNK_MAX_CHARS": "120"}

@@ -68,7 +68,7 @@ def test_shipped_bundles_are_imported_with_item_names(workspace: KnowledgeWorksp
 def test_a_bundle_with_an_unknown_item_is_refused(workspace: KnowledgeWorkspace) -> None:
     before = workspace.latest().number
     bad = Bundle(id="bundle-x", name="开便利店", steps=(BundleStep(COMPANY), BundleStep("11440000NOSUCHITEM")))
-    with pytest.raises(WorkspaceError, match="开便利店.*11440000NOSUCHITEM.*不在知识库中"):
+    with pytest.raises(WorkspaceError, match=r"开便利店.*11440000NOSUCHITEM.*不在知识库中"):
         workspace.put([bad], "editor1", "新增一件事")
     assert workspace.latest().number == before  # nothing written
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from indexer.errors import RecordError
 from indexer.loaders import LoadReport, load_catalog_file, load_knowledge_base, load_policy_file
 from indexer.loaders.catalog import item_from_row
-from indexer.errors import RecordError
 
 ROW = {
     "TASK_CODE": "C1", "TASK_NAME": "食品经营许可", "DEPT_NAME": "广州市市场监督管理局", "TASK_TYPE_TEXT": "行政许可",
@@ -159,7 +159,7 @@ def test_policy_pdf(tmp_path: Path) -> None:
         ("corrupt.docx", b"PK\x03\x04 garbage", "not a readable DOCX"),
         ("binary.txt", bytes(range(256)) * 20, "wrong encoding"),
         ("empty.md", b"   \n", "empty"),
-        ("notitle.txt", "只有一行没有正文".encode("utf-8"), "body"),
+        ("notitle.txt", "只有一行没有正文".encode(), "body"),
     ],
 )
 def test_bad_policy_files_are_reported(tmp_path: Path, name: str, content: bytes, reason: str) -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.loaders import load_knowledge_base
-from indexer.matters import (MATTERS_FILE, Matter, MatterGuide, MatterMapError, get_matter_guide,
-                             is_that_matter)
+from indexer.matters import MATTERS_FILE, Matter, MatterGuide, MatterMapError, get_matter_guide
 from indexer.records import PolicyDoc, SearchHit, SearchResult, ServiceItem
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

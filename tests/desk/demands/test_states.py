@@ -6,8 +6,16 @@ import itertools
 import pytest
 
 from desk.db import Database
-from desk.demands.states import (OPEN_STATES, TRANSITIONS, Actor, DemandAction, DemandState, DemandTransitionError,
-                                 next_state, transition)
+from desk.demands.states import (
+    OPEN_STATES,
+    TRANSITIONS,
+    Actor,
+    DemandAction,
+    DemandState,
+    DemandTransitionError,
+    next_state,
+    transition,
+)
 from desk.models import Demand, DemandEvent
 from tests.desk.demands.conftest import add_demand
 
@@ -56,11 +64,10 @@ def test_every_legal_transition_is_applied_and_recorded(store: Database, pair: t
 @pytest.mark.parametrize(("state", "action"), ILLEGAL, ids=[f"{s.value}-{a.value}" for s, a in ILLEGAL])
 def test_every_illegal_transition_is_refused(store: Database, state: DemandState, action: DemandAction) -> None:
     demand_id = add_demand(store, state.value)
-    with pytest.raises(DemandTransitionError) as refused:
-        with store.session() as session:
-            demand = session.get(Demand, demand_id)
-            assert demand is not None
-            transition(session, demand, action, Actor.system())
+    with pytest.raises(DemandTransitionError) as refused, store.session() as session:
+        demand = session.get(Demand, demand_id)
+        assert demand is not None
+        transition(session, demand, action, Actor.system())
     assert refused.value.status == 409
     assert state.label in str(refused.value) and action.label in str(refused.value)
     with store.session() as session:

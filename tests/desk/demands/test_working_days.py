@@ -6,8 +6,13 @@ import datetime
 import pytest
 
 from desk.__main__ import main
-from desk.demands.working_days import (CalendarOutOfRange, add_working_days, is_working_day, reminder_day,
-                                       working_days_between)
+from desk.demands.working_days import (
+    CalendarOutOfRange,
+    add_working_days,
+    is_working_day,
+    reminder_day,
+    working_days_between,
+)
 
 D = datetime.date.fromisoformat
 

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("bandit", reason="audit tools come from requirements/dev.lock (make setup-test)")
 
-from desk.security.audits import bandit  # noqa: E402
+from desk.security.audits import bandit
 
 
 def test_bandit_blocks_a_high_finding_unless_justified(tmp_path: Path) -> None:

@@ -16,9 +16,8 @@ OWN = "http://testserver"  # the TestClient's Host header is "testserver"
 
 
 def refused_code(client: TestClient, headers: dict[str, str]) -> int:
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect("/ws/console", headers=headers) as socket:
-            socket.receive_json()
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws/console", headers=headers) as socket:
+        socket.receive_json()
     return refused.value.code
 
 

@@ -24,7 +24,7 @@ def test_good_links(value: str) -> None:
     assert not bad_link(value)
 
 
-def test_an_edited_item_with_a_script_link_is_refused(editor_client: TestClient) -> None:  # noqa: F811
+def test_an_edited_item_with_a_script_link_is_refused(editor_client: TestClient) -> None:  # noqa: F811 - the fixture imported above
     body = {"name": "测试事项", "department": "测试局", "url": "javascript:alert(1)"}
     response = editor_client.put("/api/kb/items/SEC1", json=body)
     assert response.status_code == 422 and "http" in response.json()["detail"]
@@ -33,7 +33,7 @@ def test_an_edited_item_with_a_script_link_is_refused(editor_client: TestClient)
     assert response.status_code == 200, response.text
 
 
-def test_an_uploaded_catalog_with_a_script_link_changes_nothing(editor_client: TestClient) -> None:  # noqa: F811
+def test_an_uploaded_catalog_with_a_script_link_changes_nothing(editor_client: TestClient) -> None:  # noqa: F811 - the fixture imported above
     rows = [{"TASK_CODE": "SEC2", "TASK_NAME": "安全测试事项", "DEPT_NAME": "测试局", "URL": "https://www.gd.gov.cn/a"},
             {"TASK_CODE": "SEC3", "TASK_NAME": "另一个事项", "DEPT_NAME": "测试局", "URL": "javascript:alert(1)"}]
     content = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")

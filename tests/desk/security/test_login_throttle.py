@@ -44,9 +44,9 @@ def test_a_right_password_is_not_slowed_down(client: TestClient) -> None:
 def test_known_and_unknown_users_cost_one_scrypt_run(client: TestClient, desk_settings: DeskSettings,
                                                      monkeypatch: pytest.MonkeyPatch, username: str) -> None:
     database = Database(desk_settings.database_url)
-    with database.session() as session:  # the dummy hash is made once per process, before counting
-        with pytest.raises(auth.NotLoggedIn):
-            auth.login(session, "warm-up", "wrong-password", 1)
+    # the dummy hash is made once per process, before counting
+    with database.session() as session, pytest.raises(auth.NotLoggedIn):
+        auth.login(session, "warm-up", "wrong-password", 1)
     runs: list[int] = []
     real_scrypt = hashlib.scrypt
 
@@ -55,9 +55,8 @@ def test_known_and_unknown_users_cost_one_scrypt_run(client: TestClient, desk_se
         return real_scrypt(*args, **kwargs)
 
     monkeypatch.setattr(auth.hashlib, "scrypt", counting_scrypt)
-    with database.session() as session:
-        with pytest.raises(auth.NotLoggedIn):
-            auth.login(session, username, "wrong-password", 1)
+    with database.session() as session, pytest.raises(auth.NotLoggedIn):
+        auth.login(session, username, "wrong-password", 1)
     assert runs == [2**14]
 
 

@@ -221,9 +221,9 @@ def test_console_socket_access(desk: Desk, account: str) -> None:
         with client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket:
             assert socket.receive_json()["type"] == "queue"
     else:
-        with pytest.raises(WebSocketDisconnect) as refused:
-            with client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket:
-                socket.receive_json()
+        with (pytest.raises(WebSocketDisconnect) as refused,
+              client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket):
+            socket.receive_json()
         assert refused.value.code == (4401 if account == "anonymous" else 4403)
 
 

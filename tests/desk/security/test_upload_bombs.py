@@ -61,7 +61,7 @@ def reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
 
 
-def test_a_docx_bomb_is_refused_in_chinese_and_memory_stays_flat(editor_client: TestClient, bomb: bytes) -> None:  # noqa: F811
+def test_a_docx_bomb_is_refused_in_chinese_and_memory_stays_flat(editor_client: TestClient, bomb: bytes) -> None:  # noqa: F811 - the fixture imported above
     assert upload(editor_client, "warm.docx", docx_bytes("标题\n" + "正文" * 20)).status_code == 200
     reset_peak()
     before = memory()
@@ -73,7 +73,7 @@ def test_a_docx_bomb_is_refused_in_chinese_and_memory_stays_flat(editor_client: 
     assert after["peak"] - before["rss"] < 30 * 1024
 
 
-def test_the_child_memory_limit_holds_when_a_bomb_passes_the_checks(editor_client: TestClient, bomb: bytes,  # noqa: F811
+def test_the_child_memory_limit_holds_when_a_bomb_passes_the_checks(editor_client: TestClient, bomb: bytes,  # noqa: F811 - the fixture imported above
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(upload_guard, "MAX_UNPACKED_BYTES", 10**12)
     monkeypatch.setattr(upload_guard, "MAX_RATIO", 10**9)
@@ -88,14 +88,14 @@ def test_the_child_memory_limit_holds_when_a_bomb_passes_the_checks(editor_clien
     assert [v["number"] for v in editor_client.get("/api/kb/versions").json()] == [1]
 
 
-def test_xlsx_bombs_and_pdfs_with_too_many_pages_are_refused(editor_client: TestClient, bomb: bytes) -> None:  # noqa: F811
+def test_xlsx_bombs_and_pdfs_with_too_many_pages_are_refused(editor_client: TestClient, bomb: bytes) -> None:  # noqa: F811 - the fixture imported above
     assert upload(editor_client, "catalog.xlsx", bomb, "catalog").status_code == 422
     pages = b"%PDF-1.4\n" + b"".join(b"%d 0 obj << /Type /Page >> endobj\n" % n for n in range(1, 2100))
     response = upload(editor_client, "many.pdf", pages)
     assert response.status_code == 422 and "页数过多" in response.json()["detail"]
 
 
-def test_an_ordinary_docx_still_reads(editor_client: TestClient) -> None:  # noqa: F811
+def test_an_ordinary_docx_still_reads(editor_client: TestClient) -> None:  # noqa: F811 - the fixture imported above
     response = upload(editor_client, "通知.docx", docx_bytes("关于开展测试工作的通知\n" + "一、测试内容。" * 50))
     assert response.status_code == 200, response.text
     assert response.json()["added"]

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from desk.app import create_app
-from desk.db import Database, migrate
-from desk.auth import create_staff
+from desk.db import migrate
 from desk.models import Conversation, Handoff, Staff, utcnow
 from desk.security.resume_tokens import resume_token_hash
 from desk.settings import DeskSettings
@@ -60,7 +59,7 @@ def test_only_the_token_holder_resumes_a_conversation(client: TestClient) -> Non
     with client.websocket_connect("/ws/widget") as owner:
         welcome = hello(owner, first["conversation_id"], token)
         assert welcome["conversation_id"] == first["conversation_id"] and "resume_token" not in welcome
-        assert [m["text"] for m in welcome["messages"]][0] == "我的电话13812345678"
+        assert next(m["text"] for m in welcome["messages"]) == "我的电话13812345678"
         assert all(m["text"] != "冒充" for m in welcome["messages"])
 
 

@@ -56,8 +56,8 @@ def test_a_passage_not_in_its_document_is_refused(tmp_path: Path) -> None:
 def test_bad_lines_name_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
     path.write_text('{"id": "a"}\nnot json\n', encoding="utf-8")
-    with pytest.raises(MeasureDataError, match="m.jsonl:1"):
+    with pytest.raises(MeasureDataError, match=r"m\.jsonl:1"):
         load_measures([path])
     path.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(MeasureDataError, match="m.jsonl:1: not JSON"):
+    with pytest.raises(MeasureDataError, match=r"m\.jsonl:1: not JSON"):
         load_measures([path])
