@@ -19,6 +19,7 @@ from desk.gateway.console import ConsoleSockets
 from desk.hub import make_hub
 from desk.rasa_client import RasaClient
 from desk.security.headers import SecurityHeaders, UploadGate
+from desk.security.origins import SameOriginWrites, parse_origins
 from desk.service import DeskService
 from desk.settings import DeskSettings
 from desk.tickets import TicketService
@@ -56,6 +57,8 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     # answers before any upload body is read.
     app.add_middleware(UploadGate, paths=("/api/kb/upload",), max_bytes=lambda: settings.max_upload_mb * 1024 * 1024,
                        authorize=may_upload, cookie=auth.SESSION_COOKIE)
+    # Before the gate: a write from another origin is refused before anything else is looked at.
+    app.add_middleware(SameOriginWrites, allowed=parse_origins(settings.allowed_origins))
     app.add_middleware(SecurityHeaders)
 
     install_error_handlers(app)

@@ -52,7 +52,7 @@ class DeskSettings(EnvSettings):
     cookie_secure: bool = field(default=False, metadata={
         "env": "DAOFU_COOKIE_SECURE", "help": "Mark the staff session cookie Secure (sent over HTTPS only); set true whenever the desk is served over HTTPS."})
     allowed_origins: str = field(default="", metadata={
-        "env": "DAOFU_ALLOWED_ORIGINS", "help": "Other browser origins (comma-separated scheme://host[:port]) allowed to open the staff console socket; the desk's own origin always is."})
+        "env": "DAOFU_ALLOWED_ORIGINS", "help": "Other browser origins (comma-separated scheme://host[:port]) allowed to open the staff console socket and to send state-changing requests; the desk's own origin always is."})
     retention_days: int = field(default=0, metadata={
         "env": "DAOFU_RETENTION_DAYS", "help": "`python -m desk purge` without --older-than deletes conversations, tickets and closed demands older than this many days; 0: keep everything."})
     widget_message_limit: str = field(default="10/10 seconds;60/minute", metadata={

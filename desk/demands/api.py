@@ -39,6 +39,7 @@ from desk.demands.states import DemandState
 from desk.errors import Conflict, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
+from desk.security.origins import CROSS_ORIGIN_WRITES
 from desk.security.rate_limits import ClientLimiter  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
 
@@ -155,7 +156,8 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
 
     # ------------------------------------------------------------------ anonymous
 
-    @router.post("/api/demands", status_code=201, dependencies=[Depends(limit_filing)])
+    @router.post("/api/demands", status_code=201, dependencies=[Depends(limit_filing)],
+                 openapi_extra=CROSS_ORIGIN_WRITES)
     async def file_demand(body: DemandBody) -> dict[str, Any]:
         demand = await run(lambda s: demands.file(s, body.to_input()))
         await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
@@ -166,7 +168,8 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     async def track(tracking_number: str, phone_last4: str = "") -> dict[str, Any]:
         return await run(lambda s: public_json(s, demands.track(s, tracking_number, phone_last4)))
 
-    @router.post("/api/demands/track/{tracking_number}/rating", dependencies=[Depends(limit_lookup)])
+    @router.post("/api/demands/track/{tracking_number}/rating", dependencies=[Depends(limit_lookup)],
+                 openapi_extra=CROSS_ORIGIN_WRITES)
     async def rate(tracking_number: str, body: RatingBody) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             demand = demands.rate(session, tracking_number, body.phone_last4, body.score, body.comment)

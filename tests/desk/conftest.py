@@ -11,6 +11,7 @@ from desk.app import create_app
 from desk.auth import create_staff
 from desk.db import Database, migrate
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.fakes import ScriptedRasa
 
 
@@ -33,7 +34,7 @@ def client(desk_settings: DeskSettings, rasa: ScriptedRasa) -> Iterator[TestClie
         create_staff(session, "alice", "password-alice", "staff", "王小丽")
         create_staff(session, "bob", "password-bob1", "staff", "李明")
         create_staff(session, "admin", "password-admin", "admin", "管理员")
-    with TestClient(app) as test_client:
+    with console_client(app) as test_client:
         yield test_client
 
 

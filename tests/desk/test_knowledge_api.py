@@ -24,6 +24,7 @@ from indexer.search import SearchService
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
 from indexer.workspace import KnowledgeWorkspace
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa
 from tests.fakes import CharacterEncoder
 
@@ -50,7 +51,7 @@ def editor_client(desk_settings: DeskSettings, settings: IndexerSettings, encode
     with Database(desk_settings.database_url).session() as session:
         create_staff(session, "editor", "password-editor", "editor", "编辑小张")
         create_staff(session, "alice", "password-alice", "staff", "王小丽")
-    with TestClient(app) as client:
+    with console_client(app) as client:
         response = client.post("/api/login", json={"username": "editor", "password": "password-editor"})
         assert response.status_code == 200
         yield client

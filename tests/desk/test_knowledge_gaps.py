@@ -27,6 +27,7 @@ from desk.knowledge_gaps import (
 from desk.models import Conversation, Handoff, Message, utcnow
 from desk.settings import DeskSettings
 from indexer.errors import ModelNotFoundError
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, login
 
 NOW = utcnow()
@@ -307,7 +308,7 @@ def desk_with(desk_settings: DeskSettings, knowledge: Any) -> Iterator[TestClien
         create_staff(session, "alice", "password-alice", "staff", "王小丽")
         create_staff(session, "erin", "password-erin", "editor", "赵编辑")
         create_staff(session, "admin", "password-admin", "admin", "管理员")
-    with TestClient(app) as client:
+    with console_client(app) as client:
         yield client
 
 

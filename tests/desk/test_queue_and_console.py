@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, login, receive_until
 
 
@@ -84,9 +85,9 @@ def test_two_staff_claiming_at_once_exactly_one_wins(client: TestClient, desk_se
         receive_until(widget, "status")
     handoff_id = client.get("/api/queue").json()[0]["handoff_id"]
     alice = client
-    bob = TestClient(client.app)
+    bob = console_client(client.app)
     login(bob, "bob")
-    admin = TestClient(client.app)
+    admin = console_client(client.app)
     login(admin, "admin")
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda c: c.post(f"/api/handoffs/{handoff_id}/claim"), [alice, bob, admin]))
@@ -182,7 +183,7 @@ def test_off_hours_also_leave_a_message(tmp_path, rasa: ScriptedRasa) -> None:  
     closed = DeskSettings(database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}", service_hours="00:00-00:01", service_days="1")
     migrate(closed.database_url)
     app = create_app(closed, rasa=rasa)  # type: ignore[arg-type]  # the scripted Rasa stands in for RasaClient
-    with TestClient(app) as off_client, off_client.websocket_connect("/ws/widget") as widget:
+    with console_client(app) as off_client, off_client.websocket_connect("/ws/widget") as widget:
         widget.send_json({"type": "hello", "conversation_id": None, "after": 0})
         welcome = receive_until(widget, "welcome")
         assert welcome["service"]["in_hours"] is False
@@ -218,7 +219,7 @@ def test_transfer_to_a_colleague(client: TestClient) -> None:
         bob_id = next(s["id"] for s in client.get("/api/staff").json() if s["display_name"] == "李明")
         assert client.post(f"/api/conversations/{conversation_id}/transfer", json={"staff_id": bob_id}).status_code == 200
         assert client.post(f"/api/conversations/{conversation_id}/reply", json={"text": "x"}).status_code == 403
-        bob = login(TestClient(client.app), "bob")
+        bob = login(console_client(client.app), "bob")
         assert bob.post(f"/api/conversations/{conversation_id}/reply", json={"text": "我是李明"}).status_code == 200
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from desk.app import create_app
 from desk.db import migrate
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, receive_until
 
 
@@ -17,7 +18,7 @@ from tests.desk.conftest import ScriptedRasa, receive_until
 def short_client(desk_settings: DeskSettings) -> Iterator[TestClient]:
     settings = DeskSettings(**{**desk_settings.__dict__, "max_message_chars": 12})
     migrate(settings.database_url)
-    with TestClient(create_app(settings, rasa=ScriptedRasa())) as client:  # type: ignore[arg-type]
+    with console_client(create_app(settings, rasa=ScriptedRasa())) as client:  # type: ignore[arg-type]
         yield client
 
 

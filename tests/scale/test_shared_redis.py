@@ -14,6 +14,7 @@ from desk.auth import create_staff
 from desk.db import Database, migrate
 from desk.hub import RedisHub
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, receive_until
 
 pytestmark = [pytest.mark.scale, pytest.mark.timeout(60)]
@@ -55,7 +56,7 @@ def two_desks(pg_url: str, redis_url: str, **settings: object) -> Iterator[tuple
     with database.session() as session:
         create_staff(session, "alice", "password-alice", "staff", "王小丽")
     database.engine.dispose()
-    with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
+    with console_client(apps[0]) as first, console_client(apps[1]) as second:
         yield first, second
 
 

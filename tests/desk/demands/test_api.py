@@ -16,6 +16,7 @@ from desk.db import Database, migrate
 from desk.models import Demand, Department
 from desk.settings import DeskSettings
 from indexer.search import SearchService
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa
 from tests.desk.demands.conftest import MARKET, WATER, add_staff
 
@@ -32,7 +33,7 @@ class Desk:
                                      demand_rate_limit=rate_limit)
         migrate(self.settings.database_url)
         self.app = create_app(self.settings, rasa=ScriptedRasa(), knowledge=knowledge)  # type: ignore[arg-type]
-        self.anonymous = TestClient(self.app)
+        self.anonymous = console_client(self.app)
         self.anonymous.__enter__()  # runs the lifespan: departments seeded from the catalog
         self.database = Database(self.settings.database_url)
         self.clients: dict[str, TestClient] = {"anonymous": self.anonymous}
@@ -40,7 +41,7 @@ class Desk:
                                        ("other", "handler", WATER), ("supervisor", "supervisor", None),
                                        ("admin", "admin", None), ("editor", "editor", None)]:
             add_staff(self.database, name, role, department)
-            client = TestClient(self.app)
+            client = console_client(self.app)
             response = client.post("/api/login", json={"username": name, "password": f"password-{name}"})
             assert response.status_code == 200, response.text
             self.clients[name] = client

@@ -10,6 +10,7 @@ from desk.auth import create_staff
 from desk.db import Database, migrate
 from desk.security.origins import origin_allowed, parse_origins
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, login
 
 OWN = "http://testserver"  # the TestClient's Host header is "testserver"
@@ -38,7 +39,7 @@ def test_allowed_origins_setting_adds_origins(desk_settings: DeskSettings) -> No
     app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
     with Database(settings.database_url).session() as session:
         create_staff(session, "alice", "password-alice", "staff")
-    with TestClient(app) as client:
+    with console_client(app) as client:
         login(client, "alice")
         with client.websocket_connect("/ws/console", headers={"Origin": "https://desk.example.gov.cn"}) as socket:
             assert socket.receive_json()["type"] == "queue"

@@ -11,6 +11,7 @@ from desk.app import create_app
 from desk.auth import create_staff
 from desk.db import Database, migrate
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, login
 
 CONSOLE_DIR = Path(__file__).resolve().parents[3] / "desk" / "static" / "console"
@@ -81,7 +82,7 @@ def make_client(desk_settings: DeskSettings, secure: bool) -> TestClient:
     app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
     with Database(settings.database_url).session() as session:
         create_staff(session, f"user{int(secure)}", "password-long", "staff")
-    return TestClient(app)
+    return console_client(app)
 
 
 @pytest.mark.parametrize("secure", [True, False])

@@ -23,6 +23,7 @@ from desk.db import Database, migrate
 from desk.knowledge_gaps import cluster_questions, collect_gap_questions
 from desk.models import Conversation, Handoff, Message, Ticket, utcnow
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, login
 
 PHONE = "13812345678"
@@ -65,7 +66,7 @@ def desk(tmp_path: Path) -> tuple[TestClient, Database]:
     with database.session() as session:
         create_staff(session, "editor", "password-editor", "editor")
     seed(database)
-    return TestClient(app), database
+    return console_client(app), database
 
 
 def test_no_outward_path_shows_personal_numbers(desk: tuple[TestClient, Database],

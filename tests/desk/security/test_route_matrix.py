@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute
-from fastapi.testclient import TestClient
 from starlette.routing import Mount
 from starlette.websockets import WebSocketDisconnect
 
 from desk.app import create_app
 from desk.db import Database, migrate
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa
 from tests.desk.demands.conftest import MARKET, add_staff
 
@@ -154,12 +154,12 @@ class Desk:
                                 demand_rate_limit="1000/minute")
         migrate(settings.database_url)
         self.app = create_app(settings, rasa=ScriptedRasa())  # type: ignore[arg-type]
-        self.clients = {"anonymous": TestClient(self.app)}
+        self.clients = {"anonymous": console_client(self.app)}
         self.clients["anonymous"].__enter__()  # the lifespan seeds the departments
         database = Database(settings.database_url)
         for role in ROLES:
             add_staff(database, role, role, MARKET if role == "handler" else None)
-            client = TestClient(self.app, follow_redirects=False)
+            client = console_client(self.app, follow_redirects=False)
             assert client.post("/api/login", json={"username": role, "password": f"password-{role}"}).status_code == 200
             self.clients[role] = client
 
@@ -197,7 +197,7 @@ def test_http_access(desk: Desk, route: tuple[str, str], account: str) -> None:
     if allowed and route in REFUSALS_ONLY:
         return
     # A logout would end the shared clients' sessions: it is tried by a client of its own.
-    client = TestClient(desk.app) if path == "/api/logout" else desk.clients[account]
+    client = console_client(desk.app) if path == "/api/logout" else desk.clients[account]
     response = client.request(method, _url(path), json=BODIES.get(route), follow_redirects=False)
     if route in PAGES:
         if allowed:

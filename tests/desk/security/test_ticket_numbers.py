@@ -16,6 +16,7 @@ from desk.db import migrate
 from desk.demands.service import TRACKING_CHARS, canonical_tracking_number
 from desk.models import Ticket
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa
 
 QUESTION = "营业执照丢了，我的电话13812345678，身份证110101199003071234"
@@ -67,7 +68,7 @@ def test_old_numbers_stay_readable(client: TestClient) -> None:
 def strict(desk_settings: DeskSettings, rasa: ScriptedRasa) -> Iterator[TestClient]:
     settings = dataclasses.replace(desk_settings, demand_rate_limit="1/minute")  # lookups: ten times that
     migrate(settings.database_url)
-    with TestClient(create_app(settings, rasa=rasa)) as test_client:  # type: ignore[arg-type]
+    with console_client(create_app(settings, rasa=rasa)) as test_client:  # type: ignore[arg-type]
         yield test_client
 
 

@@ -17,6 +17,7 @@ from desk.auth import create_staff
 from desk.db import Database, migrate
 from desk.security import upload_guard
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa
 from tests.desk.test_knowledge_api import docx_bytes, editor_client, upload  # noqa: F401  (fixture)
 
@@ -105,7 +106,9 @@ class Request:
     """A raw ASGI upload request whose body must never be read."""
 
     def __init__(self, cookie: str = "", length: int = 50 * MB) -> None:
-        headers = [(b"content-type", b"multipart/form-data; boundary=x"), (b"content-length", str(length).encode())]
+        # As the knowledge console's upload form sends it (the origin guard runs first).
+        headers = [(b"content-type", b"multipart/form-data; boundary=x"), (b"content-length", str(length).encode()),
+                   (b"sec-fetch-site", b"same-origin")]
         if cookie:
             headers.append((b"cookie", cookie.encode()))
         self.scope = {"type": "http", "method": "POST", "path": "/api/kb/upload", "raw_path": b"/api/kb/upload",
@@ -135,7 +138,7 @@ def raw_app(desk_settings: DeskSettings) -> Iterator[tuple[Any, dict[str, str]]]
         create_staff(session, "editor", "password-editor", "editor")
         create_staff(session, "alice", "password-alice", "staff")
     cookies = {}
-    with TestClient(app) as client:
+    with console_client(app) as client:
         for name in ("editor", "alice"):
             response = client.post("/api/login", json={"username": name, "password": f"password-{name}"})
             cookies[name] = f"daofu_session={response.cookies['daofu_session']}"

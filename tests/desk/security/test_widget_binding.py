@@ -18,6 +18,7 @@ from desk.db import migrate
 from desk.models import Conversation, Handoff, Staff, utcnow
 from desk.security.resume_tokens import resume_token_hash
 from desk.settings import DeskSettings
+from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa, login, receive_until
 
 
@@ -83,7 +84,7 @@ def limited(desk_settings: DeskSettings, rasa: ScriptedRasa) -> Iterator[TestCli
     settings = dataclasses.replace(desk_settings, widget_message_limit="3/minute", widget_client_message_limit="5/minute",
                                    widget_connection_limit="3/minute", widget_max_connections=2)
     migrate(settings.database_url)
-    with TestClient(create_app(settings, rasa=rasa)) as test_client:  # type: ignore[arg-type]
+    with console_client(create_app(settings, rasa=rasa)) as test_client:  # type: ignore[arg-type]
         yield test_client
 
 
