@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.api.bodies import ReplyBody, TransferBody
-from desk.api.deps import ChatStaff, RouterContext
+from desk.api.deps import ChatStaff, RecordId, RouterContext
 from desk.api.views import conversation_json
 from desk.errors import DeskError
 from desk.models import Staff, utcnow
@@ -28,7 +28,7 @@ def build_router(context: RouterContext) -> APIRouter:
         return await service.queue_items()
 
     @router.post("/api/handoffs/{handoff_id}/claim")
-    async def claim(handoff_id: int, staff: ChatStaff) -> dict[str, Any]:
+    async def claim(handoff_id: RecordId, staff: ChatStaff) -> dict[str, Any]:
         conversation_id = await service.claim(handoff_id, staff)
         return {"ok": True, "conversation_id": conversation_id}
 
@@ -64,7 +64,7 @@ def build_router(context: RouterContext) -> APIRouter:
         def work(session: Session) -> list[dict[str, Any]]:
             rows = session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.display_name)).all()
             return [{"id": s.id, "display_name": s.display_name, "role": s.role,
-                     "online": bool(s.last_seen and aware(s.last_seen) >= cutoff)} for s in rows]
+                     "online": s.last_seen is not None and aware(s.last_seen) >= cutoff} for s in rows]
         return await service.run(work)
 
     return router

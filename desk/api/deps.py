@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,12 @@ EDITOR_ROLES = ("editor", "admin")
 
 
 def get_service(request: Request) -> DeskService:
-    return request.app.state.service  # type: ignore[no-any-return]  # set by create_app
+    return request.app.state.service  # set by create_app
 
+
+# A row number in a URL: SQLite and PostgreSQL keep them as signed 64-bit integers, so a larger
+# number (or zero, or a negative one) is a 422, not a database error.
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 ServiceDep = Annotated[DeskService, Depends(get_service)]
 

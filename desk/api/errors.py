@@ -30,16 +30,50 @@ FIELD_LABELS = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    # Starlette types a handler as taking any Exception; each of ours takes the class it is registered for.
     app.add_exception_handler(DeskError, desk_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    _document_problem_answers(app)
+
+
+# What a 422 answer really holds (validation_error below), in place of FastAPI's default
+# HTTPValidationError ({"detail": [...]}) in the OpenAPI document, so clients and schema-driven
+# tests read the truth.
+PROBLEMS_SCHEMA: dict[str, Any] = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "请检查：… (the problems, in Chinese, in one sentence)"},
+        # A form's problems name the field (field, label); a record's (an upload, an edited item)
+        # name where it is (file, line).
+        "problems": {"type": "array", "items": {
+            "type": "object", "required": ["reason"],
+            "properties": {"field": {"type": "string"}, "label": {"type": "string"}, "reason": {"type": "string"},
+                           "file": {"type": "string"}, "line": {"type": ["integer", "null"]}}}},
+    },
+}
+
+
+def _document_problem_answers(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {})["HTTPValidationError"] = PROBLEMS_SCHEMA
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the document
 
 
 async def desk_error(request: Request, error: DeskError) -> JSONResponse:
     # The public ticket lookup answers any origin (desk/api/tickets.py), its errors too.
     headers = {"Access-Control-Allow-Origin": "*"} if request.url.path.startswith("/api/tickets/") else None
     body: dict[str, Any] = {"detail": str(error)}
-    if getattr(error, "problems", None):
-        body["problems"] = error.problems  # which records of an upload or form are wrong
+    problems = getattr(error, "problems", None)
+    if problems:
+        body["problems"] = problems  # which records of an upload or form are wrong
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         headers = {**(headers or {}), "Retry-After": str(retry_after)}

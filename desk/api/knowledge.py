@@ -17,7 +17,7 @@ from pydantic import Field
 from actions.composer import compose, linked_item_id
 from daofu_core.clock import today_in_china
 from desk.api.bodies import RequestBody
-from desk.api.deps import EDITOR_ROLES, CurrentStaff, RouterContext
+from desk.api.deps import EDITOR_ROLES, CurrentStaff, RecordId, RouterContext
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
     UPLOAD_LABELS,
@@ -276,7 +276,7 @@ def build_router(context: RouterContext, indexer_settings: IndexerSettings | Non
         return [desk().version_json(v) for v in listed]
 
     @router.post("/api/kb/versions/{number}/restore")
-    async def restore(number: int, staff: Staff = Depends(editor)) -> dict[str, Any]:
+    async def restore(number: RecordId, staff: Staff = Depends(editor)) -> dict[str, Any]:
         try:
             version = await asyncio.to_thread(desk().workspace.restore, number, _author(staff))
         except WorkspaceError as error:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from desk.api.bodies import AnswerBody
-from desk.api.deps import ChatStaff, RouterContext
+from desk.api.deps import ChatStaff, RecordId, RouterContext
 from desk.demands.api import LOOKUP_FACTOR
 from desk.security.rate_limits import ClientLimiter
 
@@ -35,11 +35,11 @@ def build_router(context: RouterContext) -> APIRouter:
         return await ticket_service.listed(status)
 
     @router.post("/api/tickets/{ticket_id}/answer")
-    async def answer_ticket(ticket_id: int, body: AnswerBody, staff: ChatStaff) -> dict[str, Any]:
+    async def answer_ticket(ticket_id: RecordId, body: AnswerBody, staff: ChatStaff) -> dict[str, Any]:
         return await ticket_service.answer(ticket_id, staff, body.answer.strip())
 
     @router.post("/api/tickets/{ticket_id}/close")
-    async def close_ticket(ticket_id: int, staff: ChatStaff) -> dict[str, Any]:
+    async def close_ticket(ticket_id: RecordId, staff: ChatStaff) -> dict[str, Any]:
         return await ticket_service.close(ticket_id)
 
     return router

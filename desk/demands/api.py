@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from daofu_core.errors import DaofuError
-from desk.api.deps import RouterContext
+from desk.api.deps import RecordId, RouterContext
 from desk.demands.outbox import LoggingSender, NotificationSender, deliver_pending
 from desk.demands.service import (
     DemandCategory,
@@ -190,11 +190,11 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
         return await run(work)
 
     @router.get("/api/demands/{demand_id}")
-    async def demand_detail(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def demand_detail(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await run(lambda s: staff_json(s, demands.get_for(s, staff, demand_id)))
 
     @router.get("/api/demands/{demand_id}/suggestions")
-    async def suggestions(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def suggestions(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
         demand = await run(lambda s: demands.get_for(s, staff, demand_id, "view"))
         try:
             # The search loads its model on first use: in a worker thread, not at import or start-up.
@@ -205,39 +205,39 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
                                  "reason": s.reason, "score": round(s.score, 3)} for s in found]}
 
     @router.post("/api/demands/{demand_id}/dispatch")
-    async def dispatch(demand_id: int, body: DispatchBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def dispatch(demand_id: RecordId, body: DispatchBody, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.dispatch(s, staff, demand_id, body.department, body.note)))
 
     @router.post("/api/demands/{demand_id}/accept")
-    async def accept(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def accept(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.accept(s, staff, demand_id)))
 
     @router.post("/api/demands/{demand_id}/return")
-    async def return_demand(demand_id: int, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def return_demand(demand_id: RecordId, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.return_to_dispatch(s, staff, demand_id, body.reason)))
 
     @router.post("/api/demands/{demand_id}/extend")
-    async def extend(demand_id: int, body: ExtendBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def extend(demand_id: RecordId, body: ExtendBody, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.request_extension(s, staff, demand_id, body.days, body.reason)))
 
     @router.post("/api/demands/{demand_id}/approve-extension")
-    async def approve_extension(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def approve_extension(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.approve_extension(s, staff, demand_id)))
 
     @router.post("/api/demands/{demand_id}/reject-extension")
-    async def reject_extension(demand_id: int, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def reject_extension(demand_id: RecordId, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.reject_extension(s, staff, demand_id, body.reason)))
 
     @router.post("/api/demands/{demand_id}/notes")
-    async def note(demand_id: int, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def note(demand_id: RecordId, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.add_note(s, staff, demand_id, body.text)))
 
     @router.post("/api/demands/{demand_id}/reply")
-    async def reply(demand_id: int, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def reply(demand_id: RecordId, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.reply(s, staff, demand_id, body.text)))
 
     @router.post("/api/demands/{demand_id}/close")
-    async def close(demand_id: int, staff: Staff = Depends(current)) -> dict[str, Any]:
+    async def close(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
         return await changed(await run(lambda s: demands.close(s, staff, demand_id)))
 
     # ------------------------------------------------------------------ departments
@@ -263,7 +263,7 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
         return await run(work)
 
     @router.patch("/api/departments/{department_id}")
-    async def edit_department(department_id: int, body: DepartmentPatch, staff: Staff = Depends(admin)) -> dict[str, Any]:
+    async def edit_department(department_id: RecordId, body: DepartmentPatch, staff: Staff = Depends(admin)) -> dict[str, Any]:
         def work(session: Session) -> dict[str, Any]:
             department = session.get(Department, department_id)
             if department is None:

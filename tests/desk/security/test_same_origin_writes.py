@@ -3,6 +3,8 @@ same-origin, or an allowed Origin); another origin of the same site, or a client
 is refused before the route runs. Routes the embeddable widget calls from any site are marked."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from desk.app import create_app
@@ -15,9 +17,9 @@ from tests.fakes import ScriptedRasa
 WIDGET_WRITES = {("POST", "/api/demands"), ("POST", "/api/demands/track/{tracking_number}/rating")}
 
 
-def _writes(app: object) -> list[tuple[str, str, bool]]:
+def _writes(app: Any) -> list[tuple[str, str, bool]]:
     return [(method, route.path, route.cross_origin)
-            for route in state_changing_routes(getattr(app, "routes")) for method in sorted(route.methods)]
+            for route in state_changing_routes(app.routes) for method in sorted(route.methods)]
 
 
 def _concrete(path: str) -> str:
