@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import composer, formatting, replies
-from actions.composer import Composition, ConversationState
+from actions.composer import AnswerRecord, Composition, ConversationState
 from actions.fields import detect_field, strip_field_words
 from actions.knowledge import Knowledge, default_knowledge
 from daofu_core.errors import DaofuError
@@ -46,7 +46,7 @@ class KnowledgeAccess:
         # The search is CPU work (~20 ms); a worker thread keeps the action server responsive.
         return await asyncio.to_thread(self.knowledge.search, text, 5)
 
-    async def record(self, record_id: str) -> ServiceItem | PolicyDoc | None:
+    async def record(self, record_id: str) -> AnswerRecord | None:
         return await asyncio.to_thread(self.knowledge.record, record_id)
 
 
@@ -77,7 +77,7 @@ class ActionAnswerQuestion(KnowledgeAccess, Action):
         linked = await self.record(linked_id) if linked_id else None
         return respond(dispatcher, tracker, result, linked)
 
-    async def _chosen_record(self, tracker: Tracker) -> ServiceItem | PolicyDoc | None:
+    async def _chosen_record(self, tracker: Tracker) -> AnswerRecord | None:
         candidate_id = next(tracker.get_latest_entity_values("candidate_id"), None)
         if candidate_id:
             return await self.record(str(candidate_id))
@@ -120,13 +120,13 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
             return events
         if offered:
             return self._answer_first_choice(dispatcher, record, field, offered)
-        if isinstance(record, (PolicyDoc, Bundle)):  # a bundle named in a follow-up: its steps
+        if not isinstance(record, ServiceItem):  # a bundle named in a follow-up: its steps; an FAQ: its answer
             return events + answer_record(dispatcher, record, snippet=None)
         if field is None:
             return events + answer_record(dispatcher, record, snippet=None)
         return events + utter(dispatcher, composer.field_answer(record, field))
 
-    async def _named(self, text: str, events: list[EventType]) -> ServiceItem | PolicyDoc | None:
+    async def _named(self, text: str, events: list[EventType]) -> AnswerRecord | None:
         """The record the follow-up names itself ("那营业执照要什么材料"), if it names one clearly."""
         named = strip_field_words(text)
         if len(named) >= 4:
@@ -153,14 +153,14 @@ class ActionAnswerFollowup(KnowledgeAccess, Action):
         return candidates
 
     @staticmethod
-    def _answer_first_choice(dispatcher: CollectingDispatcher, record: ServiceItem | PolicyDoc | Bundle,
+    def _answer_first_choice(dispatcher: CollectingDispatcher, record: AnswerRecord,
                              field: str | None, offered: list[dict[str, Any]]) -> list[EventType]:
         """Answer for candidate 1, say so, and keep the others as buttons (composer.first_choice_answer)."""
         return utter(dispatcher, composer.first_choice_answer(record, field, offered))
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, result: SearchResult,
-            linked: ServiceItem | PolicyDoc | FaqEntry | None = None,
+            linked: AnswerRecord | None = None,
             matters: MatterGuide | None = None) -> list[EventType]:
     """What the bot says to a search result (``composer.compose``), sent through the dispatcher.
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from indexer.records import Kind, PolicyDoc, SearchResult, ServiceItem
+from indexer.records import Kind, Record, SearchResult
 
 
 class Knowledge(Protocol):
     def search(self, query: str, k: int = 10, kind: Kind | None = None, department: str | None = None,
                service_object: str | None = None) -> SearchResult: ...
 
-    def record(self, record_id: str) -> ServiceItem | PolicyDoc | None: ...
+    def record(self, record_id: str) -> Record | None: ...
 
 
 def default_knowledge() -> Knowledge:

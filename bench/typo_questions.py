@@ -182,7 +182,7 @@ def homophone_slip(name: str, rng: random.Random, count: int) -> tuple[str, list
     by_reading = characters_by_reading()
     positions = list(range(len(name)))
     rng.shuffle(positions)
-    chars, changes = list(name), []
+    chars, changes = list(name), list[str]()
     for position in positions:
         if len(changes) == count:
             break

@@ -270,8 +270,8 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         probabilities = classifier.predict_proba(self._features(texts, vectorizer))
         for message, row in zip(texts, probabilities, strict=True):
-            ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, row, strict=True)),
-                             key=lambda entry: -entry["confidence"])
+            scored = sorted(zip(classifier.classes_, row, strict=True), key=lambda pair: -float(pair[1]))
+            ranking = [{"name": str(name), "confidence": float(p)} for name, p in scored]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: int(self.config[RANKING_LENGTH])], add_to_output=True)
         return messages

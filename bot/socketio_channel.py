@@ -50,8 +50,8 @@ def _tasks_for_sanic_websockets() -> None:
 
     patched = types.ModuleType("asyncio")
     patched.__dict__.update(asyncio.__dict__)
-    patched.wait = wait  # type: ignore[attr-defined]
-    patched.daofu_wraps_coroutines = True  # type: ignore[attr-defined]
+    patched.wait = wait  # type: ignore[attr-defined]  # a module object takes new attributes
+    patched.daofu_wraps_coroutines = True  # type: ignore[attr-defined]  # likewise
     impl.asyncio = patched  # only Sanic's websocket module sees this
 
 

@@ -177,7 +177,7 @@ def ratings(session: Session, span: Window) -> tuple[int, int, int, int, int]:
                            .where(Conversation.created_at >= span.start, Conversation.created_at < span.end,
                                   Conversation.rating.is_not(None))
                            .group_by(Conversation.rating)).all()
-    counts = {int(score): int(count) for score, count in rows}
+    counts = {int(score): int(count) for score, count in rows if score is not None}  # the query left out None
     one, two, three, four, five = (counts.get(score, 0) for score in range(1, 6))
     return one, two, three, four, five
 
@@ -197,6 +197,7 @@ def wait_seconds(session: Session, span: Window) -> list[float]:
     rows = session.execute(select(Handoff.created_at, Handoff.claimed_at)
                            .where(Handoff.created_at >= span.start, Handoff.created_at < span.end,
                                   Handoff.claimed_at.is_not(None))).all()
+    # the query keeps only claimed handoffs, so claimed_at is set
     return [max(0.0, (aware(claimed) - aware(created)).total_seconds())  # type: ignore[operator]
             for created, claimed in rows]
 

@@ -11,7 +11,7 @@ import datetime
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,9 @@ def read_upload(file_name: str, content: bytes, kind: str, max_bytes: int) -> li
     with tempfile.TemporaryDirectory(prefix="daofu-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(content)
-        loader = {"policy": load_policy_file, "catalog": load_catalog_file, "bundle": load_bundle_file}[kind]
+        loaders: dict[str, Callable[[Path, LoadReport], Iterable[Record]]] = {
+            "policy": load_policy_file, "catalog": load_catalog_file, "bundle": load_bundle_file}
+        loader = loaders[kind]
         records: list[Record] = list(loader(path, report))
     problems = [{"file": p.file, "line": p.line, "reason": p.reason} for p in report.problems]
     if problems:

@@ -280,7 +280,7 @@ def _cluster(questions: Sequence[GapQuestion], rows: list[int], similarity: np.n
         if key not in seen and len(examples) < MAX_EXAMPLES:
             seen.add(key)
             examples.append(questions[row].text)
-    sources = dict.fromkeys(SOURCES, 0)
+    sources: dict[str, int] = dict.fromkeys(SOURCES, 0)
     for row in rows:
         for source in questions[row].sources:
             sources[source] += 1

@@ -12,11 +12,11 @@ import datetime
 import logging
 import statistics
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast, overload
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,12 @@ def conversation_topic(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
 
 
+@overload
+def aware(value: datetime.datetime) -> datetime.datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime.datetime | None) -> datetime.datetime | None: ...
 def aware(value: datetime.datetime | None) -> datetime.datetime | None:
     if value is None:
         return None
@@ -287,7 +293,7 @@ class DeskService:
         """Waiting chats by priority then age, then chats in progress: three queries in all."""
         rows = session.scalars(select(Handoff).where(Handoff.status.in_(OPEN_HANDOFF_STATUSES))
                                .order_by(Handoff.status.desc(), Handoff.priority, Handoff.created_at)).all()
-        names = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
+        names: dict[int | None, str] = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
         last_ids = (select(func.max(Message.id)).where(Message.conversation_id.in_(
             select(Handoff.conversation_id).where(Handoff.status.in_(OPEN_HANDOFF_STATUSES))))
             .group_by(Message.conversation_id))
@@ -356,9 +362,11 @@ class DeskService:
         """Atomic: of several staff claiming at once, exactly one gets the chat."""
         def work(session: Session) -> str:
             # The conditional UPDATE is the transition waiting -> claimed: of two claims, one matches.
-            result = session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.WAITING)
-                                     .values(status=handoff_status(HandoffStatus.WAITING, HandoffStatus.CLAIMED),
-                                             claimed_by=staff.id, claimed_at=utcnow()))
+            # SQLAlchemy types execute() as Result; an UPDATE's result is a CursorResult (rowcount).
+            result = cast(CursorResult[Any], session.execute(
+                update(Handoff).where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.WAITING)
+                .values(status=handoff_status(HandoffStatus.WAITING, HandoffStatus.CLAIMED),
+                        claimed_by=staff.id, claimed_at=utcnow())))
             handoff = session.get(Handoff, handoff_id)
             if handoff is None:
                 raise NotFound(f"转人工记录 {handoff_id} 不存在")
@@ -511,7 +519,7 @@ def _queue_snapshot(session: Session) -> QueueSnapshot:
                              .where(Handoff.status.in_(SERVED_HANDOFF_STATUSES), Handoff.claimed_at.is_not(None),
                                     Handoff.ended_at.is_not(None))
                              .order_by(Handoff.id.desc()).limit(50)).tuples().all()
-    durations = [(aware(ended) - aware(claimed)).total_seconds() for claimed, ended in served]  # type: ignore[operator]
+    durations = [(aware(ended) - aware(claimed)).total_seconds() for claimed, ended in served]  # type: ignore[operator]  # the query keeps rows with both set
     handling = statistics.median(durations) if durations else DEFAULT_HANDLING_SECONDS
     cutoff = utcnow() - datetime.timedelta(seconds=STAFF_ONLINE_SECONDS)
     staff = session.scalar(select(func.count()).select_from(Staff).where(Staff.last_seen >= cutoff)) or 1
@@ -578,7 +586,8 @@ def _recent_candidates(session: Session, conversation_id: str) -> list[dict[str,
     return list(unique.values())[-5:]
 
 
-def _staff_names(session: Session, messages: list[Message]) -> dict[int, str]:
+def _staff_names(session: Session, messages: Sequence[Message]) -> dict[int | None, str]:
+    # keyed by int | None: callers look names up with Message.staff_id, None for the visitor and the bot
     ids = {m.staff_id for m in messages if m.staff_id}
     if not ids:
         return {}

@@ -186,7 +186,7 @@ def policy_quality(service: SearchService) -> None:
     ]
     rows = []
     for label, fuse in systems:
-        row: list[object] = [label]
+        row: list[float | int | str] = [label]
         for source in ("ncpqa", "dev"):
             ranks = np.array([rank_of(np.maximum.reduceat(fuse(parts), index.document_starts), gold)
                               for parts, gold in zip(scored[source].parts, scored[source].gold, strict=True)])

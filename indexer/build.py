@@ -10,7 +10,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from indexer.model_setup import model_info
 from indexer.nlp import PolicyAnnotator
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
 from indexer.publishing import publish_index
-from indexer.records import Bundle, Chunk, FaqEntry, PolicyDoc, ServiceItem, resolve_bundle
+from indexer.records import Bundle, Chunk, FaqEntry, PolicyDoc, Record, ServiceItem, resolve_bundle
 from indexer.settings import IndexerSettings
 from indexer.store import FORMAT_VERSION, IndexStore, IndexVersion
 from indexer.tokenize import dictionary_terms, search_tokens, write_user_dictionary
@@ -114,7 +114,7 @@ def _write_index(folder: Path, knowledge: LoadedKnowledge, settings: IndexerSett
 
     bundles = _resolved_bundles(knowledge)
     _write_jsonl(files.records,
-                 [record.to_dict() for record in (*items, *policies, *knowledge.faqs, *bundles)])
+                 [record.to_dict() for record in _all_records(items, policies, knowledge.faqs, bundles)])
     _write_jsonl(files.chunks, [chunk.to_dict() for chunk in policy_chunk_list])
 
     views, item_words = _prepare_items(items, settings, user_dictionary)
@@ -261,7 +261,7 @@ def _resolved_bundles(knowledge: LoadedKnowledge) -> list[Bundle]:
     return bundles
 
 
-def _write_question_index(folder: Path, kind: layout.QuestionKind, records: list[FaqEntry] | list[Bundle], settings: IndexerSettings,
+def _write_question_index(folder: Path, kind: layout.QuestionKind, records: Sequence[FaqEntry | Bundle], settings: IndexerSettings,
                           encoder: Encoder) -> int:
     """FAQ questions or bundle names, each with its variants, as query vectors (a question is
     matched against questions): ``<kind>s.faiss`` and the record row of each vector."""
@@ -293,10 +293,15 @@ def item_views(items: list[ServiceItem]) -> dict[str, list[str]]:
     }
 
 
+def _all_records(items: Sequence[ServiceItem], policies: Sequence[PolicyDoc], faqs: Sequence[FaqEntry],
+                 bundles: Sequence[Bundle]) -> tuple[Record, ...]:
+    return (*items, *policies, *faqs, *bundles)
+
+
 def content_hash(knowledge: LoadedKnowledge, settings: IndexerSettings) -> str:
     """Hash of everything a build depends on besides the model: records, chunking, code versions."""
     digest = hashlib.sha256(f"{BUILD_VERSION}:{NORMALIZER_VERSION}:{settings.chunk_max_chars}".encode())
-    for record in (*knowledge.items, *knowledge.policies, *knowledge.faqs, *knowledge.bundles):
+    for record in _all_records(knowledge.items, knowledge.policies, knowledge.faqs, knowledge.bundles):
         digest.update(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 

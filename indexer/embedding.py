@@ -26,6 +26,9 @@ class Encoder(Protocol):
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
 
+    # Hashable (by identity is enough): the search service's query cache is keyed by the encoder.
+    def __hash__(self) -> int: ...
+
 
 class OnnxEncoder:
     """The prepared e5 model run by ONNX Runtime (pooling and normalisation are inside the graph)."""

@@ -113,7 +113,8 @@ def finetune(base_dir: Path, out_dir: Path, examples: Sequence[TrainingExample],
         raise ModelNotFoundError("no training examples; check knowledge_base/training_questions")
     base = model_info(base_dir)
     import torch
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.losses import MultipleNegativesRankingLoss
 
     progress = progress or (lambda stage, done, total: None)
     random.seed(settings.seed)
@@ -122,9 +123,11 @@ def finetune(base_dir: Path, out_dir: Path, examples: Sequence[TrainingExample],
     if settings.threads:
         torch.set_num_threads(settings.threads)
     model = SentenceTransformer(str(base_dir), device="cpu")
-    for parameter in model[0].auto_model.embeddings.parameters():
+    # torch types a submodule's attributes as Tensor | Module; the first module is a Transformer
+    transformer: Any = model[0]
+    for parameter in transformer.auto_model.embeddings.parameters():
         parameter.requires_grad = False
-    loss = losses.MultipleNegativesRankingLoss(model)
+    loss = MultipleNegativesRankingLoss(model)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
     batches = _batches(examples, settings)
     model.train()

@@ -5,13 +5,15 @@ the weight grid. Only the "tune" halves are used here; the benchmarks report bot
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -47,12 +49,13 @@ OUT_OF_CATALOG_TUNE_SPLITS = ("written", "heldout")
 ANSWERABLE_BELOW_MEDIUM = 0.02  # share of answerable questions (answer among the first 3) allowed to fall to "low"
 
 
-def mean_reciprocal_rank(scored: ScoredQuestions, fuse: object, reduce: object = None) -> float:
+def mean_reciprocal_rank(scored: ScoredQuestions, fuse: Callable[[Any], np.ndarray],
+                         reduce: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
     total = 0.0
     for parts, gold in zip(scored.parts, scored.gold, strict=True):
-        scores = fuse(parts)  # type: ignore[operator]
+        scores = fuse(parts)
         if reduce is not None:
-            scores = reduce(scores)  # type: ignore[operator]
+            scores = reduce(scores)
         total += 1.0 / (1.0 + rank_of(scores, gold))
     return total / max(len(scored.parts), 1)
 
@@ -67,7 +70,7 @@ def tune_item_weights(scored: ScoredQuestions, base: FusionWeights = FusionWeigh
     results = []
     for values in itertools.product(*ITEM_GRID.values()):
         weights = replace(base, **dict(zip(ITEM_GRID, values, strict=True)))
-        results.append(GridResult(weights, mean_reciprocal_rank(scored, lambda p, w=weights: fuse_item_parts(p, w))))
+        results.append(GridResult(weights, mean_reciprocal_rank(scored, functools.partial(fuse_item_parts, weights=weights))))
     return sorted(results, key=lambda r: r.score, reverse=True)
 
 
@@ -78,7 +81,7 @@ def tune_policy_weights(scored_sets: Sequence[ScoredQuestions], document_starts:
     for values in itertools.product(*POLICY_GRID.values()):
         weights = replace(base, **dict(zip(POLICY_GRID, values, strict=True)))
         score = float(np.mean([
-            mean_reciprocal_rank(scored, lambda p, w=weights: fuse_passage_parts(p, w),
+            mean_reciprocal_rank(scored, functools.partial(fuse_passage_parts, weights=weights),
                                  lambda s: np.maximum.reduceat(s, document_starts))
             for scored in scored_sets
         ]))
@@ -163,6 +166,7 @@ def fit_calibration(settings: IndexerSettings, weights: FusionWeights = FusionWe
     for query, kind, gold in questions:
         normalized = service.searchable(query)
         item_scores, policy_scores, evidence = service.evidence(index, normalized)
+        assert item_scores is not None and policy_scores is not None  # no kind asked: both are scored
         samples.append((normalized, kind, gold, item_scores, policy_scores, evidence))
 
     item_temperature = _fit_temperature([(s[3].fused, s[2]) for s in samples if s[1] == "item"])
@@ -181,6 +185,7 @@ def fit_calibration(settings: IndexerSettings, weights: FusionWeights = FusionWe
             cosine = float(item_scores.cosine[top_row])
             text = normalize_text(index.items[top_row].name + " " + index.items[top_row].catalog_name)
         else:
+            assert policy_scores.best_chunk is not None  # policy scores name each document's best passage
             chunk = int(policy_scores.best_chunk[top_row])
             cosine = float(policy_scores.cosine[top_row])
             text = normalize_text(index.policies_in_order[top_row].title + " " + index.policy_chunks[chunk].text)

@@ -10,13 +10,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from indexer.records import PolicyDoc
 from indexer.tokenize import get_jieba
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.pipeline import EntityRuler
     from spacy.tokens import Doc, Span
 
 SENTENCE_ENDINGS = ["。", "！", "？", "；", "!", "?", ";", "\n"]
@@ -108,13 +109,14 @@ def build_pipeline(departments: Sequence[str], regions: Sequence[str],
     get_jieba(user_dictionary)  # spaCy's jieba segmenter uses the process-wide jieba
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_ENDINGS})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
+    # spaCy types add_pipe's result as any pipe; the "entity_ruler" factory makes an EntityRuler
+    ruler = cast("EntityRuler", nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True}))
     ruler.add_patterns(entity_patterns(departments, regions))
     return nlp
 
 
-def entity_patterns(departments: Sequence[str], regions: Sequence[str]) -> list[dict[str, object]]:
-    patterns: list[dict[str, object]] = []
+def entity_patterns(departments: Sequence[str], regions: Sequence[str]) -> list[dict[str, Any]]:
+    patterns: list[dict[str, Any]] = []
     for name in (*departments, *NATIONAL_ORGANS):
         patterns.append({"label": "ORG", "pattern": name})
     for region in (*regions, *PROVINCES):

@@ -10,6 +10,7 @@ import functools
 import random
 import re
 from collections.abc import Callable
+from typing import Any, cast
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -31,7 +32,8 @@ def pinyin_annotated(text: str, rate: float = 0.35, seed: int = 0) -> str:
 
     rng = random.Random(f"{seed}:{text}")
     converted = traditional(text)
-    readings = pinyin(text, style=Style.TONE, errors=lambda chars: [[""] for _ in chars])
+    # pypinyin's annotations say errors= returns a str; it takes (and documents) a list per character
+    readings = pinyin(text, style=Style.TONE, errors=cast(Any, lambda chars: [[""] for _ in chars]))
     out = []
     for char, original, reading in zip(converted, text, readings, strict=False):
         out.append(char)

@@ -529,6 +529,7 @@ class SearchService:
             assert item_scores is not None
             row = index.item_row(top.id)
             cosine = float(item_scores.cosine[row])
+            assert isinstance(top.record, ServiceItem)  # an item hit's record
             text = normalize_text(top.record.name + " " + getattr(top.record, "catalog_name", ""))
         else:
             assert policy_scores is not None

@@ -33,6 +33,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 # Fuzzy-pinyin folding: readings a pinyin keyboard's fuzzy mode (and southern speech) merges.
 _FOLD_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
@@ -103,7 +104,8 @@ def name_syllables(texts: Sequence[str]) -> list[list[str]]:
 
     result = []
     for text in texts:
-        syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: ["" for _ in chars])
+        # pypinyin's annotations say errors= returns a str; it takes (and documents) a list per character
+        syllables = lazy_pinyin(text, style=Style.NORMAL, errors=cast(Any, lambda chars: ["" for _ in chars]))
         # lazy_pinyin returns one entry per Chinese character and one per non-Chinese character.
         if len(syllables) != len(text):
             syllables = [lazy_pinyin(char, style=Style.NORMAL)[0] if _HAN.match(char) else "" for char in text]

@@ -95,8 +95,9 @@ class Snapshot:
     bundles: dict[str, Bundle] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> dict[str, Any]:
-        table: dict[str, Any] = {"item": self.items, "policy": self.policies, "faq": self.faqs,
-                                 "bundle": self.bundles}[kind]
+        tables: dict[str, dict[str, Any]] = {"item": self.items, "policy": self.policies, "faq": self.faqs,
+                                             "bundle": self.bundles}
+        table = tables[kind]
         return table
 
     def find(self, record_id: str) -> Record | None:

@@ -19,7 +19,8 @@ def staff_json(staff: Staff) -> dict[str, Any]:
 def conversation_json(session: Session, conversation_id: str) -> dict[str, Any]:
     conversation = DeskService._conversation(session, conversation_id)
     messages = session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)).all()
-    names = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
+    # looked up with optional ids (a message without staff, an unclaimed handoff)
+    names: dict[int | None, str] = {s.id: s.display_name for s in session.scalars(select(Staff)).all()}
     handoff = session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()))
     return {
         "conversation": {"id": conversation.id, "status": conversation.status,

@@ -147,7 +147,7 @@ def transition(session: Session, demand: Demand, action: DemandAction, actor: Ac
     result = session.execute(
         update(Demand).where(Demand.id == demand.id, Demand.status == source.value, Demand.version == demand.version)
         .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise DemandTransitionError("诉求已被其他人处理（状态已变化），请刷新后再试")
     for name, value in values.items():
         set_committed_value(demand, name, value)  # already written: keep the ORM from writing it again

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -104,7 +105,7 @@ class WidgetConnection:
                 logger.exception("widget frame failed")
                 await self.send({"type": "error", "code": "internal", "message": "处理这条消息时出错，请稍后重试"})
 
-    def _parse(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def _parse(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         if raw.get("text") is None:
             raise BadFrame("只接受文本（JSON）消息")
         text = raw["text"]
@@ -157,7 +158,8 @@ class WidgetConnection:
         requested = frame.get("conversation_id")
         if requested is not None and (not isinstance(requested, str) or len(requested) > 64):
             requested = "invalid"
-        after = frame.get("after") if isinstance(frame.get("after"), int) else 0
+        after_value = frame.get("after")
+        after = after_value if isinstance(after_value, int) else 0
         opened = await self.service.open_conversation(requested, after, str(frame.get("page") or "")[:500],
                                                       frame.get("resume_token"))
         if opened.problem:

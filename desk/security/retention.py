@@ -99,7 +99,7 @@ def write_audit_line(result: PurgeResult, older_than_days: int, audit_file: Path
 
 
 def _ids(session: Session, query: object) -> list[object]:
-    return list(session.scalars(query))  # type: ignore[call-overload]
+    return list(session.scalars(query))  # type: ignore[call-overload]  # callers pass select() statements, typed object here
 
 
 def _chunks(ids: list[object]) -> list[list[object]]:
@@ -107,7 +107,8 @@ def _chunks(ids: list[object]) -> list[list[object]]:
 
 
 def _delete(session: Session, statement: object) -> int:
-    return int(session.execute(statement).rowcount or 0)  # type: ignore[call-overload,attr-defined]
+    # callers pass delete() statements (typed object here), whose result is a CursorResult with rowcount
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[call-overload]
 
 
 def _account() -> str:

@@ -209,9 +209,9 @@ def _first_number(text: str) -> float:
 @functools.cache
 def matcher_patterns() -> dict[str, list[list[dict[str, Any]]]]:
     """spaCy Matcher patterns over jieba tokens (numbers are tokens of their own: 100 / 人 / 以上)."""
-    number = {"TEXT": {"REGEX": r"^\d+(\.\d+)?$"}}
+    number: dict[str, Any] = {"TEXT": {"REGEX": r"^\d+(\.\d+)?$"}}
     year, month_day = {"TEXT": {"REGEX": r"^(19|20)\d{2}$"}}, {"TEXT": {"REGEX": r"^\d{1,2}$"}}
-    date = [year, {"TEXT": "年"}, month_day, {"TEXT": "月"}, month_day, {"TEXT": {"REGEX": r"^日"}}]
+    date: list[dict[str, Any]] = [year, {"TEXT": "年"}, month_day, {"TEXT": "月"}, month_day, {"TEXT": {"REGEX": r"^日"}}]
     return {
         "EMPLOYEES_MIN": [[{"TEXT": {"REGEX": r"(职工|员工|人数|用工|从业人员|在职)"}}, {"OP": "{0,3}"}, number,
                            {"TEXT": {"IN": ["人", "名"]}}, {"TEXT": {"IN": ["以上", "及以上"]}}]],
