@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help run test setup setup-test venv rasa-venv base-model model index userdict rasa-model \
-        rasa-test-model system-deps test-unit nlu-eval bench clean frontend dev-tools audit
+        rasa-test-model system-deps test-unit nlu-eval bench clean frontend dev-tools audit lint
 
 help:
 	@echo "make run    set up what is missing, then start the whole assistant (prints the URLs)"
@@ -122,6 +122,7 @@ run:
 setup-test: venv dev-tools rasa-venv base-model rasa-test-model system-deps frontend
 
 test: setup-test
+	@$(MAKE) --no-print-directory lint
 	$(RASA) data validate --fail-on-warnings $(RASA_FILES)
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q -m integration tests
@@ -131,6 +132,13 @@ test: setup-test
 
 audit: dev-tools
 	$(PY) -m desk.security.audits
+
+# ruff (rules in pyproject.toml) over the repository, mypy over our packages. bot/ is checked with
+# .venv too: Rasa ships no type information, so its imports are Any either way (ignore_missing_imports).
+MYPY_PACKAGES := daofu_core daofu_protocol indexer desk actions launcher bench bot
+lint: dev-tools
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(MYPY_PACKAGES)
 
 test-unit: venv
 	$(PY) -m pytest -q tests
