@@ -38,8 +38,6 @@ class DeskSettings(EnvSettings):
         "env": "DAOFU_WAIT_WARNING_SECONDS", "help": "Queued chats waiting longer than this are marked in the console."})
     session_hours: float = field(default=12.0, metadata={
         "env": "DAOFU_SESSION_HOURS", "help": "How long a staff login lasts."})
-    secret_key: str = field(default="", metadata={
-        "env": "DAOFU_SECRET_KEY", "help": "Secret for signing staff session cookies; empty: a random one is kept in var/desk-secret."})
     max_message_chars: int = field(default=2000, metadata={
         "env": "DAOFU_MAX_MESSAGE_CHARS", "help": "Longer widget messages are refused with an error frame."})
 

@@ -1,7 +1,7 @@
 """Knowledge index for daofu: ingest, normalise, chunk, embed and search.
 
 Importing this package is cheap: models and indexes load lazily behind functions
-(`indexer.service.get_search_service`). The indexer never imports Rasa or the desk.
+(`indexer.search.get_search_service`). The indexer never imports Rasa or the desk.
 """
 from __future__ import annotations
 
