@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from desk.routes import flat_routes
+
 
 def parse_origins(value: str) -> frozenset[str]:
     """``DAOFU_ALLOWED_ORIGINS``: comma-separated ``scheme://host[:port]``; empty: the desk's own only."""
@@ -94,18 +96,12 @@ class WriteRoute:
     cross_origin: bool  # marked with CROSS_ORIGIN_WRITES
 
 
-def state_changing_routes(routes: Iterable[Any], prefix: str = "") -> list[WriteRoute]:
-    """Every route with a state-changing method, included routers walked (FastAPI >= 0.120 keeps
-    an included router as one entry of ``app.routes``)."""
+def state_changing_routes(routes: Iterable[Any]) -> list[WriteRoute]:
+    """Every route with a state-changing method (desk.routes.flat_routes walks included routers)."""
     found: list[WriteRoute] = []
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            context = getattr(route, "include_context", None)
-            found += state_changing_routes(included.routes, prefix + (getattr(context, "prefix", "") or ""))
-            continue
+    for path, route in flat_routes(routes):
         methods = frozenset(getattr(route, "methods", None) or ()) & STATE_CHANGING
-        if methods and hasattr(route, "path"):
+        if methods:
             marked = bool((getattr(route, "openapi_extra", None) or {}).get("x-daofu-cross-origin"))
-            found.append(WriteRoute(prefix + route.path, methods, marked))
+            found.append(WriteRoute(path, methods, marked))
     return found

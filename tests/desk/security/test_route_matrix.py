@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -21,6 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from desk.app import create_app
 from desk.db import Database, migrate
+from desk.routes import flat_routes
 from desk.settings import DeskSettings
 from tests.browser import console_client
 from tests.desk.conftest import ScriptedRasa
@@ -128,21 +128,14 @@ PAGES = {("GET", "/console"), ("GET", "/console/knowledge"), ("GET", "/console/a
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every route the app serves: HTTP, WebSocket and mounted folders."""
-    return _routes(app.routes, "")
-
-
-def _routes(routes: list[Any], prefix: str) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    for route in routes:
-        included = getattr(route, "original_router", None)  # an included router (FastAPI >= 0.120)
-        if included is not None:
-            found |= _routes(included.routes, prefix + route.include_context.prefix)
-        elif isinstance(route, APIWebSocketRoute):
-            found.add(("WS", prefix + route.path))
+    for path, route in flat_routes(app.routes):
+        if isinstance(route, APIWebSocketRoute):
+            found.add(("WS", path))
         elif isinstance(route, Mount):
-            found.add(("MOUNT", prefix + route.path))
+            found.add(("MOUNT", path))
         elif isinstance(route, APIRoute) or hasattr(route, "methods"):
-            found.update((method, prefix + route.path) for method in route.methods or () if method != "HEAD")
+            found.update((method, path) for method in route.methods or () if method != "HEAD")
         else:
             raise AssertionError(f"a route of an unknown kind: {route!r}")
     return found
