@@ -144,20 +144,21 @@ def _project_path(value: str) -> Path:
     return path if path.is_absolute() else Path(__file__).resolve().parent.parent / path
 
 
-def _model_dir(config: dict[str, Any]) -> Path:
-    if config.get("model_dir"):
-        return _project_path(str(config["model_dir"]))
+def _configured_or_setting(config: dict[str, Any], key: str, setting: str) -> Path:
+    """The folder config.yml names for ``key`` (relative to the project), else the indexer setting."""
+    if config.get(key):
+        return _project_path(str(config[key]))
     from indexer.settings import IndexerSettings
 
-    return IndexerSettings.from_env().base_model_dir
+    return Path(getattr(IndexerSettings.from_env(), setting))
+
+
+def _model_dir(config: dict[str, Any]) -> Path:
+    return _configured_or_setting(config, "model_dir", "base_model_dir")
 
 
 def _dictionary_dir(config: dict[str, Any]) -> str:
-    if config.get("dictionary_path"):
-        return str(_project_path(str(config["dictionary_path"])))
-    from indexer.settings import IndexerSettings
-
-    return str(IndexerSettings.from_env().rasa_dictionary_dir)
+    return str(_configured_or_setting(config, "dictionary_path", "rasa_dictionary_dir"))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True)

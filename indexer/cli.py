@@ -269,11 +269,12 @@ def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
     classifier.save()
     print(f"kind classifier: {len(classifier.weights)} n-gram weights")
     calibration = fit_calibration(settings, kind_classifier=classifier)
-    # Each embedding model has its own fit: the one the index being calibrated was built with.
+    # Each embedding model has its own fit: the one the index being calibrated was built with
+    # (its manifest says which; no need to load the index again).
     from indexer.calibration import calibration_file
-    from indexer.search import SearchService
+    from indexer.store import IndexStore
 
-    path = calibration_file(SearchService(settings).index().manifest.get("model", {}))
+    path = calibration_file(IndexStore(settings.index_dir).current().manifest().get("model", {}))
     calibration.save(path)
     print(f"calibration for this index's model written to {path}")
     print(json.dumps(calibration.__dict__, indent=1))
