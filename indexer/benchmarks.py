@@ -34,6 +34,7 @@ from indexer.evaluation import (
     score_item_questions,
     score_policy_questions,
 )
+from indexer.fitting import load_unanswerable
 from indexer.layout import item_view_index
 from indexer.lexical import Bm25Index
 from indexer.query_styles import STYLE_TRANSFORMS
@@ -200,8 +201,7 @@ def policy_quality(service: SearchService) -> None:
 def confidence_table(service: SearchService) -> None:
     items = [q for q in load_item_questions() if q.split == "check"]
     policies = [q for q in load_policy_questions() if q.split == "check" and q.source == "dev"]
-    path = BENCH_DATA / "unanswerable_queries.txt"
-    unanswerable = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")][1::2]
+    unanswerable = load_unanswerable()[1::2]  # the half the calibration fit does not see ([::2])
     outcomes: dict[str, list[tuple[str, bool]]] = {"item": [], "policy": [], "none": []}
     for question in items:
         result = service.search(question.query, k=3)
