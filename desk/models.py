@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -215,3 +216,28 @@ class NotificationOutbox(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReindexJobRow(Base):
+    """One re-index job (desk/reindex.py), shared by every desk process: any desk shows its progress,
+    and the one that holds the build lock runs the oldest job nobody superseded."""
+
+    __tablename__ = "reindex_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kb_version: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(100), default="")
+    publish_when_ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    # queued, running, ready, published, failed
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    index_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[str | None] = mapped_column(String(32), nullable=True)  # ISO 8601, as the API shows it
+    finished_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Refreshed while the job builds; a running row not refreshed for a while was left by a dead desk.
+    heartbeat_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

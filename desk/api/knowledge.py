@@ -61,7 +61,7 @@ class KnowledgeDesk:
         self.settings = indexer_settings
         self.workspace = KnowledgeWorkspace(indexer_settings.workspace_dir, indexer_settings.knowledge_base_dir)
         self.manager = manager or ReindexManager(indexer_settings, self.workspace, self._job_changed,
-                                                 builder=context.index_builder)
+                                                 builder=context.index_builder, database=context.service.db)
         self.manager.listener = self._job_changed
         self._snapshots: dict[int, Snapshot] = {}
         self._candidates: dict[str, Any] = {}
