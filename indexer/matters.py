@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from indexer.errors import ConfigurationError
 from indexer.records import SearchHit, SearchResult
-from indexer.variants import item_variants, query_variants
+from indexer.variants import POLICY_CUES, item_variants, query_variants
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,6 @@ DEPTH = 3
 _CATALOG_KINDS = frozenset({"item", "policy"})
 # A question with one of these asks about a support policy (减免, 补贴 ...), not how to do the
 # matter: a policy document found for it is the answer, even when it does not name the matter.
-POLICY_CUES = ("政策", "减免", "免征", "减征", "减半", "补贴", "补助", "缓缴", "延期缴纳", "优惠", "返还", "扶持",
-               "奖励", "贴息", "退税", "疫情", "贷款", "续贷", "利率", "融资", "房租", "租金", "稳岗", "特事特办",
-               "绿色通道")
 # "查餐馆的食品经营许可证" asks for a look-up, though none of the variant cues says so; 检查, 审查 ... do not.
 _LOOKUP = re.compile(r"(?<![检审调核排抽复巡督普侦])查")
 VARIANT_LABELS = {"first": "新办", "renew": "延续", "change": "变更", "cancel": "注销", "replace": "补领",

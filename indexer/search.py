@@ -477,8 +477,18 @@ class SearchService:
             # An editor's answer to this very question comes before anything the index ranks.
             return SearchResult(query=query, normalized_query=normalized, hits=(answered, *hits[:k - 1]),
                                 confidence=max(confidence, answered.score), level="high")
+        level = calibration.level(confidence, second_share)
+        if level == "high" and hits[0].kind == "item" and variants.asks_for_procedure(searched) \
+                and variants.serves_information(hits[0].title):
+            # A look-up service answering "how do I get …" means the catalog likely lacks the
+            # procedure (食品证怎么办理 -> 食品相关产品生产许可证信息): offer candidates, never assert it.
+            level = "medium"
+        elif level == "high" and hits[0].kind == "policy" and variants.asks_for_procedure(searched) \
+                and not variants.asks_about_policy(searched):
+            # "给员工缴住房公积金第一次怎么弄" is a procedure; a regional notice about 公积金 is not it.
+            level = "medium"
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
-                            confidence=confidence, level=calibration.level(confidence, second_share))
+                            confidence=confidence, level=level)
 
     def _question_match(self, index: SearchIndex, kind: Kind, normalized: str) -> SearchHit | None:
         """The FAQ entry or bundle asked for by this very question, if one is close enough."""

@@ -37,7 +37,7 @@ VARIANT_CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("丢了", "丢失", "遗失", "弄丢", "掉了", "找不到", "补办", "补领", "补发", "坏了", "损坏"),
     ),
     "lookup": (
-        ("查询", "进度", "公示", "名录", "下载", "列表"),
+        ("查询", "进度", "公示", "名录", "名单", "下载", "列表", "宣传", "推广"),
         ("查询", "查一下", "查下", "查查", "在哪查", "能查", "怎么查", "咋查", "进度", "名单", "名录", "有没有资质",
          "是否正规", "是不是正规", "下载"),
     ),
@@ -51,6 +51,17 @@ VARIANT_CUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # (我们公司想申请取水许可 -> 新增取水许可, not 取水许可证查询).
 APPLY_CUES = ("申请", "申办", "申领", "新办", "办理", "怎么办", "要办", "想办", "去办", "办个", "办一", "哪办", "哪里办",
               "办下来", "拿到", "取得", "领取")
+# Words of a question about a procedure: the apply cues and the ways people name the paperwork.
+PROCEDURE_CUES = (*APPLY_CUES, "手续", "审批", "办证", "什么证", "哪些证", "办啥", "怎么弄", "备案", "开户",
+                  "去哪里申请", "许可")
+# ... unless it says it wants to read about it (its progress, who holds a licence, the policy).
+READING_CUES = ("看看", "办到哪", "哪一步", "进展", "政策")
+# Words of a question about a support policy (a policy document may well answer "how do I apply").
+POLICY_CUES = ("政策", "减免", "免征", "减征", "减半", "补贴", "补助", "缓缴", "延期缴纳", "优惠", "返还", "扶持",
+               "奖励", "贴息", "退税", "疫情", "贷款", "续贷", "利率", "融资", "房租", "租金", "稳岗", "特事特办",
+               "绿色通道")
+# The policy corpus is local notices: a question they answer names a fee, the work stoppage, or a place.
+POLICY_CONTEXT_CUES = (*POLICY_CUES, "费", "停工", "复工", "复产")
 # A look-up service is the clearer contradiction: at -1 the dense score of 取水许可证查询 (it
 # shares 取水许可证 with the question) still outweighed it; -2 fixes that and changed none of the
 # dev or typo tune-half questions (measured with the base e5 model, 2026-12-02).
@@ -63,10 +74,40 @@ def item_variants(name: str) -> frozenset[str]:
     for variant, (name_cues, _) in VARIANT_CUES.items():
         if any(cue in name for cue in name_cues):
             found.add(variant)
-    # "…查询" items are look-ups even when their name also says 许可 or 登记.
-    if name.endswith("查询") or name.endswith("进度查询"):
+    # "…查询" items are look-ups even when their name also says 许可 or 登记, and so are "…信息"
+    # items (食品相关产品生产许可证信息: a list to read, not the licence).
+    if name.endswith(("查询", "信息")):
         found = {"lookup"}
     return frozenset(found)
+
+
+def asks_for_procedure(query: str) -> bool:
+    """Whether a question asks how to obtain or carry out something (办证, 审批, 备案 …) rather than to
+    look something up."""
+    if query.startswith("查") or any(cue in query for cue in READING_CUES):
+        return False
+    return any(cue in query for cue in PROCEDURE_CUES) and "lookup" not in query_variants(query)
+
+
+def serves_information(name: str) -> bool:
+    """Whether a catalog item only informs (a look-up, a list, publicity) rather than carries out a
+    procedure: such an item is never a confident answer to a procedure question."""
+    return "lookup" in item_variants(name)
+
+
+def asks_about_policy(query: str) -> bool:
+    """Whether a question gives a policy document a reason to be its answer: a policy word, a fee, or
+    a place (北京, 海陵区 …: the policy corpus is regional notices)."""
+    return any(cue in query for cue in POLICY_CONTEXT_CUES) or names_a_place(query)
+
+
+def names_a_place(query: str) -> bool:
+    from indexer.tokenize import get_jieba
+
+    get_jieba()
+    import jieba.posseg  # after the shared initialisation
+
+    return any(flag.startswith("ns") for _, flag in jieba.posseg.lcut(query))
 
 
 def query_variants(query: str) -> frozenset[str]:

@@ -9,7 +9,14 @@ from indexer.build import build_index
 from indexer.calibration import Calibration, QueryEvidence, coverage
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
-from indexer.variants import item_variants, query_variants, variant_agreement
+from indexer.variants import (
+    asks_about_policy,
+    asks_for_procedure,
+    item_variants,
+    query_variants,
+    serves_information,
+    variant_agreement,
+)
 from tests.fakes import CharacterEncoder
 
 
@@ -104,6 +111,31 @@ def test_variants() -> None:
     scores = variant_agreement("证快到期了", [frozenset({"renew"}), frozenset({"first"}), frozenset()])
     assert scores.tolist() == [1.0, -1.0, 0.0]
     assert variant_agreement("怎么办", [frozenset({"renew"})]).tolist() == [0.0]
+
+
+def test_purpose_of_questions_and_items() -> None:
+    assert asks_for_procedure("食品证怎么办理流程") and asks_for_procedure("公司网站上线要备案吗")
+    # Reading about something is not doing it: a look-up, its progress, a policy.
+    assert not asks_for_procedure("查餐馆的食品经营许可证")
+    assert not asks_for_procedure("建筑业企业资质申请办到哪一步了")
+    assert not asks_for_procedure("新造捕捞鱼船有什么审批政策")
+    assert serves_information("食品相关产品生产许可证信息") and serves_information("商品条码宣传推广")
+    assert serves_information("广州海关海关法规查询") and not serves_information("新增取水许可")
+    assert asks_about_policy("北京企业办境外投资备案，证书需要去窗口领取吗")  # a place
+    assert asks_about_policy("小微企业对公账户收开户费吗")  # a fee
+    assert not asks_about_policy("给员工缴住房公积金第一次怎么弄")
+
+
+def test_a_look_up_item_is_never_a_confident_answer_to_a_procedure_question(
+        built_index: IndexerSettings, encoder: CharacterEncoder) -> None:
+    # Calibrated so that every first hit would be "high": only the purpose check can lower it.
+    always_high = Calibration(high_threshold=0.0, medium_threshold=0.0, tie_ratio=2.0)
+    service = SearchService(built_index, encoder=encoder, calibration=always_high)
+    procedure = service.search("食品经营许可证怎么办理", kind="item")
+    assert procedure.hits[0].title == "食品经营许可查询" and procedure.level == "medium"
+    look_up = service.search("查一下食品经营许可", kind="item")
+    assert look_up.hits[0].title == "食品经营许可查询" and look_up.level == "high"
+    assert service.search("第一次申请取水许可", kind="item").level == "high"
 
 
 def test_calibration_ranks_across_kinds() -> None:
