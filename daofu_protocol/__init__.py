@@ -9,7 +9,10 @@ from daofu_protocol.markers import (
                                     CATALOG_NAME,
                                     CHOOSE_INTENT,
                                     LEAVE_MESSAGE_PREFIX,
+                                    POLICY_ANSWER_ENTITY,
+                                    POLICY_ANSWER_INTENT,
                                     REQUEST_HUMAN_PAYLOAD,
+                                    SAVE_POLICY_PROFILE_PAYLOAD,
                                     choose_payload,
 )
 from daofu_protocol.payloads import (
@@ -25,10 +28,15 @@ from daofu_protocol.payloads import (
                                     HandoffRequest,
                                     ItemCard,
                                     ItemSource,
+                                    MatchedCondition,
+                                    MatchedMeasure,
                                     NotFound,
+                                    PolicyMatches,
                                     PolicyPassage,
+                                    PolicyProfileField,
                                     PolicySource,
                                     ReferralAnswer,
+                                    SavedPolicyProfile,
                                     parse_custom,
                                     parse_message_payload,
 )
@@ -36,9 +44,9 @@ from daofu_protocol.reasons import BOT_HANDOFF_REASONS, HandoffReason, QueuePrio
 
 __all__ = [
     "BOT_HANDOFF_REASONS", "CANDIDATE_ENTITY", "CATALOG_NAME", "CHOOSE_INTENT", "LEAVE_MESSAGE_PREFIX",
-    "REQUEST_HUMAN_PAYLOAD",
+    "POLICY_ANSWER_ENTITY", "POLICY_ANSWER_INTENT", "REQUEST_HUMAN_PAYLOAD", "SAVE_POLICY_PROFILE_PAYLOAD",
     "BundleAnswer", "BundleSource", "BundleStep", "Button", "Candidate", "CustomKey", "CustomPayload", "FaqAnswer",
-    "FaqSource", "HandoffReason", "HandoffRequest", "ItemCard", "ItemSource", "NotFound", "PolicyPassage",
-    "PolicySource", "QueuePriority", "ReferralAnswer", "choose_payload", "parse_custom", "parse_message_payload",
+    "FaqSource", "HandoffReason", "HandoffRequest", "ItemCard", "ItemSource", "MatchedCondition", "MatchedMeasure", "NotFound",
+    "PolicyMatches", "PolicyPassage", "PolicyProfileField", "PolicySource", "QueuePriority", "ReferralAnswer", "SavedPolicyProfile", "choose_payload", "parse_custom", "parse_message_payload",
     "priority_label", "reason_label",
 ]

@@ -15,6 +15,11 @@ CATALOG_NAME = "广东省政务服务事项目录"
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 CHOOSE_INTENT = "/choose"
 CANDIDATE_ENTITY = "candidate_id"
+# The 政策计算器's buttons: an answer to the profile form's question (``/inform_enterprise{"policy_answer":
+# "小型"}``) and the consent to save the profile.
+POLICY_ANSWER_INTENT = "inform_enterprise"
+POLICY_ANSWER_ENTITY = "policy_answer"
+SAVE_POLICY_PROFILE_PAYLOAD = "/save_policy_profile"
 
 
 def choose_payload(candidate_id: str) -> str:

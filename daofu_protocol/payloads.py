@@ -33,6 +33,8 @@ class CustomKey(StrEnum):
     HANDOFF = "handoff"
     BOT_TIMEOUT = "bot_timeout"  # desk system messages: the bot did not answer in time
     BOT_SILENT = "bot_silent"  # ... or answered a turn with nothing
+    POLICY_MATCHES = "policy_matches"  # the 政策计算器's result card
+    POLICY_PROFILE = "policy_profile"  # an enterprise profile the user agreed to save (the desk stores it)
 
 
 class ItemSource(TypedDict):
@@ -146,6 +148,52 @@ class HandoffRequest(TypedDict):
     candidates: list[Candidate]
 
 
+class MatchedCondition(TypedDict):
+    type: str  # a condition type of indexer.policy_matching (size_in, region, manual ...)
+    text: str
+    met: bool | None  # None: not known, or 需人工确认
+    evidence: str  # the policy's own words
+
+
+class MatchedMeasure(TypedDict):
+    id: str
+    policy_id: str
+    title: str
+    level: str
+    issuer: str
+    result: str  # eligible / possible (only 需人工确认 left) / unknown / ineligible
+    conditions: list[MatchedCondition]
+    benefit: str
+    how: str  # 免申即享 / 快申快享 / 申报 / 未说明
+    deadline: str  # YYYY-MM-DD or ""
+    where_to_apply: str
+    contact_phone: str
+
+
+class PolicyMatches(TypedDict):
+    """The 政策计算器's result for the conversation's profile, as of a date."""
+
+    as_of: str
+    profile_summary: str
+    measures: list[MatchedMeasure]  # those that may apply, best first (at most a few)
+    eligible: int
+    possible: int
+    unknown: int
+    ineligible: int
+    expired: int
+    more: int  # further measures that may apply, not in the list
+
+
+class PolicyProfileField(TypedDict):
+    name: str  # a profile field (region, industry, employees ...)
+    value: str  # as the bot's slot holds it; "unknown" for 跳过/不清楚
+
+
+class SavedPolicyProfile(TypedDict):
+    consent: bool
+    fields: list[PolicyProfileField]
+
+
 class Button(TypedDict):
     """Rasa's own button (sent in ``buttons``, not in the custom payload)."""
 
@@ -167,6 +215,8 @@ class CustomPayload:
     handoff: HandoffRequest | None = None
     bot_timeout: Literal[True] | None = None
     bot_silent: Literal[True] | None = None
+    policy_matches: PolicyMatches | None = None
+    policy_profile: SavedPolicyProfile | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The payload as sent (Rasa ``json_message``) and stored."""
@@ -212,6 +262,8 @@ def _conforms(value: object, hint: Any) -> bool:
         return isinstance(value, str)
     if hint is bool:
         return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
     if hint is float:  # JSON has one number type; 1.0 may arrive as 1
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if origin is Literal:

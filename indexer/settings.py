@@ -4,6 +4,7 @@ Every setting is a ``DAOFU_*`` variable documented in the README's settings tabl
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class IndexerSettings(EnvSettings):
         "env": "DAOFU_MAX_QUERY_CHARS", "help": "Longer queries are truncated to this many characters."})
     keep_versions: int = field(default=3, metadata={
         "env": "DAOFU_KEEP_VERSIONS", "help": "Complete index versions kept on disk for rollback."})
+    policy_as_of: str = field(default="", metadata={
+        "env": "DAOFU_POLICY_AS_OF", "help": "Date (YYYY-MM-DD) the chat and the desk match support measures as of; empty: today in China. The shipped 2020 measures have expired: demos and tests set 2020-03-01."})
 
     def __post_init__(self) -> None:
         if self.chunk_max_chars < 50:
@@ -54,3 +57,15 @@ class IndexerSettings(EnvSettings):
             raise ConfigurationError(f"DAOFU_QUERY_THREADS must be at least 1, got {self.query_threads}")
         if self.keep_versions < 1:
             raise ConfigurationError(f"DAOFU_KEEP_VERSIONS must be at least 1, got {self.keep_versions}")
+        if self.policy_as_of:
+            try:
+                datetime.date.fromisoformat(self.policy_as_of)
+            except ValueError:
+                raise ConfigurationError(f"DAOFU_POLICY_AS_OF must be a date YYYY-MM-DD (e.g. 2020-03-01) or empty, "
+                                         f"got {self.policy_as_of!r}") from None
+
+    def policy_date(self) -> datetime.date:
+        """The date measures are matched as of: DAOFU_POLICY_AS_OF, else today in China."""
+        from daofu_core.clock import today_in_china
+
+        return datetime.date.fromisoformat(self.policy_as_of or today_in_china())

@@ -299,7 +299,7 @@
   }
 
   // src/shared/cards.css
-  var cards_default = "/* Cards of the bot's payloads (cards.js): in the widget's Shadow DOM after widget.css, and on the\n * knowledge console's try-it box (built to desk/static/console/cards.css). */\n.daofu-card {\n  width: 100%; margin-top: 6px; padding: 10px 12px; background: #fff; border: 1px solid #d5dce6;\n  border-top: 3px solid #1f5fbf; border-radius: 6px; font-size: 13px;\n}\n.daofu-card-head { display: flex; align-items: flex-start; gap: 8px; }\n.daofu-card-title { font-weight: 600; font-size: 14px; color: #143f80; flex: 1; }\n.daofu-card-toggle, .daofu-more {\n  border: none; background: none; color: #1f5fbf; padding: 0; font-size: 12px; white-space: nowrap;\n}\n.daofu-row { margin-top: 4px; }\n.daofu-label { color: #66788a; }\n.daofu-card ol { margin: 2px 0 0; padding-left: 22px; }\n.daofu-card li { margin: 1px 0; }\n.daofu-bundle-steps li { margin: 4px 0; }\n.daofu-step-title { font-weight: 600; }\n.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }\n.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }\n.daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }\n.daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }\n.daofu-online {\n  display: inline-block; margin-top: 8px; padding: 4px 12px; border-radius: 4px; background: #1f5fbf;\n  color: #fff !important; text-decoration: none;\n}\n.daofu-source { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d5dce6; font-size: 12px; color: #66788a; }\n.daofu-policy-meta { color: #66788a; font-size: 12px; }\n.daofu-policy-passage { margin: 6px 0 0; padding: 6px 10px; border-left: 3px solid #bcd0ee; background: #f7f9fc; white-space: pre-wrap; }\n.daofu-card a { color: #1f5fbf; word-break: break-all; }\n";
+  var cards_default = "/* Cards of the bot's payloads (cards.js): in the widget's Shadow DOM after widget.css, and on the\n * knowledge console's try-it box (built to desk/static/console/cards.css). */\n.daofu-card {\n  width: 100%; margin-top: 6px; padding: 10px 12px; background: #fff; border: 1px solid #d5dce6;\n  border-top: 3px solid #1f5fbf; border-radius: 6px; font-size: 13px;\n}\n.daofu-card-head { display: flex; align-items: flex-start; gap: 8px; }\n.daofu-card-title { font-weight: 600; font-size: 14px; color: #143f80; flex: 1; }\n.daofu-card-toggle, .daofu-more {\n  border: none; background: none; color: #1f5fbf; padding: 0; font-size: 12px; white-space: nowrap;\n}\n.daofu-row { margin-top: 4px; }\n.daofu-label { color: #66788a; }\n.daofu-card ol { margin: 2px 0 0; padding-left: 22px; }\n.daofu-card li { margin: 1px 0; }\n.daofu-bundle-steps li { margin: 4px 0; }\n.daofu-step-title { font-weight: 600; }\n.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }\n.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }\n.daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }\n.daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }\n.daofu-online {\n  display: inline-block; margin-top: 8px; padding: 4px 12px; border-radius: 4px; background: #1f5fbf;\n  color: #fff !important; text-decoration: none;\n}\n.daofu-source { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d5dce6; font-size: 12px; color: #66788a; }\n.daofu-policy-meta { color: #66788a; font-size: 12px; }\n.daofu-policy-passage { margin: 6px 0 0; padding: 6px 10px; border-left: 3px solid #bcd0ee; background: #f7f9fc; white-space: pre-wrap; }\n.daofu-card a { color: #1f5fbf; word-break: break-all; }\n\n/* 政策计算器 result (policyMatchesCard) */\n.daofu-measures { margin: 6px 0 0; padding-left: 20px; }\n.daofu-measure { margin-bottom: 8px; }\n.daofu-measure-title { font-weight: 600; }\n.daofu-conditions { margin: 4px 0; padding-left: 16px; list-style: none; font-size: 13px; }\n.daofu-met-true { color: #1d7a3a; }\n.daofu-met-false { color: #b3261e; }\n.daofu-met-null { color: #8a6d00; }\n.daofu-result-eligible { border-color: #1d7a3a; color: #1d7a3a; }\n.daofu-result-possible { border-color: #1f5fbf; }\n.daofu-result-unknown { border-color: #8a6d00; color: #8a6d00; }\n";
 
   // src/shared/cards.js
   var LONG_BASIS = 120;
@@ -319,6 +319,9 @@
     }
     if (isObject(custom.referral)) {
       return { card: referralCard(custom.referral), showText: false };
+    }
+    if (isObject(custom.policy_matches)) {
+      return { card: policyMatchesCard(custom.policy_matches), showText: false };
     }
     return { card: null, showText: true };
   }
@@ -463,6 +466,62 @@
     row(box, "省级对口部门", r.catalog_department);
     row(box, "咨询热线", str(r.hotline) ? `${str(r.hotline)} 政务服务便民热线` : "");
     box.appendChild(el("div", "daofu-source", "各地要求可能不同，请以当地部门答复为准；也可以点“转人工”咨询工作人员。"));
+    return box;
+  }
+  var RESULT_LABELS = { eligible: "符合", possible: "可能符合", unknown: "待确认", ineligible: "不符合" };
+  var MARKS = { true: "✓", false: "✗", null: "?" };
+  function policyMatchesCard(p) {
+    const box = el("div", "daofu-card daofu-policy-matches");
+    box.appendChild(el("div", "daofu-card-title", "政策匹配结果"));
+    if (str(p.profile_summary)) box.appendChild(el("div", "daofu-policy-meta", `企业信息：${str(p.profile_summary)}`));
+    const num = (v) => Number.isInteger(v) ? v : 0;
+    box.appendChild(el(
+      "div",
+      "daofu-row daofu-match-counts",
+      `符合 ${num(p.eligible)} 项 · 可能符合 ${num(p.possible)} 项 · 待确认 ${num(p.unknown)} 项 · 不符合 ${num(p.ineligible)} 项${num(p.expired) ? `（其中已过执行期 ${num(p.expired)} 项）` : ""}`
+    ));
+    const measures = Array.isArray(p.measures) ? p.measures.filter(isObject) : [];
+    if (!measures.length) box.appendChild(el("div", "daofu-row", "暂未找到可能符合的政策。"));
+    const ol = el("ol", "daofu-measures");
+    for (const m of measures) {
+      const li = el("li", "daofu-measure");
+      const result = str(m.result);
+      const head = el("div", "daofu-measure-head");
+      head.append(
+        el("span", `daofu-tag daofu-result-${result}`, RESULT_LABELS[result] || result),
+        el("span", "daofu-measure-title", ` ${str(m.title)}`)
+      );
+      li.appendChild(head);
+      row(li, "补贴标准", m.benefit);
+      row(li, "获取方式", m.how);
+      const conditions = Array.isArray(m.conditions) ? m.conditions.filter(isObject) : [];
+      if (conditions.length) {
+        const ul = el("ul", "daofu-conditions");
+        for (const c of conditions) {
+          const met = c.met === true || c.met === false ? c.met : null;
+          const item = el(
+            "li",
+            `daofu-condition daofu-met-${String(met)}`,
+            `${MARKS[String(met)]} ${str(c.text)}${met === null ? "（需确认）" : ""}`
+          );
+          if (str(c.evidence)) item.title = `政策原文：${str(c.evidence)}`;
+          ul.appendChild(item);
+        }
+        li.appendChild(ul);
+      }
+      row(li, "申报截止", m.deadline);
+      row(li, "受理地点", m.where_to_apply);
+      row(li, "咨询电话", m.contact_phone);
+      if (str(m.issuer)) li.appendChild(el("div", "daofu-policy-meta", `发文机关：${str(m.issuer)}`));
+      ol.appendChild(li);
+    }
+    box.appendChild(ol);
+    if (num(p.more)) box.appendChild(el("div", "daofu-row", `另有 ${num(p.more)} 项可能相关的政策。`));
+    box.appendChild(el(
+      "div",
+      "daofu-source",
+      `按 ${str(p.as_of)} 的政策执行期判断；结果仅供参考，以发文部门审核为准。`
+    ));
     return box;
   }
 

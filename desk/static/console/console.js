@@ -77,6 +77,17 @@
       const parts = [pol.title, pol.issuer, pol.doc_number].filter(Boolean).map(String);
       lines.push(line("msg-policy", "政策", parts.join(" · ") || "（无标题）"));
     }
+    if (isObject(custom.policy_matches)) {
+      const measures = Array.isArray(custom.policy_matches.measures) ? custom.policy_matches.measures : [];
+      lines.push(line(
+        "msg-policy",
+        "政策匹配",
+        `${String(custom.policy_matches.profile_summary || "")} · 列出 ${measures.length} 项`
+      ));
+    }
+    if (isObject(custom.policy_profile)) {
+      lines.push(line("msg-policy", "企业信息", "用户同意保存企业信息"));
+    }
     if (isObject(custom.bundle)) {
       const steps = Array.isArray(custom.bundle.steps) ? custom.bundle.steps : [];
       lines.push(line(

@@ -98,6 +98,9 @@
     if (isObject(custom.referral)) {
       return { card: referralCard(custom.referral), showText: false };
     }
+    if (isObject(custom.policy_matches)) {
+      return { card: policyMatchesCard(custom.policy_matches), showText: false };
+    }
     return { card: null, showText: true };
   }
   function row(parent, label, value) {
@@ -241,6 +244,62 @@
     row(box, "省级对口部门", r.catalog_department);
     row(box, "咨询热线", str(r.hotline) ? `${str(r.hotline)} 政务服务便民热线` : "");
     box.appendChild(el("div", "daofu-source", "各地要求可能不同，请以当地部门答复为准；也可以点“转人工”咨询工作人员。"));
+    return box;
+  }
+  var RESULT_LABELS = { eligible: "符合", possible: "可能符合", unknown: "待确认", ineligible: "不符合" };
+  var MARKS = { true: "✓", false: "✗", null: "?" };
+  function policyMatchesCard(p) {
+    const box = el("div", "daofu-card daofu-policy-matches");
+    box.appendChild(el("div", "daofu-card-title", "政策匹配结果"));
+    if (str(p.profile_summary)) box.appendChild(el("div", "daofu-policy-meta", `企业信息：${str(p.profile_summary)}`));
+    const num = (v) => Number.isInteger(v) ? v : 0;
+    box.appendChild(el(
+      "div",
+      "daofu-row daofu-match-counts",
+      `符合 ${num(p.eligible)} 项 · 可能符合 ${num(p.possible)} 项 · 待确认 ${num(p.unknown)} 项 · 不符合 ${num(p.ineligible)} 项${num(p.expired) ? `（其中已过执行期 ${num(p.expired)} 项）` : ""}`
+    ));
+    const measures = Array.isArray(p.measures) ? p.measures.filter(isObject) : [];
+    if (!measures.length) box.appendChild(el("div", "daofu-row", "暂未找到可能符合的政策。"));
+    const ol = el("ol", "daofu-measures");
+    for (const m of measures) {
+      const li = el("li", "daofu-measure");
+      const result = str(m.result);
+      const head = el("div", "daofu-measure-head");
+      head.append(
+        el("span", `daofu-tag daofu-result-${result}`, RESULT_LABELS[result] || result),
+        el("span", "daofu-measure-title", ` ${str(m.title)}`)
+      );
+      li.appendChild(head);
+      row(li, "补贴标准", m.benefit);
+      row(li, "获取方式", m.how);
+      const conditions = Array.isArray(m.conditions) ? m.conditions.filter(isObject) : [];
+      if (conditions.length) {
+        const ul = el("ul", "daofu-conditions");
+        for (const c of conditions) {
+          const met = c.met === true || c.met === false ? c.met : null;
+          const item = el(
+            "li",
+            `daofu-condition daofu-met-${String(met)}`,
+            `${MARKS[String(met)]} ${str(c.text)}${met === null ? "（需确认）" : ""}`
+          );
+          if (str(c.evidence)) item.title = `政策原文：${str(c.evidence)}`;
+          ul.appendChild(item);
+        }
+        li.appendChild(ul);
+      }
+      row(li, "申报截止", m.deadline);
+      row(li, "受理地点", m.where_to_apply);
+      row(li, "咨询电话", m.contact_phone);
+      if (str(m.issuer)) li.appendChild(el("div", "daofu-policy-meta", `发文机关：${str(m.issuer)}`));
+      ol.appendChild(li);
+    }
+    box.appendChild(ol);
+    if (num(p.more)) box.appendChild(el("div", "daofu-row", `另有 ${num(p.more)} 项可能相关的政策。`));
+    box.appendChild(el(
+      "div",
+      "daofu-source",
+      `按 ${str(p.as_of)} 的政策执行期判断；结果仅供参考，以发文部门审核为准。`
+    ));
     return box;
   }
 

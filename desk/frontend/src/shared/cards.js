@@ -36,6 +36,10 @@ export function payloadCard(custom, options) {
     // The card says what the text says: not in the catalog, who handles it, 12345.
     return { card: referralCard(custom.referral), showText: false };
   }
+  if (isObject(custom.policy_matches)) {
+    // The text lists the same measures and counts for plain clients.
+    return { card: policyMatchesCard(custom.policy_matches), showText: false };
+  }
   return { card: null, showText: true };
 }
 
@@ -194,6 +198,56 @@ export function referralCard(r) {
   return box;
 }
 
+const RESULT_LABELS = { eligible: '符合', possible: '可能符合', unknown: '待确认', ineligible: '不符合' };
+const MARKS = { true: '✓', false: '✗', null: '?' };
+
+// 政策计算器: the measures that may apply, each with its conditions (met / failed / to confirm),
+// the benefit, how it is obtained and where; the counts and the date matched as of.
+export function policyMatchesCard(p) {
+  const box = el('div', 'daofu-card daofu-policy-matches');
+  box.appendChild(el('div', 'daofu-card-title', '政策匹配结果'));
+  if (str(p.profile_summary)) box.appendChild(el('div', 'daofu-policy-meta', `企业信息：${str(p.profile_summary)}`));
+  const num = (v) => (Number.isInteger(v) ? v : 0);
+  box.appendChild(el('div', 'daofu-row daofu-match-counts',
+    `符合 ${num(p.eligible)} 项 · 可能符合 ${num(p.possible)} 项 · 待确认 ${num(p.unknown)} 项 · `
+    + `不符合 ${num(p.ineligible)} 项${num(p.expired) ? `（其中已过执行期 ${num(p.expired)} 项）` : ''}`));
+  const measures = Array.isArray(p.measures) ? p.measures.filter(isObject) : [];
+  if (!measures.length) box.appendChild(el('div', 'daofu-row', '暂未找到可能符合的政策。'));
+  const ol = el('ol', 'daofu-measures');
+  for (const m of measures) {
+    const li = el('li', 'daofu-measure');
+    const result = str(m.result);
+    const head = el('div', 'daofu-measure-head');
+    head.append(el('span', `daofu-tag daofu-result-${result}`, RESULT_LABELS[result] || result),
+      el('span', 'daofu-measure-title', ` ${str(m.title)}`));
+    li.appendChild(head);
+    row(li, '补贴标准', m.benefit);
+    row(li, '获取方式', m.how);
+    const conditions = Array.isArray(m.conditions) ? m.conditions.filter(isObject) : [];
+    if (conditions.length) {
+      const ul = el('ul', 'daofu-conditions');
+      for (const c of conditions) {
+        const met = c.met === true || c.met === false ? c.met : null;
+        const item = el('li', `daofu-condition daofu-met-${String(met)}`,
+          `${MARKS[String(met)]} ${str(c.text)}${met === null ? '（需确认）' : ''}`);
+        if (str(c.evidence)) item.title = `政策原文：${str(c.evidence)}`;
+        ul.appendChild(item);
+      }
+      li.appendChild(ul);
+    }
+    row(li, '申报截止', m.deadline);
+    row(li, '受理地点', m.where_to_apply);
+    row(li, '咨询电话', m.contact_phone);
+    if (str(m.issuer)) li.appendChild(el('div', 'daofu-policy-meta', `发文机关：${str(m.issuer)}`));
+    ol.appendChild(li);
+  }
+  box.appendChild(ol);
+  if (num(p.more)) box.appendChild(el('div', 'daofu-row', `另有 ${num(p.more)} 项可能相关的政策。`));
+  box.appendChild(el('div', 'daofu-source',
+    `按 ${str(p.as_of)} 的政策执行期判断；结果仅供参考，以发文部门审核为准。`));
+  return box;
+}
+
 /** One line per card of payload.custom, for the staff console's transcript. */
 export function cardSummaries(custom) {
   const lines = [];
@@ -209,6 +263,14 @@ export function cardSummaries(custom) {
     const pol = custom.policy_passage;
     const parts = [pol.title, pol.issuer, pol.doc_number].filter(Boolean).map(String);
     lines.push(line('msg-policy', '政策', parts.join(' · ') || '（无标题）'));
+  }
+  if (isObject(custom.policy_matches)) {
+    const measures = Array.isArray(custom.policy_matches.measures) ? custom.policy_matches.measures : [];
+    lines.push(line('msg-policy', '政策匹配',
+      `${String(custom.policy_matches.profile_summary || '')} · 列出 ${measures.length} 项`));
+  }
+  if (isObject(custom.policy_profile)) {
+    lines.push(line('msg-policy', '企业信息', '用户同意保存企业信息'));
   }
   if (isObject(custom.bundle)) {
     const steps = Array.isArray(custom.bundle.steps) ? custom.bundle.steps : [];
