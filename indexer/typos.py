@@ -64,6 +64,10 @@ NEVER_CORRECTED = frozenset(
     "啊呀嘛不没很太再又才先后里上下中前多少几些每各该问弄搞做去来说看点张台家一二两三当为用办"
 )
 
+# ... except one slip inside a run this long that otherwise spells a name piece: four agreeing
+# characters around it (司去戒毒机 for 司法戒毒机, 省体才中心 for 省体彩中心) outweigh the habit.
+MIN_GRAMMATICAL_SLIP_RUN = 5
+
 # Characters that look alike (team-written; both directions are looked up). Only the
 # corrector's candidates: a slip is corrected to a name piece, never to a bare character.
 SHAPE_CONFUSIONS: tuple[str, ...] = (
@@ -318,7 +322,11 @@ class QueryCorrector:
         # One slip per piece of up to four characters, two in longer ones.
         if not differing or len(differing) > (1 if len(window) <= 4 else 2):
             return False
-        if any(fixed[i] or window[i] in NEVER_CORRECTED for i in differing):
+        if any(fixed[i] for i in differing):
+            return False
+        if any(window[i] in NEVER_CORRECTED for i in differing) and not (
+                len(window) >= MIN_GRAMMATICAL_SLIP_RUN and len(differing) == 1
+                and 0 < differing[0] < len(window) - 1):
             return False
         short = len(window) < 4
         if short:

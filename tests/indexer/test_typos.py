@@ -100,6 +100,15 @@ def test_package_look_alikes_need_agreeing_characters_around_them(readings: dict
     assert corrector.correct("人区图书馆几点开门").text == "人文图书馆几点开门"  # inside it
 
 
+def test_a_grammatical_character_is_corrected_only_deep_inside_a_long_piece(readings: dict[str, str]) -> None:
+    names = ["司法戒毒机构信息查询", "广东省体彩中心财政信息查询"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("司去戒毒机构在哪").text == "司法戒毒机构在哪"  # 去 inside five agreeing characters
+    assert corrector.correct("省体才中心的电话").text == "省体彩中心的电话"   # 才 (cai) by sound
+    for question in ("去戒毒机构", "我想去体彩中心", "体才中心"):  # at the edge, or too little around it
+        assert corrector.correct(question).text == question
+
+
 def test_two_pieces_read_alike_means_no_correction(readings: dict[str, str]) -> None:
     names = ["公示名录", "公式名录查询"]  # 公示/公式 read alike: a slip between them cannot be told
     corrector = QueryCorrector(names, name_syllables(names), readings)
