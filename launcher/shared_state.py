@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from daofu_core.errors import ConfigurationError
 from daofu_core.paths import PROJECT_ROOT
+from desk.rasa_client import shares_dialogue_state
 
 logger = logging.getLogger(__name__)
 EMBEDDED_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"
@@ -37,7 +38,8 @@ def rasa_endpoints(environ: Mapping[str, str]) -> RasaEndpoints:
     database_url = environ.get("DAOFU_DATABASE_URL", "").strip()
     redis_url = environ.get("DAOFU_REDIS_URL", "").strip()
     postgres = database_url.startswith("postgresql")
-    if not (postgres and redis_url):
+    # The desk decides the same way whether it pins conversations to replicas.
+    if not shares_dialogue_state(database_url, redis_url):
         if postgres or redis_url:
             logger.warning("Rasa keeps dialogue state in each replica's memory: shared trackers need both "
                            "DAOFU_DATABASE_URL (PostgreSQL) and DAOFU_REDIS_URL")
