@@ -36,6 +36,7 @@ from daofu_protocol import (
     SavedPolicyProfile,
 )
 from daofu_protocol.markers import POLICY_ANSWER_ENTITY, POLICY_ANSWER_INTENT, SAVE_POLICY_PROFILE_PAYLOAD
+from daofu_protocol.policy_measures import published_measures_file
 from daofu_protocol.policy_profile import SLOT_OF_FIELD, UNKNOWN_VALUE, profile_json
 from indexer.policy_matching.errors import ProfileError
 from indexer.policy_matching.industry import classification
@@ -115,14 +116,18 @@ class CatalogAccess:
 
 
 def default_catalog() -> PolicyCatalog:
-    """The shipped measures and DAOFU_POLICY_AS_OF (today when unset), read per call: an editor's
-    published measures and a changed date apply without restarting the action server."""
+    """The measures editors published (DAOFU_WORKSPACE_DIR), else the shipped ones, and
+    DAOFU_POLICY_AS_OF (today when unset); read per call, so a publication or a changed date
+    applies without restarting the action server."""
     from indexer.policy_matching.catalog import load_catalog
+    from indexer.policy_matching.measures import load_measures
     from indexer.settings import IndexerSettings
 
     settings = IndexerSettings.from_env()
-    return PolicyCatalog(tuple(load_catalog(settings.knowledge_base_dir, check_sources=False)),
-                         settings.policy_date())
+    published = published_measures_file(settings.workspace_dir)  # editors' published version, if any
+    measures = load_measures([published]) if published else load_catalog(settings.knowledge_base_dir,
+                                                                          check_sources=False)
+    return PolicyCatalog(tuple(measures), settings.policy_date())
 
 
 # ------------------------------------------------------------------ slots <-> profile

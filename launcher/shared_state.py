@@ -19,6 +19,7 @@ from desk.rasa_client import shares_dialogue_state
 logger = logging.getLogger(__name__)
 EMBEDDED_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"
 SHARED_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints-shared.yml"
+LOCK_LIFETIME_SECONDS = "20"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,10 @@ def rasa_endpoints(environ: Mapping[str, str]) -> RasaEndpoints:
                            "DAOFU_DATABASE_URL (PostgreSQL) and DAOFU_REDIS_URL")
         return RasaEndpoints(str(EMBEDDED_ENDPOINTS.relative_to(PROJECT_ROOT)))
     return RasaEndpoints(str(SHARED_ENDPOINTS.relative_to(PROJECT_ROOT)),
-                         {"DAOFU_RASA_TRACKER_URL": tracker_url(database_url), **lock_store_variables(redis_url)})
+                         {"DAOFU_RASA_TRACKER_URL": tracker_url(database_url), **lock_store_variables(redis_url),
+                          # Rasa's own setting: how long a conversation's lock outlives a replica killed
+                          # mid-turn (Rasa's default 60 s); longer than any turn the desk waits for.
+                          "TICKET_LOCK_LIFETIME": environ.get("TICKET_LOCK_LIFETIME", "").strip() or LOCK_LIFETIME_SECONDS})
 
 
 def tracker_url(database_url: str) -> str:

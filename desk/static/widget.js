@@ -95,6 +95,9 @@
       conversation_id: typeof d.conversation_id === "string" && d.conversation_id ? d.conversation_id : null,
       // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
       resume_token: typeof d.resume_token === "string" && d.resume_token ? d.resume_token : null,
+      // The 政策计算器's saved enterprise profile (PROTOCOL.md "惠企政策"): sent in hello, so the bot
+      // does not ask again and 免申即享 notices reach this browser.
+      profile_token: typeof d.profile_token === "string" && d.profile_token ? d.profile_token : null,
       after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
       pending: Array.isArray(d.pending) ? d.pending.filter((p) => p && typeof p.client_id === "string" && typeof p.type === "string") : [],
       // The conversation already rated, so a reload does not ask again.
@@ -252,7 +255,8 @@
           conversation_id: store.data.conversation_id,
           resume_token: store.data.resume_token,
           after: options.after(),
-          page: location.href
+          page: location.href,
+          ...store.data.profile_token ? { profile_token: store.data.profile_token } : {}
         });
         for (const p of store.data.pending) socket.send(frameFor(p));
         while (outbox.length && socket.up) socket.send(outbox.shift());
@@ -1072,6 +1076,21 @@ a { color: #1f5fbf; word-break: break-all; }
           break;
         case "rated":
           onRated();
+          break;
+        // 惠企政策 (PROTOCOL.md): the saved profile's token, a token the desk no longer knows, a
+        // 免申即享 notice ("您已符合…，无需申请").
+        case "policy_profile_saved":
+          if (typeof f.token === "string" && f.token) {
+            store.data.profile_token = f.token;
+            store.save();
+          }
+          break;
+        case "policy_profile_unknown":
+          store.data.profile_token = null;
+          store.save();
+          break;
+        case "notice":
+          if (str(f.text)) addSystemLine(str(f.text));
           break;
         case "error":
           onError(f);

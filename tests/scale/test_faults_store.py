@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import WebSocketDisconnect
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -81,7 +82,8 @@ def test_postgres_restart_answers_503_in_chinese_and_loses_nothing_acknowledged(
         assert desk.post("/api/login", json=LOGIN).status_code == 200
         with desk.websocket_connect("/ws/widget") as widget:
             widget.send_json({"type": "hello", "conversation_id": None, "after": 0})
-            conversation_id = receive_until(widget, "welcome")["conversation_id"]
+            welcome = receive_until(widget, "welcome")
+            conversation_id, resume_token = welcome["conversation_id"], welcome["resume_token"]
             widget.send_json({"type": "message", "client_id": "m-1", "text": "你好"})
             assert receive_until(widget, "ack")["client_id"] == "m-1"
             receive_until(widget, "message")  # the user's own message echoed or the bot's reply
@@ -91,13 +93,21 @@ def test_postgres_restart_answers_503_in_chinese_and_loses_nothing_acknowledged(
                 refused = desk.get("/api/queue")
                 assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
                 assert refused.json()["detail"] == "数据库暂时无法连接，请稍后再试；服务恢复后会自动继续。"
-                # A widget message that cannot be stored is not acknowledged: the widget re-sends it.
+                # A widget message that cannot be stored is not acknowledged; the desk closes the
+                # socket ("try again later") so the widget reconnects and re-sends it.
                 widget.send_json({"type": "message", "client_id": "m-2", "text": "需要什么材料"})
-                answer = receive_until(widget, "error")
-                assert answer.get("client_id") != "m-2"
+                refused = receive_until(widget, "error")
+                assert refused["code"] == "store_unavailable" and refused.get("client_id") is None
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    widget.receive_json()
+                assert closed.value.code == 1013
 
-            # Back without restarting the desk: the pool's pre-ping replaces the dead connections.
-            assert desk.get("/api/queue").status_code == 200
+        # Back without restarting the desk: the pool's pre-ping replaces the dead connections.
+        assert desk.get("/api/queue").status_code == 200
+        with desk.websocket_connect("/ws/widget") as widget:
+            widget.send_json({"type": "hello", "conversation_id": conversation_id, "after": 0,
+                              "resume_token": resume_token})
+            assert receive_until(widget, "welcome")["conversation_id"] == conversation_id
             widget.send_json({"type": "message", "client_id": "m-2", "text": "需要什么材料"})
             assert receive_until(widget, "ack")["client_id"] == "m-2"
             widget.send_json({"type": "message", "client_id": "m-2", "text": "需要什么材料"})  # a re-send

@@ -92,6 +92,19 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/kb/try"): EDITORS,
     ("POST", "/api/kb/publish"): EDITORS,
     ("GET", "/api/kb/gaps"): EDITORS,
+    # 惠企政策 (desk/api/policy.py): the measures and the 免申即享 push lists (masked)
+    ("GET", "/api/policy/measures"): CHAT | EDITORS,
+    ("GET", "/api/policy/measures/{measure_id}/push-list"): CHAT | EDITORS,
+    ("GET", "/api/policy/measures/{measure_id}/push-list.csv"): CHAT | EDITORS,
+    # ... and the editors' review of the measures (versions, publish, spaCy proposals)
+    ("GET", "/api/policy/editor/versions"): EDITORS,
+    ("GET", "/api/policy/editor/measures"): EDITORS,
+    ("GET", "/api/policy/editor/measures/{measure_id}"): EDITORS,
+    ("PUT", "/api/policy/editor/measures/{measure_id}"): EDITORS,
+    ("DELETE", "/api/policy/editor/measures/{measure_id}"): EDITORS,
+    ("POST", "/api/policy/editor/versions/{number}/publish"): EDITORS,
+    ("POST", "/api/policy/editor/versions/{number}/restore"): EDITORS,
+    ("GET", "/api/policy/editor/documents/{document_id}/proposals"): EDITORS,
     ("GET", "/api/analytics"): EDITORS,
     ("GET", "/api/analytics/export.csv"): EDITORS,
     # demands (desk/demands/api.py)

@@ -30,6 +30,9 @@ function load() {
     conversation_id: typeof d.conversation_id === 'string' && d.conversation_id ? d.conversation_id : null,
     // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
     resume_token: typeof d.resume_token === 'string' && d.resume_token ? d.resume_token : null,
+    // The 政策计算器's saved enterprise profile (PROTOCOL.md "惠企政策"): sent in hello, so the bot
+    // does not ask again and 免申即享 notices reach this browser.
+    profile_token: typeof d.profile_token === 'string' && d.profile_token ? d.profile_token : null,
     after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
     pending: Array.isArray(d.pending)
       ? d.pending.filter((p) => p && typeof p.client_id === 'string' && typeof p.type === 'string')

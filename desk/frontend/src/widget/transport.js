@@ -28,7 +28,8 @@ export function createTransport(options) {
     onFrame: options.onFrame,
     onOpen() {
       socket.send({ type: 'hello', conversation_id: store.data.conversation_id, resume_token: store.data.resume_token,
-        after: options.after(), page: location.href });
+        after: options.after(), page: location.href,
+        ...(store.data.profile_token ? { profile_token: store.data.profile_token } : {}) });
       // Same client_id as before: the server stores each once and acks duplicates.
       for (const p of store.data.pending) socket.send(frameFor(p));
       while (outbox.length && socket.up) socket.send(outbox.shift());
