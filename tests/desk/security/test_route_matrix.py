@@ -52,7 +52,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/console"): CHAT,
     ("GET", "/console/knowledge"): EDITORS,
-    ("GET", "/console/analytics"): EDITORS,
+    ("GET", "/console/analytics"): EDITORS | {"supervisor"},  # chats' numbers for editors, demand reports for 督办
+    ("GET", "/console/demands"): DEMAND_READERS,
     # sign-in
     ("POST", "/api/login"): PUBLIC,
     ("POST", "/api/logout"): PUBLIC,
@@ -126,6 +127,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/departments"): LOGGED_IN,
     ("POST", "/api/departments"): ADMIN,
     ("PATCH", "/api/departments/{department_id}"): ADMIN,
+    # demand reports (desk/api/demand_reports.py) and the demand pages' live socket
+    ("GET", "/api/demand-reports"): DEMAND_DESK,
+    ("GET", "/api/demand-reports/topics"): DEMAND_DESK,
+    ("GET", "/api/demand-reports/export.csv"): DEMAND_DESK,
+    ("WS", "/ws/demands"): DEMAND_READERS,
 }
 # Demand routes check the role after reading the body: a well-formed body, so the refusal is the role's.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -136,7 +142,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/demands/{demand_id}/notes"): {"text": "备注"},
     ("POST", "/api/demands/{demand_id}/reply"): {"text": "已办结"},
 }
-PAGES = {("GET", "/console"), ("GET", "/console/knowledge"), ("GET", "/console/analytics")}
+PAGES = {("GET", "/console"), ("GET", "/console/knowledge"), ("GET", "/console/analytics"), ("GET", "/console/demands")}
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -221,14 +227,15 @@ def test_http_access(desk: Desk, route: tuple[str, str], account: str) -> None:
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)
-def test_console_socket_access(desk: Desk, account: str) -> None:
+@pytest.mark.parametrize(("path", "first"), [("/ws/console", "queue"), ("/ws/demands", "hello")])
+def test_console_socket_access(desk: Desk, account: str, path: str, first: str) -> None:
     client = desk.clients[account]
-    if account in MATRIX[("WS", "/ws/console")]:
-        with client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket:
-            assert socket.receive_json()["type"] == "queue"
+    if account in MATRIX[("WS", path)]:
+        with client.websocket_connect(path, headers={"Origin": "http://testserver"}) as socket:
+            assert socket.receive_json()["type"] == first
     else:
         with (pytest.raises(WebSocketDisconnect) as refused,
-              client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket):
+              client.websocket_connect(path, headers={"Origin": "http://testserver"}) as socket):
             socket.receive_json()
         assert refused.value.code == (4401 if account == "anonymous" else 4403)
 
