@@ -4,6 +4,7 @@ from the Rasa one (the action server); it imports nothing of ours, and everythin
 """
 from __future__ import annotations
 
+from daofu_protocol.demands import DEMAND_CATEGORIES, DemandCategory
 from daofu_protocol.markers import (
                                     CANDIDATE_ENTITY,
                                     CATALOG_NAME,
@@ -23,6 +24,8 @@ from daofu_protocol.payloads import (
                                     Candidate,
                                     CustomKey,
                                     CustomPayload,
+                                    DemandForm,
+                                    DemandTrack,
                                     FaqAnswer,
                                     FaqSource,
                                     HandoffRequest,
@@ -37,16 +40,20 @@ from daofu_protocol.payloads import (
                                     PolicySource,
                                     ReferralAnswer,
                                     SavedPolicyProfile,
+                                    demand_form_payload,
+                                    demand_track_payload,
                                     parse_custom,
                                     parse_message_payload,
 )
 from daofu_protocol.reasons import BOT_HANDOFF_REASONS, HandoffReason, QueuePriority, priority_label, reason_label
 
 __all__ = [
-    "BOT_HANDOFF_REASONS", "CANDIDATE_ENTITY", "CATALOG_NAME", "CHOOSE_INTENT", "LEAVE_MESSAGE_PREFIX",
+    "BOT_HANDOFF_REASONS", "CANDIDATE_ENTITY", "CATALOG_NAME", "CHOOSE_INTENT", "DEMAND_CATEGORIES", "LEAVE_MESSAGE_PREFIX",
     "POLICY_ANSWER_ENTITY", "POLICY_ANSWER_INTENT", "REQUEST_HUMAN_PAYLOAD", "SAVE_POLICY_PROFILE_PAYLOAD",
-    "BundleAnswer", "BundleSource", "BundleStep", "Button", "Candidate", "CustomKey", "CustomPayload", "FaqAnswer",
+    "BundleAnswer", "BundleSource", "BundleStep", "Button", "Candidate", "CustomKey", "CustomPayload", "DemandCategory",
+    "DemandForm", "DemandTrack", "FaqAnswer",
     "FaqSource", "HandoffReason", "HandoffRequest", "ItemCard", "ItemSource", "MatchedCondition", "MatchedMeasure", "NotFound",
-    "PolicyMatches", "PolicyPassage", "PolicyProfileField", "PolicySource", "QueuePriority", "ReferralAnswer", "SavedPolicyProfile", "choose_payload", "parse_custom", "parse_message_payload",
+    "PolicyMatches", "PolicyPassage", "PolicyProfileField", "PolicySource", "QueuePriority", "ReferralAnswer", "SavedPolicyProfile", "choose_payload", "demand_form_payload",
+    "demand_track_payload", "parse_custom", "parse_message_payload",
     "priority_label", "reason_label",
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
+from daofu_protocol.demands import DEMAND_CATEGORIES, DemandCategory
 from daofu_protocol.reasons import HandoffReason
 
 
@@ -31,6 +32,8 @@ class CustomKey(StrEnum):
     REFERRAL = "referral"
     NOT_FOUND = "not_found"  # the marker of a reply that found nothing (a knowledge gap)
     HANDOFF = "handoff"
+    DEMAND_FORM = "demand_form"  # the bot offers to file a demand (诉求): the widget shows the form
+    DEMAND_TRACK = "demand_track"  # the bot offers to look a demand up: the widget shows the lookup form
     BOT_TIMEOUT = "bot_timeout"  # desk system messages: the bot did not answer in time
     BOT_SILENT = "bot_silent"  # ... or answered a turn with nothing
     POLICY_MATCHES = "policy_matches"  # the 政策计算器's result card
@@ -194,6 +197,20 @@ class SavedPolicyProfile(TypedDict):
     fields: list[PolicyProfileField]
 
 
+class DemandForm(TypedDict):
+    """The demand form offered in the chat, prefilled (daofu_protocol.demands builds it)."""
+
+    category: str  # a DemandCategory value: the one the text suggests
+    content: str  # what the user wrote, as the form's first draft
+    categories: list[str]  # every DemandCategory value, in the order the form lists them
+
+
+class DemandTrack(TypedDict):
+    """The demand lookup form offered in the chat; ``tracking_number`` is the one the user typed, or ""."""
+
+    tracking_number: str
+
+
 class Button(TypedDict):
     """Rasa's own button (sent in ``buttons``, not in the custom payload)."""
 
@@ -213,6 +230,8 @@ class CustomPayload:
     referral: ReferralAnswer | None = None
     not_found: NotFound | None = None
     handoff: HandoffRequest | None = None
+    demand_form: DemandForm | None = None
+    demand_track: DemandTrack | None = None
     bot_timeout: Literal[True] | None = None
     bot_silent: Literal[True] | None = None
     policy_matches: PolicyMatches | None = None
@@ -239,6 +258,9 @@ def parse_custom(value: object) -> CustomPayload | None:
     handoff = value.get(CustomKey.HANDOFF)
     if handoff is not None and HandoffReason.parse(handoff["reason"]) is None:
         return None
+    form = value.get(CustomKey.DEMAND_FORM)
+    if form is not None and form["category"] not in DemandCategory.__members__.values():
+        return None
     parsed = CustomPayload(**{str(key): value[key] for key in value})
     return parsed if parsed.to_json() else None  # only nulls: nothing was said
 
@@ -246,6 +268,18 @@ def parse_custom(value: object) -> CustomPayload | None:
 def parse_message_payload(payload: object) -> CustomPayload | None:
     """The custom part of a stored message payload (``{"custom": ..., "buttons": ...}``)."""
     return parse_custom(payload.get("custom")) if isinstance(payload, Mapping) else None
+
+
+def demand_form_payload(category: DemandCategory, content: str) -> dict[str, Any]:
+    """The demand form offered in the chat: the suggested category and the user's words as the draft."""
+    form: DemandForm = {"category": DemandCategory(category).value, "content": content,
+                        "categories": [c.value for c in DEMAND_CATEGORIES]}
+    return CustomPayload(demand_form=form).to_json()
+
+
+def demand_track_payload(tracking_number: str = "") -> dict[str, Any]:
+    """The demand lookup form offered in the chat, with the number the user typed if any."""
+    return CustomPayload(demand_track={"tracking_number": tracking_number}).to_json()
 
 
 @functools.cache

@@ -17,9 +17,10 @@ from desk.db import Database
 from desk.errors import Forbidden
 from desk.gateway.console import ConsoleSockets
 from desk.hub import make_hub
-from desk.rasa_client import RasaClient, shares_dialogue_state
+from desk.rasa_client import RasaClient
 from desk.security.headers import SecurityHeaders, UploadGate
 from desk.security.origins import SameOriginWrites, parse_origins
+from desk.security.widget_cors import WidgetCors
 from desk.service import DeskService
 from desk.settings import DeskSettings
 from desk.tickets import TicketService
@@ -33,9 +34,8 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     settings = settings or DeskSettings.from_env()
     database = Database(settings.database_url)
     hub = make_hub(settings.redis_url)
-    service = DeskService(settings, database, hub, rasa or RasaClient(
-        settings.rasa_urls, settings.rasa_timeout, token=settings.rasa_token,
-        shared=shares_dialogue_state(settings.database_url, settings.redis_url)))
+    service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout,
+                                                                  token=settings.rasa_token))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +61,7 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     # Before the gate: a write from another origin is refused before anything else is looked at.
     app.add_middleware(SameOriginWrites, allowed=parse_origins(settings.allowed_origins))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(WidgetCors)  # the widget on other sites files, tracks and rates demands
 
     install_error_handlers(app)
     context = RouterContext(service=service, settings=settings, hub=hub, knowledge=knowledge or _LazyKnowledge(),

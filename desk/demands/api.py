@@ -13,9 +13,10 @@ import contextlib
 import datetime
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,9 +24,12 @@ from sqlalchemy.orm import Session
 
 from daofu_core.errors import DaofuError
 from desk.api.deps import RecordId, RouterContext
+from desk.demands.intake import DemandIntake
 from desk.demands.outbox import LoggingSender, NotificationSender, deliver_pending
 from desk.demands.service import (
+    ROLE_RIGHTS,
     DemandCategory,
+    DemandChannel,
     DemandInput,
     DemandService,
     Rating,
@@ -58,14 +62,32 @@ class DemandBody(_Body):
     enterprise_name: str = Field(min_length=2, max_length=200)
     contact_name: str = Field(min_length=1, max_length=64)
     contact_phone: str = Field(max_length=32)
+    # The chat the form was filled in (the widget sends its own): links the two, grants nothing.
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("contact_phone")
     @classmethod
     def _phone(cls, value: str) -> str:
         return normalize_phone(value)
 
-    def to_input(self) -> DemandInput:
-        return DemandInput(self.category, self.content, self.enterprise_name, self.contact_name, self.contact_phone)
+    def to_input(self, channel: DemandChannel = DemandChannel.WEB) -> DemandInput:
+        return DemandInput(self.category, self.content, self.enterprise_name, self.contact_name, self.contact_phone,
+                           channel, self.conversation_id)
+
+
+class IntakeBody(DemandBody):
+    """A demand staff take down: from the live chat they serve (chat), or from a phone call (phone)."""
+
+    channel: Literal["chat", "phone"]
+
+    def check_link(self) -> None:
+        """A chat intake names its chat: a 422 on ``conversation_id`` otherwise (a model validator's
+        error would name the whole body)."""
+        if self.channel == "chat" and not self.conversation_id:
+            raise RequestValidationError([{"type": "value_error", "loc": ("body", "conversation_id"), "input": None,
+                                           "msg": "从在线对话登记诉求时必须填写（打开的会话）"}])
+
+
 
 
 class DispatchBody(_Body):
@@ -111,6 +133,7 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     filings = ClientLimiter(settings.demand_rate_limit, redis_url=settings.redis_url)
     lookups = ClientLimiter(settings.demand_rate_limit, LOOKUP_FACTOR, redis_url=settings.redis_url)
     run = context.service.run
+    intake = DemandIntake(context.service, demands)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -150,19 +173,18 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     def limit_lookup(request: Request) -> None:
         lookups.check(_client(request), "lookup")
 
-    async def changed(demand: Demand, staff: Staff) -> dict[str, Any]:
+    async def changed(demand: Demand) -> dict[str, Any]:
         await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
-        return await run(lambda s: staff_json(s, s.get(Demand, demand.id) or demand, viewer=staff))
+        await intake.announce(demand.id)  # the chat it came from, if its widget is open
+        return await run(lambda s: staff_json(s, s.get(Demand, demand.id) or demand))
 
     # ------------------------------------------------------------------ anonymous
 
     @router.post("/api/demands", status_code=201, dependencies=[Depends(limit_filing)],
                  openapi_extra=CROSS_ORIGIN_WRITES)
     async def file_demand(body: DemandBody) -> dict[str, Any]:
-        demand = await run(lambda s: demands.file(s, body.to_input()))
-        await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
-        return {"tracking_number": demand.tracking_number, "status": demand.status,
-                "due_date": demand.due_date.isoformat()}
+        filed = await intake.file(body.to_input())
+        return {"tracking_number": filed.tracking_number, "status": filed.status, "due_date": filed.due_date}
 
     @router.get("/api/demands/track/{tracking_number}", dependencies=[Depends(limit_lookup)])
     async def track(tracking_number: str, phone_last4: str = "") -> dict[str, Any]:
@@ -176,6 +198,8 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
             return public_json(session, demand)
         result = await run(work)
         await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
+        demand_id = await run(lambda s: demands.track(s, tracking_number, body.phone_last4).id)
+        await intake.announce(demand_id)
         return result
 
     # ------------------------------------------------------------------ staff
@@ -186,12 +210,22 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
         def work(session: Session) -> list[dict[str, Any]]:
             rows = demands.list_for(session, staff, status.value if status else None, department or None, overdue)
             names = _department_names(session)
-            return [staff_json(session, row, names, with_events=False, viewer=staff) for row in rows]
+            return [staff_json(session, row, names, with_events=False) for row in rows]
         return await run(work)
+
+    # The role before the body (a dependency), as on every staff route: 403, not 422, for other roles.
+    intake_staff = context.require_role(*ROLE_RIGHTS["intake"])
+
+    @router.post("/api/demands/intake", status_code=201)
+    async def take_down(body: IntakeBody, staff: Staff = Depends(intake_staff)) -> dict[str, Any]:
+        """应答 staff file a demand for the enterprise they are talking to (chat or phone)."""
+        body.check_link()
+        filed = await intake.file(body.to_input(DemandChannel(body.channel)), staff, strict_link=True)
+        return await run(lambda s: staff_json(s, s.get(Demand, filed.id) or _gone(filed.id)))
 
     @router.get("/api/demands/{demand_id}")
     async def demand_detail(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await run(lambda s: staff_json(s, demands.get_for(s, staff, demand_id), viewer=staff))
+        return await run(lambda s: staff_json(s, demands.get_for(s, staff, demand_id)))
 
     @router.get("/api/demands/{demand_id}/suggestions")
     async def suggestions(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
@@ -206,39 +240,39 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
 
     @router.post("/api/demands/{demand_id}/dispatch")
     async def dispatch(demand_id: RecordId, body: DispatchBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.dispatch(s, staff, demand_id, body.department, body.note)), staff)
+        return await changed(await run(lambda s: demands.dispatch(s, staff, demand_id, body.department, body.note)))
 
     @router.post("/api/demands/{demand_id}/accept")
     async def accept(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.accept(s, staff, demand_id)), staff)
+        return await changed(await run(lambda s: demands.accept(s, staff, demand_id)))
 
     @router.post("/api/demands/{demand_id}/return")
     async def return_demand(demand_id: RecordId, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.return_to_dispatch(s, staff, demand_id, body.reason)), staff)
+        return await changed(await run(lambda s: demands.return_to_dispatch(s, staff, demand_id, body.reason)))
 
     @router.post("/api/demands/{demand_id}/extend")
     async def extend(demand_id: RecordId, body: ExtendBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.request_extension(s, staff, demand_id, body.days, body.reason)), staff)
+        return await changed(await run(lambda s: demands.request_extension(s, staff, demand_id, body.days, body.reason)))
 
     @router.post("/api/demands/{demand_id}/approve-extension")
     async def approve_extension(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.approve_extension(s, staff, demand_id)), staff)
+        return await changed(await run(lambda s: demands.approve_extension(s, staff, demand_id)))
 
     @router.post("/api/demands/{demand_id}/reject-extension")
     async def reject_extension(demand_id: RecordId, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.reject_extension(s, staff, demand_id, body.reason)), staff)
+        return await changed(await run(lambda s: demands.reject_extension(s, staff, demand_id, body.reason)))
 
     @router.post("/api/demands/{demand_id}/notes")
     async def note(demand_id: RecordId, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.add_note(s, staff, demand_id, body.text)), staff)
+        return await changed(await run(lambda s: demands.add_note(s, staff, demand_id, body.text)))
 
     @router.post("/api/demands/{demand_id}/reply")
     async def reply(demand_id: RecordId, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.reply(s, staff, demand_id, body.text)), staff)
+        return await changed(await run(lambda s: demands.reply(s, staff, demand_id, body.text)))
 
     @router.post("/api/demands/{demand_id}/close")
     async def close(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.close(s, staff, demand_id)), staff)
+        return await changed(await run(lambda s: demands.close(s, staff, demand_id)))
 
     # ------------------------------------------------------------------ departments
 
@@ -282,34 +316,15 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
 
 # ---------------------------------------------------------------------- answers
 
-def owns_contact(viewer: Staff | None, demand: Demand) -> bool:
-    """Whether ``viewer`` holds the demand now and so may call the enterprise back: the 应答 desk
-    while it waits for (re)dispatch or for closing after the reply, the handlers of its department.
-    Supervisors, admins and the desk once it is with a department see contacts masked."""
-    if viewer is None:
-        return True  # no viewer: a caller that is itself the owner (tests, the service's own use)
-    if viewer.role == "handler":
-        return demand.department_id is not None and demand.department_id == viewer.department_id
-    return viewer.role == "staff" and demand.status in _DESK_STATES
-
-
-_DESK_STATES = frozenset({DemandState.RECEIVED.value, DemandState.RETURNED.value, DemandState.REPLIED.value})
-
-
 def staff_json(session: Session, demand: Demand, names: dict[int, str] | None = None,
-               with_events: bool = True, viewer: Staff | None = None) -> dict[str, Any]:
-    """A demand for staff: contact details in full for those who hold it (they call back), masked
-    for the others (``owns_contact``), as the public lookup masks them."""
+               with_events: bool = True) -> dict[str, Any]:
+    """A demand for staff who work it (contact details in full: they need them to call back)."""
     names = names if names is not None else _department_names(session)
     state = DemandState(demand.status)
-    owner = owns_contact(viewer, demand)
     data: dict[str, Any] = {
         "id": demand.id, "tracking_number": demand.tracking_number, "category": demand.category,
-        "content": demand.content if owner else mask_personal_data(demand.content),
-        "enterprise_name": demand.enterprise_name,
-        "contact_name": demand.contact_name if owner else mask_name(demand.contact_name),
-        "contact_phone": demand.contact_phone if owner else mask_phone(demand.contact_phone),
-        "contact_masked": not owner, "channel": demand.channel,
+        "content": demand.content, "enterprise_name": demand.enterprise_name, "contact_name": demand.contact_name,
+        "contact_phone": demand.contact_phone, "channel": demand.channel,
         "conversation_id": demand.conversation_id, "status": state.value,
         "status_text": state.label, "department": names.get(demand.department_id or 0),
         "department_id": demand.department_id, "handler_id": demand.handler_id,
@@ -347,6 +362,10 @@ def public_json(session: Session, demand: Demand) -> dict[str, Any]:
         "history": [{"action": e.action, "status": e.to_status, "status_text": DemandState(e.to_status).label,
                      "at": _iso(e.created_at)} for e in events],
     }
+
+
+def _gone(demand_id: int) -> Demand:
+    raise NotFound(f"诉求 {demand_id} 不存在")
 
 
 def _department_json(department: Department) -> dict[str, Any]:

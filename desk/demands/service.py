@@ -23,6 +23,7 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from daofu_protocol import DemandCategory  # the contract's: the bot suggests one, the widget lists them
 from desk.demands.states import OPEN_STATES, Actor, DemandAction, DemandState, transition
 from desk.demands.working_days import add_working_days, reminder_day
 from desk.errors import DeskError, Forbidden, NotFound
@@ -31,12 +32,23 @@ from desk.settings import DeskSettings
 from indexer.normalize import to_halfwidth
 
 
-class DemandCategory(StrEnum):
-    CONSULTATION = "咨询"
-    HELP = "求助"
-    COMPLAINT = "投诉"
-    SUGGESTION = "建议"
-    REPORT = "举报"
+class DemandChannel(StrEnum):
+    """How a demand came in (demands.channel)."""
+
+    WEB = "web"  # POST /api/demands without a conversation
+    WIDGET = "widget"  # the form in the chat (POST /api/demands with the chat's conversation_id)
+    MESSAGE = "message"  # the off-hours leave-a-message form (咨询)
+    CHAT = "chat"  # staff filed it from a live chat
+    PHONE = "phone"  # staff filed it from a phone call (电话)
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {DemandChannel.WEB: "网站", DemandChannel.WIDGET: "在线对话（企业填写）",
+                  DemandChannel.MESSAGE: "留言", DemandChannel.CHAT: "在线对话（坐席登记）",
+                  DemandChannel.PHONE: "电话"}
 
 
 class Rating(StrEnum):
@@ -49,6 +61,7 @@ class Rating(StrEnum):
 DISPATCHERS = frozenset({"staff", "supervisor", "admin"})
 ROLE_RIGHTS: dict[DemandAction | str, frozenset[str]] = {
     "view": frozenset({"staff", "supervisor", "admin", "handler"}),
+    "intake": DISPATCHERS,  # take a demand down from a chat or a phone call
     DemandAction.DISPATCH: DISPATCHERS,
     DemandAction.ACCEPT: frozenset({"handler"}),
     DemandAction.RETURN: frozenset({"handler"}),
@@ -112,8 +125,8 @@ class DemandInput:
     enterprise_name: str
     contact_name: str
     contact_phone: str  # already normalised (normalize_phone)
-    channel: str = "web"
-    conversation_id: str | None = None
+    channel: DemandChannel = DemandChannel.WEB
+    conversation_id: str | None = None  # the chat it came from (checked to exist; never a key to it)
 
 
 @dataclass(frozen=True)
@@ -145,8 +158,10 @@ class DemandService:
 
     # ------------------------------------------------------------------ intake
 
-    def file(self, session: Session, data: DemandInput) -> Demand:
-        """Store a new demand (state received) with its deadline and an SMS with its tracking number."""
+    def file(self, session: Session, data: DemandInput, actor: Actor | None = None) -> Demand:
+        """Store a new demand (state received) with its deadline and an SMS with its tracking number;
+        ``actor``: the staff member who took it down (intake), else the enterprise itself."""
+        actor = actor or Actor.enterprise()
         now = self.clock()
         start = self.today()
         days = self.deadlines[data.category.value]
@@ -155,7 +170,7 @@ class DemandService:
             number = self.new_number()
             demand = Demand(tracking_number=number, category=data.category.value, content=data.content,
                             enterprise_name=data.enterprise_name, contact_name=data.contact_name,
-                            contact_phone=data.contact_phone, channel=data.channel,
+                            contact_phone=data.contact_phone, channel=DemandChannel(data.channel).value,
                             conversation_id=data.conversation_id, status=DemandState.RECEIVED.value, version=0,
                             start_date=start, time_limit_days=days, due_date=due, remind_date=remind,
                             overdue=False, reopen_count=0, return_count=0, created_at=now, updated_at=now)
@@ -169,8 +184,9 @@ class DemandService:
         else:
             raise DeskError("暂时无法生成诉求编号，请稍后再试")
         session.add(DemandEvent(demand_id=demand.id, action="file", from_status=None,
-                                to_status=DemandState.RECEIVED.value, actor_kind="enterprise", actor_name="企业",
-                                note="", public=True, created_at=now))
+                                to_status=DemandState.RECEIVED.value, actor_kind=actor.kind, actor_id=actor.staff_id,
+                                actor_name=actor.name, note="", public=True, created_at=now,
+                                detail={"channel": DemandChannel(data.channel).value}))
         self._notify(session, demand, "sms", demand.contact_phone,
                      f"您的{demand.category}诉求已受理，编号 {number}，办理时限 {due.isoformat()}。"
                      f"可凭编号和手机尾号查询进度。")

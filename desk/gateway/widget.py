@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from daofu_protocol import CATALOG_NAME, LEAVE_MESSAGE_PREFIX, HandoffReason
 from desk.api.deps import RouterContext
-from desk.api.errors import STORE_UNAVAILABLE_TEXT, STORE_UNREACHABLE
+from desk.demands.intake import DemandIntake
+from desk.demands.service import DemandService, normalize_phone
 from desk.errors import BadFrame, DeskError
 from desk.models import Message
 from desk.queue_states import ConversationStatus
@@ -31,6 +32,7 @@ def build_router(context: RouterContext) -> APIRouter:
     router = APIRouter()
     service, settings = context.service, context.settings
     widget_guard = WidgetGuard(settings)
+    intake = DemandIntake(service, DemandService(settings))  # a left message becomes a 咨询 demand
     background: set[asyncio.Task[Any]] = set()
 
     def spawn(coroutine: Any) -> None:
@@ -50,7 +52,8 @@ def build_router(context: RouterContext) -> APIRouter:
                                                  ensure_ascii=False))
             await websocket.close(code=1013)  # try again later
             return
-        connection = WidgetConnection(websocket, service, context.tickets, settings, spawn, widget_guard, client, key)
+        connection = WidgetConnection(websocket, service, context.tickets, settings, spawn, widget_guard, client, key,
+                                      intake)
         try:
             await connection.serve()
         finally:
@@ -64,8 +67,9 @@ class WidgetConnection:
     """One widget's WebSocket: frames in, frames out, a subscription to its conversation."""
 
     def __init__(self, websocket: WebSocket, service: DeskService, tickets: TicketService, settings: DeskSettings,
-                 spawn: Any, guard: WidgetGuard, client: str, key: str) -> None:
+                 spawn: Any, guard: WidgetGuard, client: str, key: str, intake: DemandIntake | None = None) -> None:
         self.websocket = websocket
+        self.intake = intake or DemandIntake(service, DemandService(settings))
         self.guard, self.client, self.key = guard, client, key
         self.service = service
         self.tickets = tickets
@@ -101,13 +105,6 @@ class WidgetConnection:
                 await self.send({"type": "error", "code": error.code, "message": str(error),
                                  **({"client_id": refused} if isinstance(refused, str) else {})})
             except WebSocketDisconnect:
-                return
-            except STORE_UNREACHABLE as error:
-                # Nothing was stored, so nothing is acknowledged. Closing ("try again later") makes
-                # the widget reconnect with backoff and re-send what is pending once the store is back.
-                logger.warning("store unreachable, widget asked to reconnect: %s", error)
-                await self.send({"type": "error", "code": "store_unavailable", "message": STORE_UNAVAILABLE_TEXT})
-                await self.websocket.close(code=1013)
                 return
             except Exception:  # the socket's boundary: one bad frame must not drop the conversation
                 logger.exception("widget frame failed")
@@ -214,20 +211,32 @@ class WidgetConnection:
         client_id = _client_id(frame)
         question = frame.get("question")
         contact = frame.get("contact") or ""
-        if not isinstance(question, str) or not question.strip() or len(question) > 4000 or not isinstance(contact, str):
-            raise BadFrame("请填写留言内容（4000字以内）")
+        # The names are optional (widgets before 2026-12 do not send them).
+        names = {key: frame.get(key) or "" for key in ("contact_name", "enterprise_name")}
+        if not isinstance(question, str) or len(question.strip()) < 5 or len(question) > 4000:
+            raise BadFrame("请填写留言内容（5到4000字）")
+        if not isinstance(contact, str) or not all(isinstance(value, str) for value in names.values()):
+            raise BadFrame("联系人、企业名称和联系电话必须是文字")
         in_hours, online = await self.service.staff_available()
         if in_hours and online:  # messages are for when nobody can answer now
             raise StaffAvailable("现在有人工客服在线，请点击“转人工”直接咨询。")
+        try:  # before anything is stored: the user corrects the number and sends again
+            normalize_phone(contact)
+        except ValueError as error:
+            raise BadFrame(f"联系电话：{error}") from error
         stored, duplicate, _ = await self.service.store_user_message(self.conversation_id, client_id,
                                                                      f"{LEAVE_MESSAGE_PREFIX}{question.strip()}", opening=self._opening)
-        if duplicate and stored.get("payload") and stored["payload"].get("tracking_number"):
-            number = stored["payload"]["tracking_number"]
+        payload = stored.get("payload") or {}
+        if duplicate and payload.get("tracking_number"):
+            number, due_date = payload["tracking_number"], payload.get("due_date")
         else:
-            number = await self.tickets.leave(self.conversation_id, question.strip(), contact.strip())
-            await self.service.run(lambda s: _set_payload(s, stored["id"], {"tracking_number": number}))
+            # A 咨询 demand (issue 12): tracked, dispatched and answered like any other.
+            filed = await self.intake.leave_message(self.conversation_id, question, contact, **names)
+            number, due_date = filed.tracking_number, filed.due_date
+            await self.service.run(lambda s: _set_payload(s, stored["id"], {"tracking_number": number,
+                                                                            "due_date": due_date}))
         await self.send({"type": "ack", "client_id": client_id, "id": stored["id"]})
-        await self.send({"type": "ticket", "tracking_number": number})
+        await self.send({"type": "ticket", "tracking_number": number, "due_date": due_date, "demand": True})
 
     async def _subscribe(self, conversation_id: str) -> None:
         self.close()

@@ -64,247 +64,6 @@
     return d.toDateString() === (/* @__PURE__ */ new Date()).toDateString() ? hm : `${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}`;
   }
 
-  // src/widget/store.js
-  var STORAGE_KEY = "daofu.widget";
-  function createStore() {
-    return {
-      data: load(),
-      save() {
-        try {
-          localStorage.setItem(STORAGE_KEY, JSON.stringify(this.data));
-        } catch (e) {
-        }
-      },
-      /** Take out the pending frames `pred` matches; saves only when something was removed. */
-      removePending(pred) {
-        const before = this.data.pending.length;
-        this.data.pending = this.data.pending.filter((p) => !pred(p));
-        if (this.data.pending.length !== before) this.save();
-      }
-    };
-  }
-  function load() {
-    let raw = null;
-    try {
-      raw = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
-    } catch (e) {
-      raw = null;
-    }
-    const d = raw && typeof raw === "object" ? raw : {};
-    return {
-      conversation_id: typeof d.conversation_id === "string" && d.conversation_id ? d.conversation_id : null,
-      // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
-      resume_token: typeof d.resume_token === "string" && d.resume_token ? d.resume_token : null,
-      // The 政策计算器's saved enterprise profile (PROTOCOL.md "惠企政策"): sent in hello, so the bot
-      // does not ask again and 免申即享 notices reach this browser.
-      profile_token: typeof d.profile_token === "string" && d.profile_token ? d.profile_token : null,
-      after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
-      pending: Array.isArray(d.pending) ? d.pending.filter((p) => p && typeof p.client_id === "string" && typeof p.type === "string") : [],
-      // The conversation already rated, so a reload does not ask again.
-      rated: typeof d.rated === "string" ? d.rated : null
-    };
-  }
-  function uuid() {
-    if (window.crypto && typeof crypto.randomUUID === "function") {
-      try {
-        return crypto.randomUUID();
-      } catch (e) {
-      }
-    }
-    const b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = b[6] & 15 | 64;
-    b[8] = b[8] & 63 | 128;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
-  // src/shared/socket.js
-  var BACKOFF_MS = [1e3, 2e3, 4e3, 8e3, 15e3];
-  function createSocket(options) {
-    const backoffMs = options.backoffMs || BACKOFF_MS;
-    let ws = null;
-    let attempt = 0;
-    let timer = 0;
-    let pingTimer = 0;
-    let lastFrameAt = 0;
-    const socket = {
-      get up() {
-        return Boolean(ws) && ws.readyState === WebSocket.OPEN;
-      },
-      /** A socket exists (open or opening); false between a drop and the next attempt. */
-      get present() {
-        return ws !== null;
-      },
-      connect,
-      send,
-      resetBackoff() {
-        attempt = 0;
-      },
-      /** Connect now, from the first delay again (e.g. the browser came back online). */
-      reconnectNow() {
-        attempt = 0;
-        connect();
-      }
-    };
-    function connect() {
-      clearTimeout(timer);
-      timer = 0;
-      if (options.onConnecting) options.onConnecting();
-      let sock;
-      try {
-        sock = new WebSocket(typeof options.url === "function" ? options.url() : options.url);
-      } catch (e) {
-        down();
-        return;
-      }
-      ws = sock;
-      sock.onopen = () => {
-        if (ws !== sock) return;
-        lastFrameAt = Date.now();
-        if (options.resetBackoffOnOpen !== false) attempt = 0;
-        if (options.onOpen) options.onOpen();
-        startPing();
-      };
-      sock.onmessage = (event) => {
-        if (ws !== sock) return;
-        lastFrameAt = Date.now();
-        let frame = null;
-        try {
-          frame = JSON.parse(event.data);
-        } catch (e) {
-          return;
-        }
-        if (frame && typeof frame === "object") options.onFrame(frame);
-      };
-      sock.onclose = () => {
-        if (ws !== sock) return;
-        drop();
-      };
-      sock.onerror = () => {
-      };
-    }
-    function drop() {
-      const sock = ws;
-      ws = null;
-      stopPing();
-      if (sock) {
-        sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
-        try {
-          sock.close();
-        } catch (e) {
-        }
-      }
-      down();
-    }
-    function down() {
-      if (options.onDown) options.onDown();
-      if (options.onConnecting) options.onConnecting();
-      if (timer) return;
-      const delay = backoffMs[Math.min(attempt, backoffMs.length - 1)];
-      attempt += 1;
-      timer = setTimeout(connect, delay);
-    }
-    function startPing() {
-      stopPing();
-      if (!options.ping) return;
-      pingTimer = setInterval(() => {
-        if (Date.now() - lastFrameAt > options.ping.staleMs) {
-          drop();
-          return;
-        }
-        send(options.ping.frame);
-      }, options.ping.everyMs);
-    }
-    function stopPing() {
-      clearInterval(pingTimer);
-      pingTimer = 0;
-    }
-    function send(frame) {
-      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-      try {
-        ws.send(JSON.stringify(frame));
-        return true;
-      } catch (e) {
-        return false;
-      }
-    }
-    return socket;
-  }
-
-  // src/widget/transport.js
-  var PING_MS = 25e3;
-  var STALE_MS = 7e4;
-  function createTransport(options) {
-    const { store } = options;
-    const outbox = [];
-    let started = false;
-    const socket = createSocket({
-      url: options.origin.replace(/^http/, "ws") + "/ws/widget",
-      // http→ws, https→wss
-      // Backoff starts over at the welcome, not at the socket's open (a desk that accepts and then
-      // drops at once is not hammered).
-      resetBackoffOnOpen: false,
-      ping: { everyMs: PING_MS, staleMs: STALE_MS, frame: { type: "ping" } },
-      onConnecting: options.onConnecting,
-      onDown: options.onDown,
-      onFrame: options.onFrame,
-      onOpen() {
-        socket.send({
-          type: "hello",
-          conversation_id: store.data.conversation_id,
-          resume_token: store.data.resume_token,
-          after: options.after(),
-          page: location.href,
-          ...store.data.profile_token ? { profile_token: store.data.profile_token } : {}
-        });
-        for (const p of store.data.pending) socket.send(frameFor(p));
-        while (outbox.length && socket.up) socket.send(outbox.shift());
-      }
-    });
-    window.addEventListener("online", () => {
-      if (started && !socket.present) socket.reconnectNow();
-    });
-    function ensureStarted() {
-      if (started) return;
-      started = true;
-      socket.connect();
-    }
-    return {
-      get started() {
-        return started;
-      },
-      ensureStarted,
-      welcomed() {
-        socket.resetBackoff();
-      },
-      /** rate / end carry no client_id, so they wait in memory for the next socket instead of pending. */
-      sendControl(frame) {
-        ensureStarted();
-        if (!socket.send(frame)) outbox.push(frame);
-      },
-      /** A frame with a client_id: kept (local storage) until acknowledged, re-sent on reconnection. */
-      addPending(entry) {
-        store.data.pending.push(entry);
-        store.save();
-        ensureStarted();
-        socket.send(frameFor(entry));
-      }
-    };
-  }
-  function frameFor(p) {
-    if (p.type === "handoff") return { type: "handoff", client_id: p.client_id };
-    if (p.type === "leave_message") {
-      return { type: "leave_message", client_id: p.client_id, question: str(p.text), contact: str(p.contact) };
-    }
-    const f = { type: "message", client_id: p.client_id, text: str(p.text) };
-    if (p.payload) f.payload = p.payload;
-    return f;
-  }
-
-  // src/shared/cards.css
-  var cards_default = "/* Cards of the bot's payloads (cards.js): in the widget's Shadow DOM after widget.css, and on the\n * knowledge console's try-it box (built to desk/static/console/cards.css). */\n.daofu-card {\n  width: 100%; margin-top: 6px; padding: 10px 12px; background: #fff; border: 1px solid #d5dce6;\n  border-top: 3px solid #1f5fbf; border-radius: 6px; font-size: 13px;\n}\n.daofu-card-head { display: flex; align-items: flex-start; gap: 8px; }\n.daofu-card-title { font-weight: 600; font-size: 14px; color: #143f80; flex: 1; }\n.daofu-card-toggle, .daofu-more {\n  border: none; background: none; color: #1f5fbf; padding: 0; font-size: 12px; white-space: nowrap;\n}\n.daofu-row { margin-top: 4px; }\n.daofu-label { color: #66788a; }\n.daofu-card ol { margin: 2px 0 0; padding-left: 22px; }\n.daofu-card li { margin: 1px 0; }\n.daofu-bundle-steps li { margin: 4px 0; }\n.daofu-step-title { font-weight: 600; }\n.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }\n.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }\n.daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }\n.daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }\n.daofu-online {\n  display: inline-block; margin-top: 8px; padding: 4px 12px; border-radius: 4px; background: #1f5fbf;\n  color: #fff !important; text-decoration: none;\n}\n.daofu-source { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d5dce6; font-size: 12px; color: #66788a; }\n.daofu-policy-meta { color: #66788a; font-size: 12px; }\n.daofu-policy-passage { margin: 6px 0 0; padding: 6px 10px; border-left: 3px solid #bcd0ee; background: #f7f9fc; white-space: pre-wrap; }\n.daofu-card a { color: #1f5fbf; word-break: break-all; }\n\n/* 政策计算器 result (policyMatchesCard) */\n.daofu-measures { margin: 6px 0 0; padding-left: 20px; }\n.daofu-measure { margin-bottom: 8px; }\n.daofu-measure-title { font-weight: 600; }\n.daofu-conditions { margin: 4px 0; padding-left: 16px; list-style: none; font-size: 13px; }\n.daofu-met-true { color: #1d7a3a; }\n.daofu-met-false { color: #b3261e; }\n.daofu-met-null { color: #8a6d00; }\n.daofu-result-eligible { border-color: #1d7a3a; color: #1d7a3a; }\n.daofu-result-possible { border-color: #1f5fbf; }\n.daofu-result-unknown { border-color: #8a6d00; color: #8a6d00; }\n";
-
   // src/shared/cards.js
   var LONG_BASIS = 120;
   var isObject = (v) => Boolean(v) && typeof v === "object";
@@ -529,6 +288,598 @@
     return box;
   }
 
+  // src/widget/demand.js
+  var RATINGS = ["满意", "基本满意", "不满意"];
+  var PHONE_RULE = "请填写11位手机号码，或带区号的固定电话（如 020-12345678）";
+  var CONSENT_TEXT = "我同意将以上信息（含电话号码）提供给承办部门，仅用于办理、答复和回访本诉求。";
+  var MAX_CONTENT = 4e3;
+  function normalizePhone(raw) {
+    const half = str(raw).replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 65248));
+    const digits = half.replace(/[\s\-()（）\u3000]/g, "");
+    const mobile = /^(?:\+?86)?(1[3-9]\d{9})$/.exec(digits);
+    if (mobile) return mobile[1];
+    return /^0\d{2,3}\d{7,8}$/.test(digits) ? digits : null;
+  }
+  function field(label, control, testid, errors, name) {
+    const wrap = el("label", "daofu-form-field");
+    control.dataset.testid = testid;
+    control.name = name;
+    control.setAttribute("aria-label", label);
+    const error = el("div", "daofu-hint daofu-field-error");
+    error.dataset.testid = `demand-error-${name}`;
+    errors[name] = error;
+    wrap.append(el("span", null, label), control, error);
+    return wrap;
+  }
+  function input(type, maxLength, placeholder) {
+    const node = el("input");
+    node.type = type;
+    if (maxLength) node.maxLength = maxLength;
+    if (placeholder) node.placeholder = placeholder;
+    return node;
+  }
+  function demandForm(spec, onSubmit) {
+    const leave = Boolean(spec.leave);
+    const node = el("div", "daofu-card daofu-demand-form");
+    node.dataset.testid = "demand-form";
+    const errors = {};
+    node.appendChild(el("div", "daofu-card-title", leave ? "留言咨询" : "登记诉求"));
+    if (leave) {
+      node.appendChild(el("div", "daofu-row", spec.reason === "off_hours" ? "当前为非工作时间，人工客服暂时无法接入。请留下您的问题和联系电话，我们将登记为咨询诉求，工作人员上班后尽快答复。" : "当前暂无人工客服在线。请留下您的问题和联系电话，我们将登记为咨询诉求，工作人员将尽快答复。"));
+    }
+    const category = el("select");
+    const categories = Array.isArray(spec.categories) ? spec.categories.map(str).filter(Boolean) : [];
+    for (const name of categories) {
+      const option = el("option", null, name);
+      option.value = name;
+      if (name === str(spec.category)) option.selected = true;
+      category.appendChild(option);
+    }
+    const content = el("textarea");
+    content.value = str(spec.content);
+    content.placeholder = leave ? "请描述您要咨询的问题" : "请说明发生了什么：事项、时间、经过和您的诉求";
+    const enterprise = input("text", 200, "营业执照上的企业名称");
+    const contactName = input("text", 64, "联系人姓名");
+    const phone = input("tel", 32, "手机号码或带区号的固定电话");
+    phone.autocomplete = "tel";
+    const consent = input("checkbox");
+    consent.dataset.testid = "demand-consent";
+    consent.name = "consent";
+    const consentLabel = el("label", "daofu-consent");
+    const consentError = el("div", "daofu-hint daofu-field-error");
+    consentError.dataset.testid = "demand-error-consent";
+    errors.consent = consentError;
+    consentLabel.append(consent, el("span", null, CONSENT_TEXT));
+    if (!leave && categories.length) node.appendChild(field("诉求类别", category, "demand-category", errors, "category"));
+    node.append(
+      field(leave ? "您的问题" : "发生了什么", content, "demand-content", errors, "content"),
+      field(leave ? "企业名称（选填）" : "企业名称", enterprise, "demand-enterprise", errors, "enterprise_name"),
+      field(leave ? "联系人（选填）" : "联系人", contactName, "demand-contact-name", errors, "contact_name"),
+      field("联系电话", phone, "demand-phone", errors, "contact_phone"),
+      consentLabel,
+      consentError
+    );
+    const hint = el("div", "daofu-hint");
+    const submit = button("daofu-primary daofu-demand-submit", leave ? "提交留言" : "提交诉求", send);
+    submit.dataset.testid = "demand-submit";
+    node.append(hint, submit);
+    const controls = [category, content, enterprise, contactName, phone, consent, submit];
+    function clear() {
+      hint.textContent = "";
+      for (const error of Object.values(errors)) error.textContent = "";
+    }
+    function check() {
+      const values = {
+        category: leave ? "咨询" : category.value,
+        content: content.value.trim(),
+        enterprise_name: enterprise.value.trim(),
+        contact_name: contactName.value.trim(),
+        contact_phone: normalizePhone(phone.value)
+      };
+      const problems = [];
+      const n = charCount(values.content);
+      if (n < 5 || n > MAX_CONTENT) problems.push(["content", n < 5 ? "请至少写5个字，说明发生了什么" : `请控制在 ${MAX_CONTENT} 字以内`]);
+      if (!leave && charCount(values.enterprise_name) < 2) problems.push(["enterprise_name", "请填写企业名称（至少2个字）"]);
+      if (!leave && !values.contact_name) problems.push(["contact_name", "请填写联系人"]);
+      if (!values.contact_phone) problems.push(["contact_phone", PHONE_RULE]);
+      if (!consent.checked) problems.push(["consent", "请阅读并勾选同意后提交"]);
+      return { values, problems };
+    }
+    function send() {
+      clear();
+      const { values, problems } = check();
+      if (problems.length) {
+        for (const [name, reason] of problems) errors[name].textContent = reason;
+        return;
+      }
+      for (const c of controls) c.disabled = true;
+      submit.textContent = "提交中…";
+      onSubmit(values, api);
+    }
+    const api = {
+      node,
+      /** The desk took it: the form becomes the tracking card. */
+      filed(answer, last4) {
+        node.replaceWith(filedCard(answer, leave, last4));
+      },
+      /** The desk refused it: its reasons by field (problems from a 422), the form editable again. */
+      failed(detail, problems) {
+        clear();
+        for (const c of controls) c.disabled = false;
+        submit.textContent = leave ? "提交留言" : "提交诉求";
+        let placed = false;
+        for (const p of Array.isArray(problems) ? problems : []) {
+          const target = p && errors[str(p.field)];
+          if (target) {
+            target.textContent = str(p.reason);
+            placed = true;
+          }
+        }
+        if (!placed || !Array.isArray(problems)) hint.textContent = str(detail) || "提交失败，请稍后再试。";
+      }
+    };
+    return api;
+  }
+  var shown = /* @__PURE__ */ new Map();
+  function watch(number, update) {
+    if (!shown.has(number)) shown.set(number, /* @__PURE__ */ new Set());
+    shown.get(number).add(update);
+  }
+  function filedCard(answer, leave, last4) {
+    const number = str(answer.tracking_number);
+    const box = el("div", "daofu-card daofu-demand-filed");
+    box.dataset.testid = "demand-filed";
+    box.dataset.trackingNumber = number;
+    if (last4) box.dataset.last4 = last4;
+    box.appendChild(el("div", "daofu-card-title", leave ? "留言已登记为咨询诉求" : "诉求已提交"));
+    box.appendChild(el("div", "daofu-label", "诉求编号"));
+    const no = el("div", "daofu-ticket-no", number);
+    no.dataset.testid = "demand-tracking-number";
+    box.appendChild(no);
+    const due = el("div", "daofu-row");
+    due.append(el("span", "daofu-label", "办理时限："), el("span", null, str(answer.due_date)));
+    due.lastChild.dataset.testid = "demand-due-date";
+    const status = el("div", "daofu-row");
+    status.append(el("span", "daofu-label", "当前状态："), el("span", null, str(answer.status_text) || "已受理"));
+    status.lastChild.dataset.testid = "demand-live-status";
+    box.append(due, status, el(
+      "div",
+      "daofu-row daofu-muted",
+      "请保存诉求编号。可点击上方“查询诉求”，凭编号和联系电话后四位查询进度；有新进展时本窗口会提示您。"
+    ));
+    watch(number, (d) => {
+      status.lastChild.textContent = str(d.status_text);
+    });
+    return box;
+  }
+  function trackForm(number, onLookup) {
+    const box = el("div", "daofu-card daofu-demand-track");
+    box.dataset.testid = "demand-track";
+    box.appendChild(el("div", "daofu-card-title", "查询诉求"));
+    const errors = {};
+    const no = input("text", 40, "XXXX-XXXX-XXXX-XXXX");
+    no.value = str(number);
+    const last4 = input("text", 4, "后四位");
+    last4.inputMode = "numeric";
+    const hint = el("div", "daofu-hint");
+    const submit = button("daofu-primary", "查询", () => {
+      hint.textContent = "";
+      if (!no.value.trim()) {
+        hint.textContent = "请填写诉求编号";
+        return;
+      }
+      if (!/^\d{4}$/.test(last4.value.trim())) {
+        hint.textContent = "请填写联系电话的后四位数字";
+        return;
+      }
+      onLookup(no.value.trim(), last4.value.trim(), box);
+    });
+    submit.dataset.testid = "demand-track-submit";
+    for (const f of [no, last4]) {
+      f.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && !e.isComposing) {
+          e.preventDefault();
+          submit.click();
+        }
+      });
+    }
+    box.append(
+      field("诉求编号", no, "demand-track-number", errors, "tracking_number"),
+      field("联系电话后四位", last4, "demand-track-last4", errors, "phone_last4"),
+      hint,
+      submit
+    );
+    return box;
+  }
+  function resultCard(data, onRate) {
+    const number = str(data.tracking_number);
+    const box = el("div", "daofu-card daofu-demand-result");
+    box.dataset.testid = "demand-result";
+    box.dataset.trackingNumber = number;
+    box.appendChild(el("div", "daofu-card-title", `诉求 ${number}`));
+    const line = (label, value, testid) => {
+      const r = el("div", "daofu-row");
+      const v = el("span", null);
+      appendRichText(v, str(value));
+      v.dataset.testid = testid;
+      r.append(el("span", "daofu-label", `${label}：`), v);
+      box.appendChild(r);
+      return v;
+    };
+    row(box, "类别", data.category);
+    const status = line("状态", str(data.status_text) + (data.overdue ? "（已超期）" : ""), "demand-status");
+    line("承办部门", data.department || "待派单", "demand-department");
+    line("办理时限", data.due_date, "demand-due");
+    row(box, "诉求内容", data.content);
+    line("答复", str(data.reply).trim() || "尚未答复", "demand-reply");
+    if (data.replied_at) row(box, "答复时间", timeLabel(data.replied_at));
+    const history = el("ol", "daofu-demand-history");
+    history.dataset.testid = "demand-history";
+    for (const h of Array.isArray(data.history) ? data.history : []) {
+      if (!h || typeof h !== "object") continue;
+      history.appendChild(el("li", null, `${timeLabel(h.at)} ${str(h.status_text)}`.trim()));
+    }
+    if (history.children.length) box.append(el("div", "daofu-label", "办理过程"), history);
+    if (data.rating) row(box, "您的评价", data.rating);
+    if (data.can_rate && onRate) box.appendChild(ratingForm((score, comment) => onRate(score, comment, box)));
+    watch(number, (d) => {
+      status.textContent = str(d.status_text) + (d.overdue ? "（已超期）" : "");
+    });
+    return box;
+  }
+  function ratingForm(onSubmit) {
+    const form = el("div", "daofu-demand-rating");
+    form.dataset.testid = "demand-rating";
+    form.appendChild(el("div", "daofu-label", "请对办理结果作出评价（回访）"));
+    const score = el("select");
+    score.dataset.testid = "demand-rating-score";
+    score.name = "score";
+    score.appendChild(el("option", null, "请选择"));
+    score.firstChild.value = "";
+    for (const r of RATINGS) {
+      const option = el("option", null, r);
+      option.value = r;
+      score.appendChild(option);
+    }
+    const scoreLabel = el("label", "daofu-form-field");
+    scoreLabel.append(el("span", null, "满意度"), score);
+    const comment = el("textarea");
+    comment.dataset.testid = "demand-rating-comment";
+    comment.maxLength = 1e3;
+    comment.placeholder = "意见（选填；不满意的请说明原因，将退回原部门重新办理一次）";
+    const commentLabel = el("label", "daofu-form-field");
+    commentLabel.append(el("span", null, "评价意见"), comment);
+    const hint = el("div", "daofu-hint");
+    const submit = button("daofu-primary", "提交评价", () => {
+      if (!score.value) {
+        hint.textContent = "请选择满意度";
+        return;
+      }
+      hint.textContent = "";
+      score.disabled = comment.disabled = submit.disabled = true;
+      onSubmit(score.value, comment.value.trim());
+    });
+    submit.dataset.testid = "demand-rating-submit";
+    form.append(scoreLabel, commentLabel, hint, submit);
+    return form;
+  }
+  function applyFrame(d) {
+    const updates = shown.get(str(d && d.tracking_number));
+    if (updates) for (const update of updates) update(d);
+  }
+  async function call(url, options) {
+    let res;
+    try {
+      res = await fetch(url, Object.assign({ headers: { Accept: "application/json" } }, options));
+    } catch (e) {
+      return { status: 0, data: null };
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (e) {
+      data = null;
+    }
+    return { status: res.status, data: data && typeof data === "object" ? data : null };
+  }
+  function detailOf(answer, fallback) {
+    const d = answer.data && answer.data.detail;
+    if (typeof d === "string" && d) return d;
+    if (answer.status === 0) return "网络连接失败，请检查网络后重试。";
+    return fallback;
+  }
+  async function fileDemand(origin, values, conversationId) {
+    const body = {
+      category: values.category,
+      content: values.content,
+      enterprise_name: values.enterprise_name,
+      contact_name: values.contact_name,
+      contact_phone: values.contact_phone
+    };
+    if (conversationId) body.conversation_id = conversationId;
+    const answer = await call(`${origin}/api/demands`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    });
+    if (answer.status === 201 && answer.data) return { ok: true, answer: answer.data };
+    return {
+      detail: detailOf(answer, `提交失败（${answer.status}），请稍后再试。`),
+      problems: answer.data && answer.data.problems
+    };
+  }
+  async function trackDemand(origin, number, last4) {
+    const answer = await call(`${origin}/api/demands/track/${encodeURIComponent(number)}?phone_last4=${encodeURIComponent(last4)}`);
+    if (answer.status === 200 && answer.data) return { data: answer.data };
+    return { detail: detailOf(answer, "查询失败，请稍后再试。"), missing: answer.status === 404 };
+  }
+  async function rateDemand(origin, number, last4, score, comment) {
+    const answer = await call(`${origin}/api/demands/track/${encodeURIComponent(number)}/rating`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ phone_last4: last4, score, comment })
+    });
+    if (answer.status === 200 && answer.data) return { data: answer.data };
+    return { detail: detailOf(answer, "评价提交失败，请稍后再试。") };
+  }
+  function failureCard(number, text) {
+    const box = el("div", "daofu-card daofu-demand-result");
+    box.appendChild(el("div", "daofu-card-title", number ? `诉求 ${number}` : "查询诉求"));
+    box.appendChild(el("div", "daofu-row", text));
+    return box;
+  }
+
+  // src/widget/store.js
+  var STORAGE_KEY = "daofu.widget";
+  function createStore() {
+    return {
+      data: load(),
+      save() {
+        try {
+          localStorage.setItem(STORAGE_KEY, JSON.stringify(this.data));
+        } catch (e) {
+        }
+      },
+      /** Take out the pending frames `pred` matches; saves only when something was removed. */
+      removePending(pred) {
+        const before = this.data.pending.length;
+        this.data.pending = this.data.pending.filter((p) => !pred(p));
+        if (this.data.pending.length !== before) this.save();
+      }
+    };
+  }
+  function load() {
+    let raw = null;
+    try {
+      raw = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+    } catch (e) {
+      raw = null;
+    }
+    const d = raw && typeof raw === "object" ? raw : {};
+    return {
+      conversation_id: typeof d.conversation_id === "string" && d.conversation_id ? d.conversation_id : null,
+      // The secret that lets this browser, and only it, resume the conversation (PROTOCOL.md).
+      resume_token: typeof d.resume_token === "string" && d.resume_token ? d.resume_token : null,
+      // The 政策计算器's saved enterprise profile (PROTOCOL.md "惠企政策"): sent in hello, so the bot
+      // does not ask again and 免申即享 notices reach this browser.
+      profile_token: typeof d.profile_token === "string" && d.profile_token ? d.profile_token : null,
+      after: Number.isInteger(d.after) && d.after > 0 ? d.after : 0,
+      pending: Array.isArray(d.pending) ? d.pending.filter((p) => p && typeof p.client_id === "string" && typeof p.type === "string") : [],
+      // The conversation already rated, so a reload does not ask again.
+      rated: typeof d.rated === "string" ? d.rated : null,
+      // Demands filed or looked up here ({n: tracking number, l4: the phone's last 4 digits}), so a
+      // live `demand` frame can show the reply at once (demand.js).
+      demands: Array.isArray(d.demands) ? d.demands.filter((x) => x && typeof x.n === "string" && /^\d{4}$/.test(x.l4)).slice(-10) : []
+    };
+  }
+  function uuid() {
+    if (window.crypto && typeof crypto.randomUUID === "function") {
+      try {
+        return crypto.randomUUID();
+      } catch (e) {
+      }
+    }
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = b[6] & 15 | 64;
+    b[8] = b[8] & 63 | 128;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  // src/shared/socket.js
+  var BACKOFF_MS = [1e3, 2e3, 4e3, 8e3, 15e3];
+  function createSocket(options) {
+    const backoffMs = options.backoffMs || BACKOFF_MS;
+    let ws = null;
+    let attempt = 0;
+    let timer = 0;
+    let pingTimer = 0;
+    let lastFrameAt = 0;
+    const socket = {
+      get up() {
+        return Boolean(ws) && ws.readyState === WebSocket.OPEN;
+      },
+      /** A socket exists (open or opening); false between a drop and the next attempt. */
+      get present() {
+        return ws !== null;
+      },
+      connect,
+      send,
+      resetBackoff() {
+        attempt = 0;
+      },
+      /** Connect now, from the first delay again (e.g. the browser came back online). */
+      reconnectNow() {
+        attempt = 0;
+        connect();
+      }
+    };
+    function connect() {
+      clearTimeout(timer);
+      timer = 0;
+      if (options.onConnecting) options.onConnecting();
+      let sock;
+      try {
+        sock = new WebSocket(typeof options.url === "function" ? options.url() : options.url);
+      } catch (e) {
+        down();
+        return;
+      }
+      ws = sock;
+      sock.onopen = () => {
+        if (ws !== sock) return;
+        lastFrameAt = Date.now();
+        if (options.resetBackoffOnOpen !== false) attempt = 0;
+        if (options.onOpen) options.onOpen();
+        startPing();
+      };
+      sock.onmessage = (event) => {
+        if (ws !== sock) return;
+        lastFrameAt = Date.now();
+        let frame = null;
+        try {
+          frame = JSON.parse(event.data);
+        } catch (e) {
+          return;
+        }
+        if (frame && typeof frame === "object") options.onFrame(frame);
+      };
+      sock.onclose = () => {
+        if (ws !== sock) return;
+        drop();
+      };
+      sock.onerror = () => {
+      };
+    }
+    function drop() {
+      const sock = ws;
+      ws = null;
+      stopPing();
+      if (sock) {
+        sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
+        try {
+          sock.close();
+        } catch (e) {
+        }
+      }
+      down();
+    }
+    function down() {
+      if (options.onDown) options.onDown();
+      if (options.onConnecting) options.onConnecting();
+      if (timer) return;
+      const delay = backoffMs[Math.min(attempt, backoffMs.length - 1)];
+      attempt += 1;
+      timer = setTimeout(connect, delay);
+    }
+    function startPing() {
+      stopPing();
+      if (!options.ping) return;
+      pingTimer = setInterval(() => {
+        if (Date.now() - lastFrameAt > options.ping.staleMs) {
+          drop();
+          return;
+        }
+        send(options.ping.frame);
+      }, options.ping.everyMs);
+    }
+    function stopPing() {
+      clearInterval(pingTimer);
+      pingTimer = 0;
+    }
+    function send(frame) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      try {
+        ws.send(JSON.stringify(frame));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    return socket;
+  }
+
+  // src/widget/transport.js
+  var PING_MS = 25e3;
+  var STALE_MS = 7e4;
+  function createTransport(options) {
+    const { store } = options;
+    const outbox = [];
+    let started = false;
+    const socket = createSocket({
+      url: options.origin.replace(/^http/, "ws") + "/ws/widget",
+      // http→ws, https→wss
+      // Backoff starts over at the welcome, not at the socket's open (a desk that accepts and then
+      // drops at once is not hammered).
+      resetBackoffOnOpen: false,
+      ping: { everyMs: PING_MS, staleMs: STALE_MS, frame: { type: "ping" } },
+      onConnecting: options.onConnecting,
+      onDown: options.onDown,
+      onFrame: options.onFrame,
+      onOpen() {
+        socket.send({
+          type: "hello",
+          conversation_id: store.data.conversation_id,
+          resume_token: store.data.resume_token,
+          after: options.after(),
+          page: location.href,
+          ...store.data.profile_token ? { profile_token: store.data.profile_token } : {}
+        });
+        for (const p of store.data.pending) socket.send(frameFor(p));
+        while (outbox.length && socket.up) socket.send(outbox.shift());
+      }
+    });
+    window.addEventListener("online", () => {
+      if (started && !socket.present) socket.reconnectNow();
+    });
+    function ensureStarted() {
+      if (started) return;
+      started = true;
+      socket.connect();
+    }
+    return {
+      get started() {
+        return started;
+      },
+      ensureStarted,
+      welcomed() {
+        socket.resetBackoff();
+      },
+      /** rate / end carry no client_id, so they wait in memory for the next socket instead of pending. */
+      sendControl(frame) {
+        ensureStarted();
+        if (!socket.send(frame)) outbox.push(frame);
+      },
+      /** A frame with a client_id: kept (local storage) until acknowledged, re-sent on reconnection. */
+      addPending(entry) {
+        store.data.pending.push(entry);
+        store.save();
+        ensureStarted();
+        socket.send(frameFor(entry));
+      }
+    };
+  }
+  function frameFor(p) {
+    if (p.type === "handoff") return { type: "handoff", client_id: p.client_id };
+    if (p.type === "leave_message") {
+      return {
+        type: "leave_message",
+        client_id: p.client_id,
+        question: str(p.text),
+        contact: str(p.contact),
+        contact_name: str(p.contact_name),
+        enterprise_name: str(p.enterprise_name)
+      };
+    }
+    const f = { type: "message", client_id: p.client_id, text: str(p.text) };
+    if (p.payload) f.payload = p.payload;
+    return f;
+  }
+
+  // src/shared/cards.css
+  var cards_default = "/* Cards of the bot's payloads (cards.js): in the widget's Shadow DOM after widget.css, and on the\n * knowledge console's try-it box (built to desk/static/console/cards.css). */\n.daofu-card {\n  width: 100%; margin-top: 6px; padding: 10px 12px; background: #fff; border: 1px solid #d5dce6;\n  border-top: 3px solid #1f5fbf; border-radius: 6px; font-size: 13px;\n}\n.daofu-card-head { display: flex; align-items: flex-start; gap: 8px; }\n.daofu-card-title { font-weight: 600; font-size: 14px; color: #143f80; flex: 1; }\n.daofu-card-toggle, .daofu-more {\n  border: none; background: none; color: #1f5fbf; padding: 0; font-size: 12px; white-space: nowrap;\n}\n.daofu-row { margin-top: 4px; }\n.daofu-label { color: #66788a; }\n.daofu-card ol { margin: 2px 0 0; padding-left: 22px; }\n.daofu-card li { margin: 1px 0; }\n.daofu-bundle-steps li { margin: 4px 0; }\n.daofu-step-title { font-weight: 600; }\n.daofu-step-dept, .daofu-step-note { color: #66788a; font-size: 12px; }\n.daofu-outside ul { margin: 2px 0 0; padding-left: 18px; }\n.daofu-tags { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; }\n.daofu-tag { font-size: 12px; padding: 0 6px; border: 1px solid #bcd0ee; border-radius: 3px; color: #1f5fbf; }\n.daofu-online {\n  display: inline-block; margin-top: 8px; padding: 4px 12px; border-radius: 4px; background: #1f5fbf;\n  color: #fff !important; text-decoration: none;\n}\n.daofu-source { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d5dce6; font-size: 12px; color: #66788a; }\n.daofu-policy-meta { color: #66788a; font-size: 12px; }\n.daofu-policy-passage { margin: 6px 0 0; padding: 6px 10px; border-left: 3px solid #bcd0ee; background: #f7f9fc; white-space: pre-wrap; }\n.daofu-card a { color: #1f5fbf; word-break: break-all; }\n\n/* 政策计算器 result (policyMatchesCard) */\n.daofu-measures { margin: 6px 0 0; padding-left: 20px; }\n.daofu-measure { margin-bottom: 8px; }\n.daofu-measure-title { font-weight: 600; }\n.daofu-conditions { margin: 4px 0; padding-left: 16px; list-style: none; font-size: 13px; }\n.daofu-met-true { color: #1d7a3a; }\n.daofu-met-false { color: #b3261e; }\n.daofu-met-null { color: #8a6d00; }\n.daofu-result-eligible { border-color: #1d7a3a; color: #1d7a3a; }\n.daofu-result-possible { border-color: #1f5fbf; }\n.daofu-result-unknown { border-color: #8a6d00; color: #8a6d00; }\n";
+
   // src/widget/widget.css
   var widget_default = `/* The widget's own styles, adopted into its Shadow DOM (with ../shared/cards.css after them) as a
  * constructable stylesheet: page CSS and widget CSS cannot touch each other, and a page whose CSP
@@ -666,6 +1017,17 @@ a { color: #1f5fbf; word-break: break-all; }
   .daofu-panel:not([hidden]) { animation: daofu-in .15s ease-out; }
   @keyframes daofu-in { from { opacity: 0; transform: translateY(8px); } to { opacity: 1; transform: none; } }
 }
+
+/* Demands (诉求): the forms and cards of demand.js. */
+.daofu-card select {
+  width: 100%; font: inherit; font-size: 13px; padding: 5px 8px; border: 1px solid #c9d1db; border-radius: 4px; background: #fff; color: inherit;
+}
+.daofu-consent { display: flex; gap: 6px; align-items: flex-start; margin-top: 8px; font-size: 12px; color: #4a5a6a; }
+.daofu-consent input { width: auto; margin-top: 2px; flex: none; }
+.daofu-field-error:empty { display: none; }
+.daofu-muted { color: #66788a; font-size: 12px; }
+.daofu-demand-history { margin: 4px 0 0; padding-left: 18px; font-size: 12px; color: #4a5a6a; }
+.daofu-demand-rating { margin-top: 8px; padding-top: 8px; border-top: 1px dashed #c9d1db; }
 `;
 
   // src/widget/view.js
@@ -722,7 +1084,9 @@ a { color: #1f5fbf; word-break: break-all; }
     const toolbar = el("div", "daofu-toolbar");
     const handoffBtn = button("daofu-tool daofu-handoff", "转人工", () => on.handoff());
     const endBtn = button("daofu-tool daofu-end", "结束对话", () => on.end());
-    toolbar.append(handoffBtn, endBtn);
+    const trackBtn = button("daofu-tool daofu-track", "查询诉求", () => on.track());
+    trackBtn.dataset.testid = "demand-track-open";
+    toolbar.append(handoffBtn, trackBtn, endBtn);
     const queueLine = el("div", "daofu-queue");
     queueLine.hidden = true;
     queueLine.setAttribute("aria-live", "polite");
@@ -734,19 +1098,19 @@ a { color: #1f5fbf; word-break: break-all; }
     body.append(list, typing);
     const footer = el("div", "daofu-footer");
     const compose = el("div", "daofu-compose");
-    const input = el("textarea", "daofu-input");
-    input.rows = 1;
-    input.placeholder = "请输入您的问题，Enter 发送";
-    input.setAttribute("aria-label", "输入您的问题");
+    const input2 = el("textarea", "daofu-input");
+    input2.rows = 1;
+    input2.placeholder = "请输入您的问题，Enter 发送";
+    input2.setAttribute("aria-label", "输入您的问题");
     const sendBtn = button("daofu-send", "发送", () => on.submit());
-    compose.append(input, sendBtn);
+    compose.append(input2, sendBtn);
     const counter = el("div", "daofu-counter");
     counter.hidden = true;
     const lookup = el("div", "daofu-lookup daofu-ticket-lookup");
     const lookupInput = el("input", "daofu-ticket-lookup-input");
     lookupInput.type = "text";
-    lookupInput.placeholder = "输入留言编号查询回复";
-    lookupInput.setAttribute("aria-label", "留言编号");
+    lookupInput.placeholder = "输入诉求或留言编号查询";
+    lookupInput.setAttribute("aria-label", "诉求或留言编号");
     const lookupPhone = el("input", "daofu-ticket-lookup-phone");
     lookupPhone.type = "text";
     lookupPhone.inputMode = "numeric";
@@ -754,15 +1118,15 @@ a { color: #1f5fbf; word-break: break-all; }
     lookupPhone.placeholder = "电话后四位";
     lookupPhone.setAttribute("aria-label", "联系电话后四位");
     const lookupBtn = button("daofu-ticket-lookup-button", "查询", () => on.lookup());
-    for (const field of [lookupInput, lookupPhone]) {
-      field.addEventListener("keydown", (e) => {
+    for (const field2 of [lookupInput, lookupPhone]) {
+      field2.addEventListener("keydown", (e) => {
         if (e.key === "Enter" && !e.isComposing) {
           e.preventDefault();
           on.lookup();
         }
       });
     }
-    lookup.append(el("span", null, "留言查询"), lookupInput, lookupPhone, lookupBtn);
+    lookup.append(el("span", null, "进度查询"), lookupInput, lookupPhone, lookupBtn);
     footer.append(compose, counter, lookup);
     panel.append(header, toolbar, queueLine, body, footer);
     root.append(panel, launcher);
@@ -778,7 +1142,7 @@ a { color: #1f5fbf; word-break: break-all; }
       body,
       list,
       typing,
-      input,
+      input: input2,
       counter,
       lookupInput,
       lookupPhone,
@@ -812,6 +1176,8 @@ a { color: #1f5fbf; word-break: break-all; }
       wrap.appendChild(bubble);
     }
     if (card) wrap.appendChild(card);
+    const active = options.customCard ? options.customCard(payload.custom) : null;
+    if (active) wrap.appendChild(active);
     if (Array.isArray(payload.buttons) && payload.buttons.length) wrap.appendChild(buttonGroup(payload.buttons, options.onChoose));
     wrap.appendChild(el("div", "daofu-msg-meta", timeLabel(m.created_at)));
     return wrap;
@@ -841,7 +1207,7 @@ a { color: #1f5fbf; word-break: break-all; }
   function disableGroup(group) {
     for (const b of group.querySelectorAll("button")) b.disabled = true;
   }
-  function ratingForm(onSubmit) {
+  function ratingForm2(onSubmit) {
     let score = 0;
     const form = el("div", "daofu-card daofu-rating");
     form.appendChild(el("div", "daofu-card-title", "请对本次服务作出评价"));
@@ -890,55 +1256,6 @@ a { color: #1f5fbf; word-break: break-all; }
   function ratingDone() {
     return el("div", "daofu-card daofu-rating", ratingThanks());
   }
-  function leaveForm(reason, question0, maxChars, onSubmit) {
-    const form = el("div", "daofu-card daofu-leave-form");
-    form.appendChild(el("div", "daofu-card-title", "留言咨询"));
-    form.appendChild(el("div", "daofu-row", reason === "off_hours" ? "当前为非工作时间，人工客服暂时无法接入。请留下您的问题和联系方式，工作人员上班后将尽快答复。" : "当前暂无人工客服在线。请留下您的问题和联系方式，工作人员将尽快答复。"));
-    const qField = el("label", "daofu-form-field");
-    const question = el("textarea", "daofu-leave-question");
-    question.value = question0;
-    question.placeholder = "请描述您要咨询的问题";
-    qField.append(el("span", null, "您的问题"), question);
-    const cField = el("label", "daofu-form-field");
-    const contact = el("input", "daofu-leave-contact");
-    contact.type = "text";
-    contact.placeholder = "手机或邮箱";
-    contact.autocomplete = "tel";
-    cField.append(el("span", null, "联系方式（手机或邮箱）"), contact);
-    const hint = el("div", "daofu-hint");
-    const submit = button("daofu-primary daofu-leave-submit", "提交留言", () => {
-      const q = question.value.trim();
-      const c = contact.value.trim();
-      if (!q) {
-        hint.textContent = "请填写您的问题";
-        return;
-      }
-      const max = maxChars();
-      if (charCount(q) > max) {
-        hint.textContent = `问题请控制在 ${max} 字以内`;
-        return;
-      }
-      if (!/^[+\d][\d\s-]{5,19}$/.test(c) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c)) {
-        hint.textContent = "请填写正确的手机号码或电子邮箱";
-        return;
-      }
-      hint.textContent = "";
-      question.disabled = contact.disabled = submit.disabled = true;
-      submit.textContent = "提交中…";
-      form.dataset.sent = "1";
-      onSubmit(q, c);
-    });
-    form.append(qField, cField, hint, submit);
-    return form;
-  }
-  function ticketCard(trackingNumber) {
-    const box = el("div", "daofu-card daofu-ticket");
-    box.appendChild(el("div", "daofu-card-title", "留言已提交"));
-    box.appendChild(el("div", "daofu-label", "留言编号"));
-    box.appendChild(el("div", "daofu-ticket-no", trackingNumber));
-    box.appendChild(el("div", "daofu-row", "请保存留言编号，稍后可凭编号和联系电话后四位查询回复"));
-    return box;
-  }
   function ticketResult(number, data, failure) {
     const box = el("div", "daofu-card daofu-ticket-result");
     box.appendChild(el("div", "daofu-card-title", `留言编号 ${number}`));
@@ -982,9 +1299,10 @@ a { color: #1f5fbf; word-break: break-all; }
       handoff: () => requestHandoff(),
       end: () => endConversation(),
       submit: () => submitInput(),
-      lookup: () => lookupTicket(ui.lookupInput.value)
+      lookup: () => lookupTicket(ui.lookupInput.value),
+      track: () => appendLocal(trackForm(lastDemandNumber(), lookupDemand))
     });
-    const { root, launcher, panel, list, input, queueLine, handoffBtn } = ui;
+    const { root, launcher, panel, list, input: input2, queueLine, handoffBtn } = ui;
     shadow.append(root);
     function mount() {
       document.body.appendChild(host);
@@ -999,8 +1317,10 @@ a { color: #1f5fbf; word-break: break-all; }
     let personServed = false;
     let lastUserText = "";
     let unread = 0;
-    let ratingForm2 = null;
-    let leaveForm2 = null;
+    let ratingForm3 = null;
+    let leaveForm = null;
+    let leaveClientId = null;
+    let leaveLast4 = "";
     const seenIds = /* @__PURE__ */ new Set();
     const bubbles = /* @__PURE__ */ new Map();
     const transport = createTransport({
@@ -1019,7 +1339,7 @@ a { color: #1f5fbf; word-break: break-all; }
       setUnread(0);
       transport.ensureStarted();
       scrollToEnd();
-      if (window.matchMedia && !window.matchMedia("(max-width: 520px)").matches) input.focus();
+      if (window.matchMedia && !window.matchMedia("(max-width: 520px)").matches) input2.focus();
     }
     function closePanel() {
       panel.hidden = true;
@@ -1068,7 +1388,10 @@ a { color: #1f5fbf; word-break: break-all; }
           break;
         case "ticket":
           store.removePending((p) => p.type === "leave_message");
-          showTicket(f.tracking_number);
+          showTicket(f);
+          break;
+        case "demand":
+          onDemandFrame(f.demand);
           break;
         case "rate_request":
           personServed = true;
@@ -1076,21 +1399,6 @@ a { color: #1f5fbf; word-break: break-all; }
           break;
         case "rated":
           onRated();
-          break;
-        // 惠企政策 (PROTOCOL.md): the saved profile's token, a token the desk no longer knows, a
-        // 免申即享 notice ("您已符合…，无需申请").
-        case "policy_profile_saved":
-          if (typeof f.token === "string" && f.token) {
-            store.data.profile_token = f.token;
-            store.save();
-          }
-          break;
-        case "policy_profile_unknown":
-          store.data.profile_token = null;
-          store.save();
-          break;
-        case "notice":
-          if (str(f.text)) addSystemLine(str(f.text));
           break;
         case "error":
           onError(f);
@@ -1150,7 +1458,7 @@ a { color: #1f5fbf; word-break: break-all; }
       if (m.sender === "staff" && m.staff_name) lastStaffName = str(m.staff_name);
       if (m.sender === "user") lastUserText = str(m.text);
       else hideTyping();
-      const node = renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage });
+      const node = renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage, customCard: demandCard });
       if (m.client_id && m.sender === "user") bubbles.set(m.client_id, node);
       insertById(node, m.id);
       if (live) {
@@ -1171,6 +1479,12 @@ a { color: #1f5fbf; word-break: break-all; }
         pageAfter = 0;
         resetConversationView();
         shownConversation = null;
+      }
+      if (leaveForm && f.client_id && f.client_id === leaveClientId) {
+        store.removePending((p) => p.client_id === f.client_id);
+        leaveForm.failed(str(f.message), null);
+        leaveClientId = null;
+        return;
       }
       if (typeof f.client_id === "string" && f.client_id) {
         store.removePending((p) => p.client_id === f.client_id);
@@ -1240,8 +1554,8 @@ a { color: #1f5fbf; word-break: break-all; }
       list.replaceChildren();
       seenIds.clear();
       bubbles.clear();
-      ratingForm2 = null;
-      leaveForm2 = null;
+      ratingForm3 = null;
+      leaveForm = null;
       pageAfter = 0;
       convStatus = "bot";
       queueLine.hidden = true;
@@ -1295,7 +1609,7 @@ a { color: #1f5fbf; word-break: break-all; }
       if (meta) meta.textContent = "发送失败";
     }
     function submitInput() {
-      const text = input.value.trim();
+      const text = input2.value.trim();
       if (!text) return;
       const max = limits.maxMessageChars;
       if (charCount(text) > max) {
@@ -1303,7 +1617,7 @@ a { color: #1f5fbf; word-break: break-all; }
         return;
       }
       sendMessage(text);
-      input.value = "";
+      input2.value = "";
       autosize();
       updateCounter();
     }
@@ -1336,22 +1650,22 @@ a { color: #1f5fbf; word-break: break-all; }
       handoffBtn.disabled = false;
       showRating();
     }
-    input.addEventListener("keydown", (e) => {
+    input2.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
         e.preventDefault();
         submitInput();
       }
     });
-    input.addEventListener("input", () => {
+    input2.addEventListener("input", () => {
       autosize();
       updateCounter();
     });
     function autosize() {
-      input.style.height = "auto";
-      input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
+      input2.style.height = "auto";
+      input2.style.height = `${Math.min(input2.scrollHeight + 2, 120)}px`;
     }
     function updateCounter() {
-      const n = charCount(input.value.trim());
+      const n = charCount(input2.value.trim());
       const max = limits.maxMessageChars;
       ui.counter.hidden = n < counterFrom();
       ui.counter.textContent = `${n}/${max}`;
@@ -1360,47 +1674,136 @@ a { color: #1f5fbf; word-break: break-all; }
     function showRating() {
       const cid = store.data.conversation_id;
       if (!personServed || cid && store.data.rated === cid) return;
-      if (ratingForm2 && ratingForm2.isConnected) {
+      if (ratingForm3 && ratingForm3.isConnected) {
         scrollToEnd();
         return;
       }
-      ratingForm2 = appendLocal(ratingForm((score, comment) => transport.sendControl({ type: "rate", score, comment })));
+      ratingForm3 = appendLocal(ratingForm2((score, comment) => transport.sendControl({ type: "rate", score, comment })));
     }
     function onRated() {
       if (store.data.conversation_id) {
         store.data.rated = store.data.conversation_id;
         store.save();
       }
-      if (ratingForm2 && ratingForm2.isConnected) ratingForm2.replaceChildren(ratingThanks());
+      if (ratingForm3 && ratingForm3.isConnected) ratingForm3.replaceChildren(ratingThanks());
       else appendLocal(ratingDone());
-      ratingForm2 = null;
+      ratingForm3 = null;
       scrollToEnd();
     }
     function showLeaveForm(reason) {
       if (convStatus === "bot") queueLine.hidden = true;
-      if (leaveForm2 && leaveForm2.isConnected && !leaveForm2.dataset.sent) {
+      if (leaveForm && leaveForm.node.isConnected && !leaveClientId) {
         scrollToEnd();
         return;
       }
-      leaveForm2 = appendLocal(leaveForm(reason, lastUserText, () => limits.maxMessageChars, (question, contact) => {
-        transport.addPending({ type: "leave_message", client_id: uuid(), text: question, contact });
-      }));
+      leaveForm = demandForm({ leave: true, reason, content: lastUserText }, (values) => {
+        leaveClientId = uuid();
+        leaveLast4 = values.contact_phone.slice(-4);
+        transport.addPending({
+          type: "leave_message",
+          client_id: leaveClientId,
+          text: values.content,
+          contact: values.contact_phone,
+          contact_name: values.contact_name,
+          enterprise_name: values.enterprise_name
+        });
+      });
+      leaveClientId = null;
+      appendLocal(leaveForm.node);
     }
-    function showTicket(trackingNumber) {
-      const no = str(trackingNumber);
-      if (leaveForm2 && leaveForm2.isConnected) {
-        const submit = leaveForm2.querySelector(".daofu-leave-submit");
-        if (submit) submit.textContent = "留言已提交";
-      }
-      leaveForm2 = null;
-      appendLocal(ticketCard(no));
+    function showTicket(f) {
+      const no = str(f.tracking_number);
+      if (leaveLast4) rememberDemand(no, leaveLast4);
+      const answer = { tracking_number: no, due_date: f.due_date };
+      if (leaveForm && leaveForm.node.isConnected) leaveForm.filed(answer, leaveLast4);
+      else appendLocal(filedCard(answer, true, leaveLast4));
+      leaveForm = null;
+      leaveClientId = null;
       ui.lookupInput.value = no;
+      scrollToEnd();
+    }
+    function demandCard(custom) {
+      if (!custom || typeof custom !== "object") return null;
+      if (custom.demand_form && typeof custom.demand_form === "object") {
+        const form = demandForm(custom.demand_form, async (values, f) => {
+          const result = await fileDemand(ORIGIN, values, store.data.conversation_id);
+          if (!result.ok) {
+            f.failed(result.detail, result.problems);
+            return;
+          }
+          const last4 = values.contact_phone.slice(-4);
+          rememberDemand(str(result.answer.tracking_number), last4);
+          f.filed(result.answer, last4);
+          ui.lookupInput.value = str(result.answer.tracking_number);
+        });
+        return form.node;
+      }
+      if (custom.demand_track && typeof custom.demand_track === "object") {
+        return trackForm(str(custom.demand_track.tracking_number) || lastDemandNumber(), lookupDemand);
+      }
+      return null;
+    }
+    function rememberDemand(number, last4) {
+      if (!number || !/^\d{4}$/.test(last4)) return;
+      store.data.demands = store.data.demands.filter((d) => d.n !== number).concat([{ n: number, l4: last4 }]).slice(-10);
+      store.save();
+    }
+    function lastDemandNumber() {
+      const known = store.data.demands;
+      return known.length ? known[known.length - 1].n : "";
+    }
+    async function lookupDemand(number, last4) {
+      const result = await trackDemand(ORIGIN, number, last4);
+      if (result.data) {
+        rememberDemand(str(result.data.tracking_number), last4);
+        appendLocal(demandResult(result.data, last4));
+      } else {
+        appendLocal(failureCard(number, result.detail));
+      }
+      return result;
+    }
+    function demandResult(data, last4) {
+      return resultCard(data, async (score, comment, box) => {
+        const rated = await rateDemand(ORIGIN, str(data.tracking_number), last4, score, comment);
+        if (rated.data) box.replaceWith(demandResult(rated.data, last4));
+        else {
+          addSystemLine(rated.detail);
+          lookupDemand(str(data.tracking_number), last4);
+        }
+      });
+    }
+    function onDemandFrame(d) {
+      if (!d || typeof d !== "object") return;
+      const number = str(d.tracking_number);
+      applyFrame(d);
+      addSystemLine(`您的诉求 ${number} 有新进展：${str(d.status_text)}`);
+      if (!isOpen()) setUnread(unread + 1);
+      const known = store.data.demands.find((x) => x.n === number);
+      if (known && d.can_rate) lookupDemand(number, known.l4);
     }
     async function lookupTicket(value) {
       const no = str(value).trim();
       if (!no) {
         ui.lookupInput.focus();
         return;
+      }
+      if (!/^DF/i.test(no) && /^\d{4}$/.test(ui.lookupPhone.value.trim())) {
+        ui.lookupBtn.disabled = true;
+        let found;
+        try {
+          found = await trackDemand(ORIGIN, no, ui.lookupPhone.value.trim());
+        } finally {
+          ui.lookupBtn.disabled = false;
+        }
+        if (found.data) {
+          rememberDemand(str(found.data.tracking_number), ui.lookupPhone.value.trim());
+          appendLocal(demandResult(found.data, ui.lookupPhone.value.trim()));
+          return;
+        }
+        if (!found.missing) {
+          appendLocal(failureCard(no, found.detail));
+          return;
+        }
       }
       ui.lookupBtn.disabled = true;
       let box;

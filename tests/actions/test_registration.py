@@ -5,7 +5,8 @@ from rasa_sdk.executor import ActionExecutor
 DOMAIN_ACTIONS = {"action_answer_question", "action_answer_followup", "action_handoff", "action_feedback_bad",
                   "action_policy_prefill", "validate_policy_profile_form", "action_policy_match",
                   "action_policy_save_profile",
-                  "action_handle_affirm", "action_handle_deny", "action_offer_human", "action_leave_message"}
+                  "action_handle_affirm", "action_handle_deny", "action_offer_human", "action_leave_message",
+                  "action_offer_demand_form", "action_offer_demand_track"}
 
 
 def test_the_action_server_registers_exactly_the_domain_actions() -> None:

@@ -156,24 +156,27 @@ def test_overdue_chats_are_marked(client: TestClient) -> None:
     assert item["overdue"] is True and item["waited_seconds"] >= 300
 
 
-def test_no_staff_online_turns_escalation_into_a_ticket(client: TestClient) -> None:
+def test_no_staff_online_turns_escalation_into_a_consultation_demand(client: TestClient) -> None:
+    # Since issue 12 a left message is a 咨询 demand: dispatched, answered and tracked like any other.
     with client.websocket_connect("/ws/widget") as widget:
         conversation_id = start_chat(widget, "转人工")
         form = receive_until(widget, "leave_message_form")
         assert form["reason"] == "no_staff"
-        widget.send_json({"type": "leave_message", "client_id": "l-1", "question": "取水许可要多久？", "contact": "13800000000"})
-        number = receive_until(widget, "ticket")["tracking_number"]
-        widget.send_json({"type": "leave_message", "client_id": "l-1", "question": "取水许可要多久？", "contact": "13800000000"})
-        assert receive_until(widget, "ticket")["tracking_number"] == number  # re-sent: same ticket
-    assert client.get(f"/api/tickets/{number}?phone_last4=0000").json()["status"] == "open"
+        widget.send_json({"type": "leave_message", "client_id": "l-1", "question": "取水许可要多久？",
+                          "contact": "13800000000"})
+        told = receive_until(widget, "ticket")
+        number = told["tracking_number"]
+        assert told["demand"] is True and told["due_date"]
+        widget.send_json({"type": "leave_message", "client_id": "l-1", "question": "取水许可要多久？",
+                          "contact": "13800000000"})
+        assert receive_until(widget, "ticket")["tracking_number"] == number  # re-sent: same demand
+    tracked = client.get(f"/api/demands/track/{number}?phone_last4=0000").json()
+    assert tracked["category"] == "咨询" and tracked["status"] == "received" and tracked["content"] == "取水许可要多久？"
     login(client, "alice")
-    (ticket,) = client.get("/api/tickets?status=open").json()
-    assert ticket["tracking_number"] == number and ticket["contact"] == "13800000000"
-    client.post(f"/api/tickets/{ticket['id']}/answer", json={"answer": "一般20个工作日。"})
-    looked_up = client.get(f"/api/tickets/{number}?phone_last4=0000").json()
-    assert looked_up["status"] == "answered" and looked_up["answer"] == "一般20个工作日。"
-    assert client.get("/api/tickets/DF000").status_code == 404
-    del conversation_id
+    (demand,) = client.get("/api/demands").json()
+    assert demand["tracking_number"] == number and demand["channel"] == "message"
+    assert client.get(f"/api/conversations/{conversation_id}").json()["conversation"]["status"] == "closed"
+    assert client.get("/api/tickets?status=open").json() == []  # no ticket any more
 
 
 def test_off_hours_also_leave_a_message(tmp_path, rasa: ScriptedRasa) -> None:  # type: ignore[no-untyped-def]

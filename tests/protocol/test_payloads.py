@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from actions import formatting
-from daofu_protocol import CustomKey, CustomPayload, HandoffReason, parse_custom, parse_message_payload
+from daofu_protocol import (
+    CustomKey,
+    CustomPayload,
+    DemandCategory,
+    HandoffReason,
+    demand_form_payload,
+    demand_track_payload,
+    parse_custom,
+    parse_message_payload,
+)
 from indexer.matters import Matter, Referral
 from indexer.records import Bundle, BundleStep, FaqEntry, PolicyDoc, ServiceItem
 
@@ -36,6 +45,8 @@ def built_payloads() -> dict[str, dict[str, Any]]:
         "bundle": formatting.bundle_message(BUNDLE),
         "not_found": formatting.not_found_payload("开个奶茶店", 0.31),
         "referral": formatting.referral_payload(Referral(MATTER, "补领", "营业执照丢了"), 0.42),
+        "demand_form": demand_form_payload(DemandCategory.HELP, "补贴一直没到账"),
+        "demand_track": demand_track_payload("7K2M-9QXP-4RTW-8HNB"),
         "handoff": formatting.handoff_payload(HandoffReason.COMPLAINT, "转人工原因：用户投诉",
                                               [{"id": "A", "kind": "item", "title": "新增取水许可", "score": 0.4}]),
     }
@@ -116,3 +127,10 @@ def test_a_damaged_item_card_parses_to_none() -> None:
 @pytest.mark.parametrize("payload", [None, "x", [], {"buttons": []}, {"custom": None}])
 def test_message_payloads_without_custom_give_none(payload: object) -> None:
     assert parse_message_payload(payload) is None
+
+
+def test_a_demand_form_with_an_unknown_category_parses_to_none() -> None:
+    form = built_payloads()["demand_form"]
+    assert parse_custom(_with(form, ("demand_form", "category"), "表扬")) is None
+    assert parse_custom(_with(form, ("demand_form", "categories"), "咨询")) is None
+    assert parse_custom(_with(built_payloads()["demand_track"], ("demand_track", "tracking_number"), None)) is None

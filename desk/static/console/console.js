@@ -276,7 +276,7 @@
   }
   function createToast(errorMs, otherMs) {
     let timer = null;
-    return function toast2(message, kind) {
+    return function toast3(message, kind) {
       const box = $("#toast");
       if (!box) return;
       box.textContent = String(message);
@@ -303,10 +303,10 @@
     $("#me-name").textContent = me.display_name || me.username || "";
     $("#me-role").textContent = ROLE_LABELS[me.role] || me.role || "";
   }
-  function wireLogout(client2) {
+  function wireLogout(client3) {
     $("#logout").addEventListener("click", async () => {
       try {
-        await client2.api("POST", "/api/logout");
+        await client3.api("POST", "/api/logout");
       } catch (e) {
       }
       location.href = LOGIN_URL;
@@ -340,23 +340,149 @@
     };
   }
 
+  // src/console/demand_intake.js
+  var CATEGORIES = ["咨询", "求助", "投诉", "建议", "举报"];
+  var CHANNEL_LABELS = { chat: "在线对话", phone: "电话" };
+  var MAX_DRAFT = 4e3;
+  var client = createClient();
+  var toast = createToast(6e3, 6e3);
+  function openChatId() {
+    const chat = $("#chat");
+    const id = $("#chat-id");
+    return chat && !chat.hidden && id && id.title ? id.title : null;
+  }
+  async function draftFrom(conversationId) {
+    try {
+      const data = await client.api("GET", "/api/conversations/" + encodeURIComponent(conversationId));
+      const texts = (data && Array.isArray(data.messages) ? data.messages : []).filter((m) => m && m.sender === "user" && typeof m.text === "string" && !m.text.startsWith("/")).map((m) => m.text.trim()).filter(Boolean);
+      return texts.join("\n").slice(0, MAX_DRAFT);
+    } catch (err) {
+      return "";
+    }
+  }
+  function fieldRow(label, control, name, testid, errors) {
+    control.name = name;
+    control.dataset.testid = "demand-intake-" + testid;
+    control.setAttribute("aria-label", label);
+    const error = el("div", { class: "field-error", dataset: { testid: "demand-intake-error-" + name } });
+    errors[name] = error;
+    return el("label", { class: "intake-field" }, [el("span", { text: label }), control, error]);
+  }
+  async function openDialog(channel, conversationId) {
+    const errors = {};
+    const category = el("select");
+    for (const name of CATEGORIES) category.appendChild(el("option", { value: name, text: name }));
+    const content = el("textarea", { rows: "5", maxlength: String(MAX_DRAFT), placeholder: "发生了什么：事项、时间、经过和企业的诉求" });
+    const enterprise = el("input", { type: "text", maxlength: "200" });
+    const contactName = el("input", { type: "text", maxlength: "64" });
+    const phone = el("input", { type: "tel", maxlength: "32", placeholder: "手机号码或带区号的固定电话" });
+    const hint = el("div", { class: "field-error" });
+    const submit = el("button", { class: "btn btn-primary", type: "submit", text: "登记", dataset: { testid: "demand-intake-submit" } });
+    const cancel = el("button", { class: "btn", type: "button", text: "取消" });
+    const form = el("form", { class: "intake-form", dataset: { testid: "demand-intake-form" } }, [
+      el("h3", { text: "登记诉求（" + CHANNEL_LABELS[channel] + "）" }),
+      conversationId ? el("p", { class: "muted", text: "关联会话 " + conversationId + "：登记后用户会在对话中收到诉求编号。" }) : el("p", { class: "muted", text: "电话来电：请向来电企业读出诉求编号，并提示凭编号和电话后四位查询。" }),
+      fieldRow("诉求类别", category, "category", "category", errors),
+      fieldRow("发生了什么", content, "content", "content", errors),
+      fieldRow("企业名称", enterprise, "enterprise_name", "enterprise", errors),
+      fieldRow("联系人", contactName, "contact_name", "contact-name", errors),
+      fieldRow("联系电话", phone, "contact_phone", "phone", errors),
+      hint,
+      el("div", { class: "intake-actions" }, [cancel, submit])
+    ]);
+    const dialog = el("dialog", { class: "intake-dialog" }, form);
+    document.body.appendChild(dialog);
+    cancel.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => dialog.remove());
+    dialog.showModal();
+    if (conversationId) content.value = await draftFrom(conversationId);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      hint.textContent = "";
+      for (const e of Object.values(errors)) e.textContent = "";
+      const body = {
+        category: category.value,
+        content: content.value.trim(),
+        enterprise_name: enterprise.value.trim(),
+        contact_name: contactName.value.trim(),
+        contact_phone: phone.value.trim(),
+        channel
+      };
+      if (conversationId) body.conversation_id = conversationId;
+      submit.disabled = true;
+      try {
+        const demand = await client.api("POST", "/api/demands/intake", body);
+        toast("已登记诉求 " + demand.tracking_number + "，办理时限 " + demand.due_date, "ok");
+        dialog.close();
+      } catch (err) {
+        let placed = false;
+        for (const p of err && err.problems || []) {
+          const target = errors[p.field];
+          if (target) {
+            target.textContent = p.reason;
+            placed = true;
+          }
+        }
+        if (!placed) hint.textContent = err && err.detail || "登记失败，请稍后再试";
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  }
+  function install() {
+    if (!document.body || document.body.dataset.page !== "console") return;
+    const actions = $(".chat-actions");
+    const resolve = $("#resolve");
+    if (actions && resolve) {
+      const fromChat = el("button", {
+        class: "btn btn-small",
+        type: "button",
+        text: "登记诉求",
+        title: "为当前会话的企业登记诉求（派单办理）",
+        dataset: { testid: "demand-intake-chat" }
+      });
+      fromChat.addEventListener("click", () => {
+        const id = openChatId();
+        if (!id) {
+          toast("请先打开一个会话", "error");
+          return;
+        }
+        openDialog("chat", id);
+      });
+      actions.insertBefore(fromChat, resolve);
+    }
+    const queueHead = $("#queue .panel-head");
+    if (queueHead) {
+      const fromPhone = el("button", {
+        class: "btn btn-small",
+        type: "button",
+        text: "电话登记",
+        title: "为来电企业登记诉求",
+        dataset: { testid: "demand-intake-phone" }
+      });
+      fromPhone.addEventListener("click", () => openDialog("phone", null));
+      queueHead.appendChild(fromPhone);
+    }
+  }
+  onReady(install);
+
   // src/console/console.js
   var CONSOLE_URL = "/console";
   var POLL_MS = 5e3;
   var BACKGROUND_MS = 3e4;
   var KIND_LABELS = { item: "事项", policy: "政策" };
   var SENDER_LABELS = { user: "用户", bot: "机器人", staff: "坐席", system: "系统" };
-  var client = createClient();
-  var api = client.api;
-  var detailText = client.detailText;
-  var toast = createToast(5e3, 3e3);
+  var client2 = createClient();
+  var api = client2.api;
+  var detailText = client2.detailText;
+  var toast2 = createToast(5e3, 3e3);
   function mmss(seconds) {
     const s = Math.max(0, Math.floor(Number(seconds) || 0));
     return pad2(Math.floor(s / 60)) + ":" + pad2(s % 60);
   }
   function errorToast(err) {
     if (err && err.status === 401) return;
-    toast(err && err.detail ? err.detail : String(err && err.message ? err.message : err), "error");
+    toast2(err && err.detail ? err.detail : String(err && err.message ? err.message : err), "error");
   }
   function initLogin() {
     const form = $("#login-form");
@@ -575,13 +701,6 @@
       }
     } else if (frame.type === "conversation") {
       if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
-    } else if (frame.type === "live") {
-      if (frame.ok) {
-        stopPolling();
-        pollOnce();
-      } else {
-        startPolling();
-      }
     }
   }
   function setChatStatus(status, label) {
@@ -747,7 +866,7 @@
     const text = box.value.trim();
     if (!id || box.disabled) return;
     if (!text) {
-      toast("请输入回复内容", "error");
+      toast2("请输入回复内容", "error");
       return;
     }
     await busy($("#reply-send"), async () => {
@@ -785,7 +904,7 @@
     await busy(button2, async () => {
       try {
         await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + action, body);
-        toast(okText, "ok");
+        toast2(okText, "ok");
         if (idEq(id, state.openId)) closeChat();
         refreshQueue();
       } catch (err) {
@@ -798,7 +917,7 @@
     const kind = $("#kb-kind").value;
     const results = $("#kb-results");
     if (!q) {
-      toast("请输入检索关键词", "error");
+      toast2("请输入检索关键词", "error");
       return;
     }
     const params = new URLSearchParams({ q });
@@ -845,7 +964,7 @@
       box.selectionStart = box.selectionEnd = box.value.length;
       box.scrollTop = box.scrollHeight;
     } else {
-      toast("已插入回复框，打开会话后可发送");
+      toast2("已插入回复框，打开会话后可发送");
     }
   }
   async function loadTickets() {
@@ -894,7 +1013,7 @@
     if (action === "answer") {
       const answer = node.querySelector(".ticket-answer").value.trim();
       if (!answer) {
-        toast("请填写回复内容", "error");
+        toast2("请填写回复内容", "error");
         return;
       }
       body = { answer };
@@ -902,7 +1021,7 @@
     await busy(button2, async () => {
       try {
         await api("POST", "/api/tickets/" + encodeURIComponent(id) + "/" + action, body);
-        toast(action === "answer" ? "已回复，用户可凭查询号查看" : "留言已关闭", "ok");
+        toast2(action === "answer" ? "已回复，用户可凭查询号查看" : "留言已关闭", "ok");
         loadTickets();
       } catch (err) {
         errorToast(err);
@@ -910,7 +1029,7 @@
     });
   }
   function wireConsole() {
-    wireLogout(client);
+    wireLogout(client2);
     $("#tab-chats").addEventListener("click", () => showTab("chats"));
     $("#tab-tickets").addEventListener("click", () => showTab("tickets"));
     $("#queue-refresh").addEventListener("click", (e) => busy(e.currentTarget, refreshQueue));
@@ -933,7 +1052,7 @@
     $("#transfer").addEventListener("click", (e) => {
       const staffId = $("#transfer-select").value;
       if (!staffId) {
-        toast("请先选择要转给的同事", "error");
+        toast2("请先选择要转给的同事", "error");
         return;
       }
       const option = $("#transfer-select").selectedOptions[0];
@@ -961,7 +1080,7 @@
     try {
       state.me = await api("GET", "/api/me");
     } catch (err) {
-      if (err.status !== 401) toast("无法获取登录信息：" + err.detail, "error");
+      if (err.status !== 401) toast2("无法获取登录信息：" + err.detail, "error");
       return;
     }
     if (!state.me) {

@@ -218,6 +218,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], dict[str, Any] | None]] = {
     ("POST", "/api/demands/{demand_id}/notes"): ({"staff", "handler", "supervisor", "admin"}, {"text": "备注"}),
     ("POST", "/api/demands/{demand_id}/reply"): (_HANDLER, {"text": "已办结"}),
     ("POST", "/api/demands/{demand_id}/close"): ({"staff", "supervisor", "admin"}, None),
+    ("POST", "/api/demands/intake"): ({"staff", "supervisor", "admin"}, {**BODY, "channel": "phone"}),
     ("GET", "/api/departments"): ({"staff", "handler", "other", "supervisor", "admin", "editor"}, None),
     ("POST", "/api/departments"): ({"admin"}, {"name": "矩阵测试部门"}),
     ("PATCH", "/api/departments/{department_id}"): ({"admin"}, {"active": True}),

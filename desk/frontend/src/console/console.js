@@ -8,6 +8,7 @@
  */
 import { cardSummaries } from '../shared/cards.js';
 import { $, appendAll, el, formatTime, onReady, pad2, truncate } from '../shared/dom.js';
+import './demand_intake.js'; // 登记诉求 from a chat or a phone call (its own buttons and dialog)
 import { ROLE_LABELS, busy, consoleSocket, createClient, createToast, goLogin, isEditor, readJson, showMe, wireLogout } from './common.js';
 
 const CONSOLE_URL = "/console";
@@ -280,15 +281,6 @@ function handleFrame(frame) {
     }
   } else if (frame.type === "conversation") {
     if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
-  } else if (frame.type === "live") {
-    // The desks' shared event bus (Redis) is down: other desks' events do not arrive, so poll
-    // as if the socket were down until it is back, then catch up once.
-    if (frame.ok) {
-      stopPolling();
-      pollOnce();
-    } else {
-      startPolling();
-    }
   }
 }
 

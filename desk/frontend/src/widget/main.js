@@ -11,6 +11,7 @@
  * (desk/frontend/build.mjs, `make frontend`).
  */
 import { charCount, str, timeLabel } from '../shared/dom.js';
+import * as demand from './demand.js';
 import { createStore, uuid } from './store.js';
 import { createTransport } from './transport.js';
 import * as view from './view.js';
@@ -50,6 +51,7 @@ import * as view from './view.js';
     end: () => endConversation(),
     submit: () => submitInput(),
     lookup: () => lookupTicket(ui.lookupInput.value),
+    track: () => appendLocal(demand.trackForm(lastDemandNumber(), lookupDemand)),
   });
   const { root, launcher, panel, list, input, queueLine, handoffBtn } = ui;
   shadow.append(root);
@@ -74,7 +76,9 @@ import * as view from './view.js';
   let lastUserText = '';
   let unread = 0;
   let ratingForm = null;          // the open (not yet submitted) rating form, if any
-  let leaveForm = null;           // the open leave-a-message form, if any
+  let leaveForm = null;           // the open leave-a-message form (demand.js demandForm), if any
+  let leaveClientId = null;       // the client_id its leave_message frame carries
+  let leaveLast4 = '';            // its phone's last 4 digits, to look the demand up later
   const seenIds = new Set();      // message ids already on screen (dedupe)
   const bubbles = new Map();      // client_id → the user's bubble
 
@@ -146,17 +150,11 @@ import * as view from './view.js';
         break;
       case 'ticket':
         store.removePending((p) => p.type === 'leave_message');
-        showTicket(f.tracking_number);
+        showTicket(f);
         break;
+      case 'demand': onDemandFrame(f.demand); break;
       case 'rate_request': personServed = true; showRating(); break;
       case 'rated': onRated(); break;
-      // 惠企政策 (PROTOCOL.md): the saved profile's token, a token the desk no longer knows, a
-      // 免申即享 notice ("您已符合…，无需申请").
-      case 'policy_profile_saved':
-        if (typeof f.token === 'string' && f.token) { store.data.profile_token = f.token; store.save(); }
-        break;
-      case 'policy_profile_unknown': store.data.profile_token = null; store.save(); break;
-      case 'notice': if (str(f.text)) addSystemLine(str(f.text)); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
     }
@@ -222,7 +220,7 @@ import * as view from './view.js';
     if (m.sender === 'staff' && m.staff_name) lastStaffName = str(m.staff_name);
     if (m.sender === 'user') lastUserText = str(m.text);
     else hideTyping();
-    const node = view.renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage });
+    const node = view.renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage, customCard: demandCard });
     if (m.client_id && m.sender === 'user') bubbles.set(m.client_id, node);
     insertById(node, m.id);
     if (live) {
@@ -245,6 +243,13 @@ import * as view from './view.js';
       pageAfter = 0;
       resetConversationView();
       shownConversation = null;
+    }
+    // A refused left message: its form takes the reason and can be sent again.
+    if (leaveForm && f.client_id && f.client_id === leaveClientId) {
+      store.removePending((p) => p.client_id === f.client_id);
+      leaveForm.failed(str(f.message), null);
+      leaveClientId = null;
+      return;
     }
     // A refused message (if the server names it) must not be re-sent on every reconnect.
     if (typeof f.client_id === 'string' && f.client_id) {
@@ -486,32 +491,119 @@ import * as view from './view.js';
 
   // ---------------------------------------------------------------- leave a message, tickets
 
+  // Since issue 12 a left message is a 咨询 demand: the demand form in its leave mode (demand.js).
   function showLeaveForm(reason) {
     // Escalation did not happen: drop the "正在为您转接…" line.
     if (convStatus === 'bot') queueLine.hidden = true;
-    if (leaveForm && leaveForm.isConnected && !leaveForm.dataset.sent) {
+    if (leaveForm && leaveForm.node.isConnected && !leaveClientId) {
       scrollToEnd();
       return;
     }
-    leaveForm = appendLocal(view.leaveForm(reason, lastUserText, () => limits.maxMessageChars, (question, contact) => {
-      transport.addPending({ type: 'leave_message', client_id: uuid(), text: question, contact });
-    }));
+    leaveForm = demand.demandForm({ leave: true, reason, content: lastUserText }, (values) => {
+      leaveClientId = uuid();
+      leaveLast4 = values.contact_phone.slice(-4);
+      transport.addPending({ type: 'leave_message', client_id: leaveClientId, text: values.content,
+        contact: values.contact_phone, contact_name: values.contact_name, enterprise_name: values.enterprise_name });
+    });
+    leaveClientId = null;
+    appendLocal(leaveForm.node);
   }
 
-  function showTicket(trackingNumber) {
-    const no = str(trackingNumber);
-    if (leaveForm && leaveForm.isConnected) {
-      const submit = leaveForm.querySelector('.daofu-leave-submit');
-      if (submit) submit.textContent = '留言已提交';
-    }
+  function showTicket(f) {
+    const no = str(f.tracking_number);
+    if (leaveLast4) rememberDemand(no, leaveLast4);
+    const answer = { tracking_number: no, due_date: f.due_date };
+    if (leaveForm && leaveForm.node.isConnected) leaveForm.filed(answer, leaveLast4);
+    else appendLocal(demand.filedCard(answer, true, leaveLast4));
     leaveForm = null;
-    appendLocal(view.ticketCard(no));
+    leaveClientId = null;
     ui.lookupInput.value = no; // ready for the lookup box below
+    scrollToEnd();
+  }
+
+  // ---------------------------------------------------------------- demands (诉求)
+
+  // The card of a demand payload: the form the bot offers, or the lookup.
+  function demandCard(custom) {
+    if (!custom || typeof custom !== 'object') return null;
+    if (custom.demand_form && typeof custom.demand_form === 'object') {
+      const form = demand.demandForm(custom.demand_form, async (values, f) => {
+        const result = await demand.fileDemand(ORIGIN, values, store.data.conversation_id);
+        if (!result.ok) { f.failed(result.detail, result.problems); return; }
+        const last4 = values.contact_phone.slice(-4);
+        rememberDemand(str(result.answer.tracking_number), last4);
+        f.filed(result.answer, last4);
+        ui.lookupInput.value = str(result.answer.tracking_number);
+      });
+      return form.node;
+    }
+    if (custom.demand_track && typeof custom.demand_track === 'object') {
+      return demand.trackForm(str(custom.demand_track.tracking_number) || lastDemandNumber(), lookupDemand);
+    }
+    return null;
+  }
+
+  function rememberDemand(number, last4) {
+    if (!number || !/^\d{4}$/.test(last4)) return;
+    store.data.demands = store.data.demands.filter((d) => d.n !== number).concat([{ n: number, l4: last4 }]).slice(-10);
+    store.save();
+  }
+
+  function lastDemandNumber() {
+    const known = store.data.demands;
+    return known.length ? known[known.length - 1].n : '';
+  }
+
+  async function lookupDemand(number, last4) {
+    const result = await demand.trackDemand(ORIGIN, number, last4);
+    if (result.data) {
+      rememberDemand(str(result.data.tracking_number), last4);
+      appendLocal(demandResult(result.data, last4));
+    } else {
+      appendLocal(demand.failureCard(number, result.detail));
+    }
+    return result;
+  }
+
+  function demandResult(data, last4) {
+    return demand.resultCard(data, async (score, comment, box) => {
+      const rated = await demand.rateDemand(ORIGIN, str(data.tracking_number), last4, score, comment);
+      if (rated.data) box.replaceWith(demandResult(rated.data, last4));
+      else {
+        addSystemLine(rated.detail);
+        lookupDemand(str(data.tracking_number), last4);
+      }
+    });
+  }
+
+  // A demand of this conversation changed (desk/PROTOCOL.md `demand` frame).
+  function onDemandFrame(d) {
+    if (!d || typeof d !== 'object') return;
+    const number = str(d.tracking_number);
+    demand.applyFrame(d);
+    addSystemLine(`您的诉求 ${number} 有新进展：${str(d.status_text)}`);
+    if (!isOpen()) setUnread(unread + 1);
+    // With a reply to read and rate, show it at once when this browser knows the digits.
+    const known = store.data.demands.find((x) => x.n === number);
+    if (known && d.can_rate) lookupDemand(number, known.l4);
   }
 
   async function lookupTicket(value) {
     const no = str(value).trim();
     if (!no) { ui.lookupInput.focus(); return; }
+    // A demand first (left messages are demands since 2026-12); a number the demands do not know
+    // may be an older ticket.
+    if (!/^DF/i.test(no) && /^\d{4}$/.test(ui.lookupPhone.value.trim())) {
+      ui.lookupBtn.disabled = true;
+      let found;
+      try { found = await demand.trackDemand(ORIGIN, no, ui.lookupPhone.value.trim()); } finally { ui.lookupBtn.disabled = false; }
+      if (found.data) {
+        rememberDemand(str(found.data.tracking_number), ui.lookupPhone.value.trim());
+        appendLocal(demandResult(found.data, ui.lookupPhone.value.trim()));
+        return;
+      }
+      if (!found.missing) { appendLocal(demand.failureCard(no, found.detail)); return; }
+    }
     ui.lookupBtn.disabled = true;
     let box;
     try {

@@ -39,6 +39,11 @@ function load() {
       : [],
     // The conversation already rated, so a reload does not ask again.
     rated: typeof d.rated === 'string' ? d.rated : null,
+    // Demands filed or looked up here ({n: tracking number, l4: the phone's last 4 digits}), so a
+    // live `demand` frame can show the reply at once (demand.js).
+    demands: Array.isArray(d.demands)
+      ? d.demands.filter((x) => x && typeof x.n === 'string' && /^\d{4}$/.test(x.l4)).slice(-10)
+      : [],
   };
 }
 

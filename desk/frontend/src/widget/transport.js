@@ -68,7 +68,8 @@ export function createTransport(options) {
 function frameFor(p) {
   if (p.type === 'handoff') return { type: 'handoff', client_id: p.client_id };
   if (p.type === 'leave_message') {
-    return { type: 'leave_message', client_id: p.client_id, question: str(p.text), contact: str(p.contact) };
+    return { type: 'leave_message', client_id: p.client_id, question: str(p.text), contact: str(p.contact),
+      contact_name: str(p.contact_name), enterprise_name: str(p.enterprise_name) };
   }
   const f = { type: 'message', client_id: p.client_id, text: str(p.text) };
   if (p.payload) f.payload = p.payload;

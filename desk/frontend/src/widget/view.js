@@ -1,9 +1,10 @@
 /* The widget's DOM: its Shadow DOM host and stylesheet, the launcher and panel, messages, and the
- * rating, leave-a-message and ticket cards. Builds nodes only; what they do is main.js's.
+ * rating and ticket cards (the demand and leave-a-message forms: demand.js). Builds nodes only;
+ * what they do is main.js's.
  */
 import cardsCss from '../shared/cards.css';
 import { payloadCard, row } from '../shared/cards.js';
-import { appendRichText, button, charCount, el, str, timeLabel } from '../shared/dom.js';
+import { appendRichText, button, el, str, timeLabel } from '../shared/dom.js';
 import widgetCss from './widget.css';
 
 export const STAR_LABELS = ['', '非常不满意', '不满意', '基本满意', '满意', '非常满意'];
@@ -76,7 +77,10 @@ export function buildPanel(on) {
   const toolbar = el('div', 'daofu-toolbar');
   const handoffBtn = button('daofu-tool daofu-handoff', '转人工', () => on.handoff());
   const endBtn = button('daofu-tool daofu-end', '结束对话', () => on.end());
-  toolbar.append(handoffBtn, endBtn);
+  // 查询诉求: the demand lookup (demand.js), always at hand like 转人工.
+  const trackBtn = button('daofu-tool daofu-track', '查询诉求', () => on.track());
+  trackBtn.dataset.testid = 'demand-track-open';
+  toolbar.append(handoffBtn, trackBtn, endBtn);
 
   const queueLine = el('div', 'daofu-queue');
   queueLine.hidden = true;
@@ -103,8 +107,8 @@ export function buildPanel(on) {
   const lookup = el('div', 'daofu-lookup daofu-ticket-lookup');
   const lookupInput = el('input', 'daofu-ticket-lookup-input');
   lookupInput.type = 'text';
-  lookupInput.placeholder = '输入留言编号查询回复';
-  lookupInput.setAttribute('aria-label', '留言编号');
+  lookupInput.placeholder = '输入诉求或留言编号查询';
+  lookupInput.setAttribute('aria-label', '诉求或留言编号');
   // The desk asks for the last 4 digits of the contact phone left with the message.
   const lookupPhone = el('input', 'daofu-ticket-lookup-phone');
   lookupPhone.type = 'text';
@@ -118,7 +122,7 @@ export function buildPanel(on) {
       if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); on.lookup(); }
     });
   }
-  lookup.append(el('span', null, '留言查询'), lookupInput, lookupPhone, lookupBtn);
+  lookup.append(el('span', null, '进度查询'), lookupInput, lookupPhone, lookupBtn);
   footer.append(compose, counter, lookup);
 
   panel.append(header, toolbar, queueLine, body, footer);
@@ -156,6 +160,9 @@ export function renderMessage(m, options) {
     wrap.appendChild(bubble);
   }
   if (card) wrap.appendChild(card);
+  // Cards that act (the demand forms): main.js builds them, with what they need to send.
+  const active = options.customCard ? options.customCard(payload.custom) : null;
+  if (active) wrap.appendChild(active);
   if (Array.isArray(payload.buttons) && payload.buttons.length) wrap.appendChild(buttonGroup(payload.buttons, options.onChoose));
   wrap.appendChild(el('div', 'daofu-msg-meta', timeLabel(m.created_at)));
   return wrap;
@@ -239,60 +246,6 @@ export function ratingThanks() {
 /** The thanks as a card of its own (the form was not on this page). */
 export function ratingDone() {
   return el('div', 'daofu-card daofu-rating', ratingThanks());
-}
-
-/**
- * The leave-a-message form (no person can answer now). question0: the text to start with;
- * maxChars(): the longest question; onSubmit(question, contact) once the fields are valid.
- */
-export function leaveForm(reason, question0, maxChars, onSubmit) {
-  const form = el('div', 'daofu-card daofu-leave-form');
-  form.appendChild(el('div', 'daofu-card-title', '留言咨询'));
-  form.appendChild(el('div', 'daofu-row', reason === 'off_hours'
-    ? '当前为非工作时间，人工客服暂时无法接入。请留下您的问题和联系方式，工作人员上班后将尽快答复。'
-    : '当前暂无人工客服在线。请留下您的问题和联系方式，工作人员将尽快答复。'));
-
-  const qField = el('label', 'daofu-form-field');
-  const question = el('textarea', 'daofu-leave-question');
-  question.value = question0;
-  question.placeholder = '请描述您要咨询的问题';
-  qField.append(el('span', null, '您的问题'), question);
-
-  const cField = el('label', 'daofu-form-field');
-  const contact = el('input', 'daofu-leave-contact');
-  contact.type = 'text';
-  contact.placeholder = '手机或邮箱';
-  contact.autocomplete = 'tel';
-  cField.append(el('span', null, '联系方式（手机或邮箱）'), contact);
-
-  const hint = el('div', 'daofu-hint');
-  const submit = button('daofu-primary daofu-leave-submit', '提交留言', () => {
-    const q = question.value.trim();
-    const c = contact.value.trim();
-    if (!q) { hint.textContent = '请填写您的问题'; return; }
-    const max = maxChars();
-    if (charCount(q) > max) { hint.textContent = `问题请控制在 ${max} 字以内`; return; }
-    if (!/^[+\d][\d\s-]{5,19}$/.test(c) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c)) {
-      hint.textContent = '请填写正确的手机号码或电子邮箱';
-      return;
-    }
-    hint.textContent = '';
-    question.disabled = contact.disabled = submit.disabled = true;
-    submit.textContent = '提交中…';
-    form.dataset.sent = '1';
-    onSubmit(q, c);
-  });
-  form.append(qField, cField, hint, submit);
-  return form;
-}
-
-export function ticketCard(trackingNumber) {
-  const box = el('div', 'daofu-card daofu-ticket');
-  box.appendChild(el('div', 'daofu-card-title', '留言已提交'));
-  box.appendChild(el('div', 'daofu-label', '留言编号'));
-  box.appendChild(el('div', 'daofu-ticket-no', trackingNumber));
-  box.appendChild(el('div', 'daofu-row', '请保存留言编号，稍后可凭编号和联系电话后四位查询回复'));
-  return box;
 }
 
 /** The answer of GET /api/tickets/{number}: `data` when it came, else the Chinese reason. */
