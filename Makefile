@@ -60,7 +60,7 @@ desk/frontend/node_modules/.installed: desk/frontend/package-lock.json
 # their sources.
 FRONTEND_SOURCES := $(shell find desk/frontend/src -type f) desk/frontend/build.mjs
 FRONTEND_BUNDLES := desk/static/widget.js desk/static/console/console.js desk/static/console/knowledge.js \
-                    desk/static/console/analytics.js desk/static/console/cards.css
+                    desk/static/console/analytics.js desk/static/console/demands.js desk/static/console/cards.css
 $(FRONTEND_BUNDLES) &: $(FRONTEND_SOURCES) desk/frontend/node_modules/.installed
 	node desk/frontend/build.mjs
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from daofu_core.errors import DaofuError
 from daofu_protocol import (
     Button,
     CustomPayload,
@@ -34,6 +36,7 @@ from daofu_protocol import (
     SavedPolicyProfile,
 )
 from daofu_protocol.markers import POLICY_ANSWER_ENTITY, POLICY_ANSWER_INTENT, SAVE_POLICY_PROFILE_PAYLOAD
+from daofu_protocol.policy_measures import published_measures_file
 from daofu_protocol.policy_profile import SLOT_OF_FIELD, UNKNOWN_VALUE, profile_json
 from indexer.policy_matching.errors import ProfileError
 from indexer.policy_matching.industry import classification
@@ -50,6 +53,7 @@ from indexer.policy_matching.profile import (
 )
 from indexer.policy_matching.size import EnterpriseSize
 
+logger = logging.getLogger(__name__)
 FORM = "policy_profile_form"
 UNKNOWN = UNKNOWN_VALUE
 CANCELLED = "policy_cancelled"
@@ -58,6 +62,7 @@ SAVED = "policy_profile_saved"
 # figures the standard needs are not known.
 FIELD_SLOTS: dict[str, str] = dict(SLOT_OF_FIELD)
 SLOT_FIELDS = {slot: field for field, slot in FIELD_SLOTS.items()}
+UNAVAILABLE = "抱歉，政策匹配暂时不可用（政策措施库没有加载成功）。您可以直接问具体的政策，或者说“转人工”。"
 SHOWN_MEASURES = 5  # the card lists this many; the text names how many more there are
 SKIP_WORDS = ("跳过", "不清楚", "不知道", "不确定", "不方便", "不想说", "没统计", "保密", "略过")
 CANCEL_WORDS = ("算了", "不用了", "不查了", "取消", "退出", "不问了", "结束")
@@ -97,27 +102,32 @@ class PolicyCatalog:
 
 
 class CatalogAccess:
-    """Gives an action the measures and the date (injected in tests). Not an Action itself."""
+    """Gives an action the measures and the date (injected in tests). Not an Action itself.
+
+    Without an injected catalog it is read on every use (a few milliseconds): a changed measures
+    file or DAOFU_POLICY_AS_OF applies without restarting the action server."""
 
     def __init__(self, catalog: PolicyCatalog | None = None) -> None:
         self._catalog = catalog
 
     @property
     def catalog(self) -> PolicyCatalog:
-        if self._catalog is None:
-            self._catalog = default_catalog()
-        return self._catalog
+        return self._catalog if self._catalog is not None else default_catalog()
 
 
 def default_catalog() -> PolicyCatalog:
-    """The shipped measures and DAOFU_POLICY_AS_OF (today when unset), read per call: an editor's
-    published measures and a changed date apply without restarting the action server."""
+    """The measures editors published (DAOFU_WORKSPACE_DIR), else the shipped ones, and
+    DAOFU_POLICY_AS_OF (today when unset); read per call, so a publication or a changed date
+    applies without restarting the action server."""
     from indexer.policy_matching.catalog import load_catalog
+    from indexer.policy_matching.measures import load_measures
     from indexer.settings import IndexerSettings
 
     settings = IndexerSettings.from_env()
-    return PolicyCatalog(tuple(load_catalog(settings.knowledge_base_dir, check_sources=False)),
-                         settings.policy_date())
+    published = published_measures_file(settings.workspace_dir)  # editors' published version, if any
+    measures = load_measures([published]) if published else load_catalog(settings.knowledge_base_dir,
+                                                                          check_sources=False)
+    return PolicyCatalog(tuple(measures), settings.policy_date())
 
 
 # ------------------------------------------------------------------ slots <-> profile
@@ -250,7 +260,7 @@ def parse_answer(field: str, text: str) -> tuple[str | None, str]:
         if number is None or number < 0:
             unit = "人" if field == "employees" else "万元"
             return None, f"请回答一个数字（单位：{unit}），例如“30”；不清楚可以说“跳过”。"
-        return (str(int(number)) if field == "employees" else f"{number:g}"), ""
+        return (str(int(number)) if field == "employees" else _plain_number(number)), ""
     if field == "established":
         found = _DATE.search(value)
         if not found:
@@ -289,6 +299,11 @@ def parse_answer(field: str, text: str) -> tuple[str | None, str]:
             return "有", ""
         return None, "请回答“有”或“没有”。"
     return None, "请换个说法再说一次。"
+
+
+def _plain_number(value: float) -> str:
+    """12000.0 → "12000", 1234567.5 → "1234567.5" (never an exponent)."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def answer_text(tracker: Tracker, slot_value: Any) -> str:
@@ -417,7 +432,12 @@ class ValidatePolicyProfileForm(CatalogAccess, FormValidationAction):
         # The fields answered so far (validated by rasa-sdk when they change), then the one to ask
         # next: one question at a time, recomputed after each answer.
         filled = [slot for slot in domain_slots if slot in SLOT_FIELDS and tracker.slots.get(slot) is not None]
-        return filled + slots_to_ask(tracker.slots, self.catalog)[:1]
+        try:
+            catalog = self.catalog
+        except DaofuError as error:
+            logger.error("support measures not available: %s", error)
+            return filled  # nothing to ask: action_policy_match says the measures are unavailable
+        return filled + slots_to_ask(tracker.slots, catalog)[:1]
 
     async def _validate(self, field: str, slot_value: Any, dispatcher: CollectingDispatcher,
                         tracker: Tracker) -> dict[str, Any]:
@@ -426,6 +446,9 @@ class ValidatePolicyProfileForm(CatalogAccess, FormValidationAction):
             dispatcher.utter_message(text="好的，不再询问了。")
             return {FIELD_SLOTS[field]: UNKNOWN, CANCELLED: True}
         value, problem = parse_answer(field, text)
+        if value is None and text != str(slot_value or ""):
+            # The entity NLU found in a typed answer may be the wrong span: the whole text may still do.
+            value, problem = parse_answer(field, str(slot_value or ""))
         if value is None:
             dispatcher.utter_message(text=problem)
         return {FIELD_SLOTS[field]: value}
@@ -486,7 +509,12 @@ class ActionPolicyMatch(CatalogAccess, Action):
                   domain: DomainDict) -> list[EventType]:
         from daofu_core.clock import today_in_china
 
-        catalog = self.catalog
+        try:
+            catalog = self.catalog
+        except DaofuError as error:
+            logger.error("support measures not available: %s", error)
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return [SlotSet(CANCELLED, None)]
         profile = profile_from_slots(tracker.slots, catalog.measures)
         results = match(profile, catalog.measures, catalog.as_of)
         text, card = compose_result(profile, results, catalog.as_of, datetime.date.fromisoformat(today_in_china()))

@@ -17,7 +17,7 @@ from desk.db import Database
 from desk.errors import Forbidden
 from desk.gateway.console import ConsoleSockets
 from desk.hub import make_hub
-from desk.rasa_client import RasaClient
+from desk.rasa_client import RasaClient, shares_dialogue_state
 from desk.security.headers import SecurityHeaders, UploadGate
 from desk.security.origins import SameOriginWrites, parse_origins
 from desk.security.widget_cors import WidgetCors
@@ -34,8 +34,9 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     settings = settings or DeskSettings.from_env()
     database = Database(settings.database_url)
     hub = make_hub(settings.redis_url)
-    service = DeskService(settings, database, hub, rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout,
-                                                                  token=settings.rasa_token))
+    service = DeskService(settings, database, hub, rasa or RasaClient(
+        settings.rasa_urls, settings.rasa_timeout, token=settings.rasa_token,
+        shared=shares_dialogue_state(settings.database_url, settings.redis_url)))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

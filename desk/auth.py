@@ -18,7 +18,8 @@ ROLES = ("staff", "editor", "admin", "handler", "supervisor")
 # Live chats, transcripts and tickets hold the public's personal data: staff serve them, admins oversee.
 # Editors work on knowledge, gaps and analytics (masked); demands have their own roles (desk/demands/api.py).
 CHAT_ROLES = ("staff", "admin")
-_HOME_PAGES = {"staff": "/console", "admin": "/console", "editor": "/console/knowledge"}
+_HOME_PAGES = {"staff": "/console", "admin": "/console", "editor": "/console/knowledge",
+               "handler": "/console/demands", "supervisor": "/console/demands"}
 SESSION_COOKIE = "daofu_session"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PASSWORD_LENGTH = 8
@@ -100,7 +101,7 @@ def logout(session: Session, token: str | None) -> None:
 
 
 def home_page(role: str) -> str | None:
-    """The console page a role lands on after login (None: a role with no page yet, e.g. handler)."""
+    """The console page a role lands on after login (None: a role with no page)."""
     return _HOME_PAGES.get(role)
 
 

@@ -23,6 +23,8 @@ class Hub:
 
     def __init__(self) -> None:
         self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        # False while events cannot reach the other desk processes (RedisHub without Redis).
+        self.live = True
 
     async def start(self) -> None:
         return None
@@ -56,19 +58,49 @@ class Hub:
 
 
 class RedisHub(Hub):
-    """Publishes through Redis pub/sub; one listener per process fans events out locally."""
+    """Publishes through Redis pub/sub; one listener per process fans events out locally.
 
-    def __init__(self, url: str) -> None:
+    Redis being down degrades, never fails: the hub starts anyway, a publish that cannot reach
+    Redis is delivered to this process's own connections (nothing reached the others, so nothing
+    arrives twice), and the listener reconnects by itself. Each change is told to the consoles as
+    ``{"type": "live", "ok": bool}`` on ``status_topic``: they refresh periodically meanwhile."""
+
+    def __init__(self, url: str, status_topic: str = "console", retry_seconds: float = 1.0) -> None:
         super().__init__()
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url)
+        # A connect timeout: a Redis host that drops packets must not hold a request for minutes.
+        self._redis = redis.from_url(url, socket_connect_timeout=2.0)
         self._listener: asyncio.Task[None] | None = None
+        self._status_topic = status_topic
+        self._retry_seconds = retry_seconds
+        self.live = False
 
     async def start(self) -> None:
-        pubsub = self._redis.pubsub()
-        await pubsub.psubscribe(_CHANNEL_PREFIX + "*")
-        self._listener = asyncio.create_task(self._listen(pubsub))
+        self._listener = asyncio.create_task(self._listen_forever())
+
+    async def _listen_forever(self) -> None:
+        from redis.exceptions import RedisError
+
+        while True:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.psubscribe(_CHANNEL_PREFIX + "*")
+                self._set_live(True)
+                await self._listen(pubsub)
+            except (RedisError, OSError) as error:
+                if self.live:
+                    logger.warning("Redis unreachable (%s): live events stay on this desk until it is back", error)
+                self._set_live(False)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(self._retry_seconds)
+
+    def _set_live(self, live: bool) -> None:
+        if live != self.live:
+            self.live = live
+            self._deliver(self._status_topic, {"type": "live", "ok": live})
 
     async def _listen(self, pubsub: Any) -> None:
         async for message in pubsub.listen():
@@ -80,10 +112,19 @@ class RedisHub(Hub):
     async def stop(self) -> None:
         if self._listener:
             self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
         await self._redis.aclose()
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
-        await self._redis.publish(_CHANNEL_PREFIX + topic, json.dumps(event, ensure_ascii=False, default=str))
+        from redis.exceptions import RedisError
+
+        try:
+            await self._redis.publish(_CHANNEL_PREFIX + topic, json.dumps(event, ensure_ascii=False, default=str))
+        except (RedisError, OSError) as error:
+            logger.warning("Redis unreachable (%s): event on %s delivered on this desk only", error, topic)
+            self._set_live(False)
+            self._deliver(topic, event)
 
 
 def make_hub(redis_url: str) -> Hub:

@@ -47,6 +47,22 @@ class Conversation(Base):
     resume_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+class PolicyProfile(Base):
+    """An enterprise profile saved with consent from the chat's 政策计算器 (desk/policy/): the bot's
+    ``policy_profile`` payload. The widget holds the token (``token_hash`` is its SHA-256) and sends
+    it on its next visits, so the bot does not ask again and the 免申即享 notices reach it."""
+
+    __tablename__ = "policy_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, value}] as the bot's slots spell them
+    notified: Mapped[list[str]] = mapped_column(JSON, default=list)  # 免申即享 measure ids already told
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (UniqueConstraint("conversation_id", "client_message_id", name="uq_message_client_id"),)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import errno
 import json
 import logging
 import os
@@ -309,12 +310,20 @@ class ReindexManager:
             raise
         except Exception as error:  # the job fails; the served index is untouched
             logger.exception("re-index job %s failed", job.id)
-            job.status, job.error = "failed", str(error)[-_ERROR_TAIL_CHARS:]
+            job.status, job.error = "failed", self._failure_text(error)
         finally:
             heartbeat.cancel()
             job.finished_at = utc_timestamp()
             job.seconds = round(asyncio.get_running_loop().time() - started, 1)
             await self._notify(job)
+
+    def _failure_text(self, error: Exception) -> str:
+        text = str(error)[-_ERROR_TAIL_CHARS:]
+        full_disk = (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "No space left on device" in text
+        if full_disk:
+            return (f"磁盘空间不足，新索引没有建成，仍在使用原来的索引：请清理 {self.settings.index_dir} "
+                    f"所在的磁盘后重新发起重建（{text}）")
+        return text
 
     async def _heartbeat(self, job: ReindexJob) -> None:
         while True:

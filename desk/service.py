@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import logging
 import statistics
 import uuid
@@ -24,6 +25,7 @@ from daofu_protocol import (
     CustomPayload,
     HandoffReason,
     QueuePriority,
+    SavedPolicyProfile,
     parse_custom,
     parse_message_payload,
     priority_label,
@@ -246,9 +248,20 @@ class DeskService:
                 custom = parse_custom((payload or {}).get("custom"))
                 handoff = custom.handoff if custom is not None else None
                 await self.add_message(conversation_id, "bot", text, payload)
+                saved = custom.policy_profile if custom is not None else None
+                if saved is not None and saved["consent"]:
+                    await self.save_policy_profile(conversation_id, saved)
                 if handoff is not None:
                     await self.escalate(conversation_id, handoff["reason"], handoff["summary"],
                                         [dict(c) for c in handoff["candidates"]])
+
+    async def save_policy_profile(self, conversation_id: str, saved: SavedPolicyProfile) -> None:
+        """The user agreed to save the 政策计算器's profile: store it (desk/policy/profiles.py) and
+        give the widget the token it sends on its next visits."""
+        from desk.policy.profiles import save_profile
+
+        token = await self.run(functools.partial(save_profile, conversation_id=conversation_id, fields=saved["fields"]))
+        await self.hub.publish(conversation_topic(conversation_id), {"type": "policy_profile_saved", "token": token})
 
     # ------------------------------------------------------------------ escalation and the queue
 

@@ -56,20 +56,29 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
                               "--auth-token", settings.rasa_token, "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
                               "--model", str(model), "-i", settings.rasa_host, "-p", str(port)],
                              f"{url}/status", rasa_environment, api_token=settings.rasa_token))
-    desk = _desk_service({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls),
-                          "DAOFU_RASA_TOKEN": settings.rasa_token})
-    if desk is not None:
-        found.append(desk)
+    found.extend(_desk_services({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls),
+                                 "DAOFU_RASA_TOKEN": settings.rasa_token}, settings.desk_replicas, endpoints.shared))
     return found
 
 
-def _desk_service(base: dict[str, str]) -> Service | None:
+def _desk_services(base: dict[str, str], replicas: int, shared: bool) -> list[Service]:
+    """The desk process, or ``replicas`` of them on consecutive ports (a reverse proxy in front,
+    deploy/nginx.conf): only on a shared store and Redis, or each would hold its own live events."""
     try:
         from desk.settings import DeskSettings
     except ImportError:
-        return None
+        return []
+    if replicas > 1 and not shared:
+        raise ConfigurationError(f"DAOFU_DESK_REPLICAS={replicas} needs DAOFU_DATABASE_URL on PostgreSQL and "
+                                 "DAOFU_REDIS_URL (the desks share conversations, sessions and live events there); "
+                                 "set both, or run one desk")
     desk = DeskSettings.from_env(base)
-    return Service("desk", [sys.executable, "-m", "desk"], f"http://{desk.host}:{desk.port}/healthz", base)
+    found = []
+    for number in range(1, replicas + 1):
+        port = desk.port + number - 1
+        found.append(Service("desk" if number == 1 else f"desk-{number}", [sys.executable, "-m", "desk"],
+                             f"http://{desk.host}:{port}/healthz", {**base, "DAOFU_DESK_PORT": str(port)}))
+    return found
 
 
 _LONG_QUESTION = ("我们是一家做食品加工的小微企业，去年在开发区租了厂房，今年受疫情影响停工了三个月，"

@@ -13,7 +13,8 @@ from daofu_core.settings import EnvSettings
 class ServiceSettings(EnvSettings):
     rasa_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_RASA_HOST", "help": "Address the Rasa server binds to."})
     rasa_port: int = field(default=5005, metadata={"env": "DAOFU_RASA_PORT", "help": "Port of the Rasa server (REST, socket.io, HTTP API)."})
-    rasa_replicas: int = field(default=2, metadata={"env": "DAOFU_RASA_REPLICAS", "help": "Rasa server processes, on DAOFU_RASA_PORT and the ports after it; each conversation always goes to the same one. One Rasa process answers one message at a time on one core, so 2 suits a 2-core machine; each needs about 2 GB of memory."})
+    rasa_replicas: int = field(default=2, metadata={"env": "DAOFU_RASA_REPLICAS", "help": "Rasa server processes, on DAOFU_RASA_PORT and the ports after it; each conversation always goes to the same one (any one, turn by turn, when trackers are shared: DAOFU_DATABASE_URL on PostgreSQL with DAOFU_REDIS_URL). One Rasa process answers one message at a time on one core, so 2 suits a 2-core machine; each needs about 2 GB of memory."})
+    desk_replicas: int = field(default=1, metadata={"env": "DAOFU_DESK_REPLICAS", "help": "Desk processes, on DAOFU_DESK_PORT and the ports after it, behind a reverse proxy (deploy/). More than one needs DAOFU_DATABASE_URL (PostgreSQL) and DAOFU_REDIS_URL: the desks share the store, sessions, rate limits and live events there."})
     actions_host: str = field(default="127.0.0.1", metadata={"env": "DAOFU_ACTIONS_HOST", "help": "Address the action server binds to."})
     actions_port: int = field(default=5055, metadata={"env": "DAOFU_ACTIONS_PORT", "help": "Port of the rasa-sdk action server."})
     rasa_model: Path = field(default=PROJECT_ROOT / "var" / "rasa" / "models", metadata={
@@ -36,6 +37,8 @@ class ServiceSettings(EnvSettings):
                 raise ConfigurationError(f"{name} must be a TCP port (1-65535), got {port}")
         if self.background_threads < 1:
             raise ConfigurationError(f"DAOFU_BACKGROUND_THREADS must be at least 1, got {self.background_threads}")
+        if not 1 <= self.desk_replicas <= 16:
+            raise ConfigurationError(f"DAOFU_DESK_REPLICAS must be 1-16, got {self.desk_replicas}")
         if not 1 <= self.rasa_replicas <= 16:
             raise ConfigurationError(f"DAOFU_RASA_REPLICAS must be 1-16, got {self.rasa_replicas}")
         if self.rasa_port + self.rasa_replicas - 1 >= 65536:

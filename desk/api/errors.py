@@ -4,13 +4,17 @@
 consoles show next to the form)."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from desk.errors import DeskError
+
+logger = logging.getLogger(__name__)
 
 # The Chinese name of each field or parameter a form or the API takes (by its name in the body,
 # path or query); a name missing here is shown as it is.
@@ -33,6 +37,8 @@ def install_error_handlers(app: FastAPI) -> None:
     # Starlette types a handler as taking any Exception; each of ours takes the class it is registered for.
     app.add_exception_handler(DeskError, desk_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    for unreachable in STORE_UNREACHABLE:
+        app.add_exception_handler(unreachable, store_unavailable)
     _document_problem_answers(app)
 
 
@@ -65,6 +71,20 @@ def _document_problem_answers(app: FastAPI) -> None:
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the document
+
+
+# The store's server is down or restarting (not a wrong statement: those stay 500s). The pool
+# checks connections before use (desk/db.py), so the desk recovers by itself once it is back.
+STORE_UNREACHABLE: tuple[type[Exception], ...] = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+                                                  sqlalchemy.exc.TimeoutError)
+STORE_UNAVAILABLE_TEXT = "数据库暂时无法连接，请稍后再试；服务恢复后会自动继续。"
+STORE_RETRY_SECONDS = 5
+
+
+async def store_unavailable(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("store unreachable on %s %s: %s", request.method, request.url.path, error)
+    return JSONResponse({"detail": STORE_UNAVAILABLE_TEXT}, status_code=503,
+                        headers={"Retry-After": str(STORE_RETRY_SECONDS)})
 
 
 async def desk_error(request: Request, error: DeskError) -> JSONResponse:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from desk.api import analytics, auth, conversations, gaps, knowledge, pages, tickets
+from desk.api import analytics, auth, conversations, demand_reports, gaps, knowledge, pages, tickets
+from desk.api import policy as policy_api
 from desk.api.deps import RouterContext
 from desk.demands import api as demands
 from desk.gateway import console, widget
@@ -14,6 +15,7 @@ def build_router(context: RouterContext) -> APIRouter:
     for module in (pages, tickets, auth, conversations):
         router.include_router(module.build_router(context))
     router.include_router(knowledge.build_search_router(context))
-    for feature in (knowledge, gaps, analytics, demands, console, widget):
+    for feature in (knowledge, gaps, analytics, demands, demand_reports, console, widget):
         router.include_router(feature.build_router(context))
+    router.include_router(policy_api.build_router(context))
     return router

@@ -10,11 +10,18 @@ from fastapi.staticfiles import StaticFiles
 
 from desk import auth
 from desk.api.deps import EDITOR_ROLES, RouterContext, page_access
+from desk.demands.service import ROLE_RIGHTS
 
+DEMAND_PAGE_ROLES = tuple(sorted(ROLE_RIGHTS["view"]))
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # None: the account may see the page; else the redirect or refusal to answer with.
 ChatPage = Annotated[Response | None, Depends(page_access(*auth.CHAT_ROLES))]
 EditorPage = Annotated[Response | None, Depends(page_access(*EDITOR_ROLES))]
+# Demands: 应答, 承办, 督办 and admins (desk/demands/service.py ROLE_RIGHTS["view"]).
+DemandPage = Annotated[Response | None, Depends(page_access(*DEMAND_PAGE_ROLES))]
+# Analytics: editors see the chats' numbers, 督办 the demand reports (each part asks its API); chat
+# staff stay on their console (issue 13 item 4), the report API answers them.
+AnalyticsPage = Annotated[Response | None, Depends(page_access(*EDITOR_ROLES, "supervisor"))]
 
 
 def build_router(context: RouterContext) -> APIRouter:
@@ -47,8 +54,12 @@ def build_router(context: RouterContext) -> APIRouter:
         return _page("knowledge.html", refused)
 
     @router.get("/console/analytics", response_model=None)
-    async def analytics_console(refused: EditorPage) -> Response:
+    async def analytics_console(refused: AnalyticsPage) -> Response:
         return _page("analytics.html", refused)
+
+    @router.get("/console/demands", response_model=None)
+    async def demands_console(refused: DemandPage) -> Response:
+        return _page("demands.html", refused)
 
     return router
 

@@ -13,7 +13,8 @@ from desk.tickets import iso
 
 
 def staff_json(staff: Staff) -> dict[str, Any]:
-    return {"id": staff.id, "username": staff.username, "display_name": staff.display_name, "role": staff.role}
+    return {"id": staff.id, "username": staff.username, "display_name": staff.display_name, "role": staff.role,
+            "department_id": staff.department_id}  # a handler's department (the demand pages name it)
 
 
 def conversation_json(session: Session, conversation_id: str) -> dict[str, Any]:

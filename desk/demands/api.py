@@ -88,8 +88,6 @@ class IntakeBody(DemandBody):
                                            "msg": "从在线对话登记诉求时必须填写（打开的会话）"}])
 
 
-
-
 class DispatchBody(_Body):
     department: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=1000)
@@ -173,10 +171,10 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     def limit_lookup(request: Request) -> None:
         lookups.check(_client(request), "lookup")
 
-    async def changed(demand: Demand) -> dict[str, Any]:
+    async def changed(demand: Demand, staff: Staff) -> dict[str, Any]:
         await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
         await intake.announce(demand.id)  # the chat it came from, if its widget is open
-        return await run(lambda s: staff_json(s, s.get(Demand, demand.id) or demand))
+        return await run(lambda s: staff_json(s, s.get(Demand, demand.id) or demand, viewer=staff))
 
     # ------------------------------------------------------------------ anonymous
 
@@ -210,7 +208,7 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
         def work(session: Session) -> list[dict[str, Any]]:
             rows = demands.list_for(session, staff, status.value if status else None, department or None, overdue)
             names = _department_names(session)
-            return [staff_json(session, row, names, with_events=False) for row in rows]
+            return [staff_json(session, row, names, with_events=False, viewer=staff) for row in rows]
         return await run(work)
 
     # The role before the body (a dependency), as on every staff route: 403, not 422, for other roles.
@@ -221,11 +219,11 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
         """应答 staff file a demand for the enterprise they are talking to (chat or phone)."""
         body.check_link()
         filed = await intake.file(body.to_input(DemandChannel(body.channel)), staff, strict_link=True)
-        return await run(lambda s: staff_json(s, s.get(Demand, filed.id) or _gone(filed.id)))
+        return await run(lambda s: staff_json(s, s.get(Demand, filed.id) or _gone(filed.id), viewer=staff))
 
     @router.get("/api/demands/{demand_id}")
     async def demand_detail(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await run(lambda s: staff_json(s, demands.get_for(s, staff, demand_id)))
+        return await run(lambda s: staff_json(s, demands.get_for(s, staff, demand_id), viewer=staff))
 
     @router.get("/api/demands/{demand_id}/suggestions")
     async def suggestions(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
@@ -240,39 +238,39 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
 
     @router.post("/api/demands/{demand_id}/dispatch")
     async def dispatch(demand_id: RecordId, body: DispatchBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.dispatch(s, staff, demand_id, body.department, body.note)))
+        return await changed(await run(lambda s: demands.dispatch(s, staff, demand_id, body.department, body.note)), staff)
 
     @router.post("/api/demands/{demand_id}/accept")
     async def accept(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.accept(s, staff, demand_id)))
+        return await changed(await run(lambda s: demands.accept(s, staff, demand_id)), staff)
 
     @router.post("/api/demands/{demand_id}/return")
     async def return_demand(demand_id: RecordId, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.return_to_dispatch(s, staff, demand_id, body.reason)))
+        return await changed(await run(lambda s: demands.return_to_dispatch(s, staff, demand_id, body.reason)), staff)
 
     @router.post("/api/demands/{demand_id}/extend")
     async def extend(demand_id: RecordId, body: ExtendBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.request_extension(s, staff, demand_id, body.days, body.reason)))
+        return await changed(await run(lambda s: demands.request_extension(s, staff, demand_id, body.days, body.reason)), staff)
 
     @router.post("/api/demands/{demand_id}/approve-extension")
     async def approve_extension(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.approve_extension(s, staff, demand_id)))
+        return await changed(await run(lambda s: demands.approve_extension(s, staff, demand_id)), staff)
 
     @router.post("/api/demands/{demand_id}/reject-extension")
     async def reject_extension(demand_id: RecordId, body: ReasonBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.reject_extension(s, staff, demand_id, body.reason)))
+        return await changed(await run(lambda s: demands.reject_extension(s, staff, demand_id, body.reason)), staff)
 
     @router.post("/api/demands/{demand_id}/notes")
     async def note(demand_id: RecordId, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.add_note(s, staff, demand_id, body.text)))
+        return await changed(await run(lambda s: demands.add_note(s, staff, demand_id, body.text)), staff)
 
     @router.post("/api/demands/{demand_id}/reply")
     async def reply(demand_id: RecordId, body: TextBody, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.reply(s, staff, demand_id, body.text)))
+        return await changed(await run(lambda s: demands.reply(s, staff, demand_id, body.text)), staff)
 
     @router.post("/api/demands/{demand_id}/close")
     async def close(demand_id: RecordId, staff: Staff = Depends(current)) -> dict[str, Any]:
-        return await changed(await run(lambda s: demands.close(s, staff, demand_id)))
+        return await changed(await run(lambda s: demands.close(s, staff, demand_id)), staff)
 
     # ------------------------------------------------------------------ departments
 
@@ -316,15 +314,34 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
 
 # ---------------------------------------------------------------------- answers
 
+def owns_contact(viewer: Staff | None, demand: Demand) -> bool:
+    """Whether ``viewer`` holds the demand now and so may call the enterprise back: the 应答 desk
+    while it waits for (re)dispatch or for closing after the reply, the handlers of its department.
+    Supervisors, admins and the desk once it is with a department see contacts masked."""
+    if viewer is None:
+        return True  # no viewer: a caller that is itself the owner (tests, the service's own use)
+    if viewer.role == "handler":
+        return demand.department_id is not None and demand.department_id == viewer.department_id
+    return viewer.role == "staff" and demand.status in _DESK_STATES
+
+
+_DESK_STATES = frozenset({DemandState.RECEIVED.value, DemandState.RETURNED.value, DemandState.REPLIED.value})
+
+
 def staff_json(session: Session, demand: Demand, names: dict[int, str] | None = None,
-               with_events: bool = True) -> dict[str, Any]:
-    """A demand for staff who work it (contact details in full: they need them to call back)."""
+               with_events: bool = True, viewer: Staff | None = None) -> dict[str, Any]:
+    """A demand for staff: contact details in full for those who hold it (they call back), masked
+    for the others (``owns_contact``), as the public lookup masks them."""
     names = names if names is not None else _department_names(session)
     state = DemandState(demand.status)
+    owner = owns_contact(viewer, demand)
     data: dict[str, Any] = {
         "id": demand.id, "tracking_number": demand.tracking_number, "category": demand.category,
-        "content": demand.content, "enterprise_name": demand.enterprise_name, "contact_name": demand.contact_name,
-        "contact_phone": demand.contact_phone, "channel": demand.channel,
+        "content": demand.content if owner else mask_personal_data(demand.content),
+        "enterprise_name": demand.enterprise_name,
+        "contact_name": demand.contact_name if owner else mask_name(demand.contact_name),
+        "contact_phone": demand.contact_phone if owner else mask_phone(demand.contact_phone),
+        "contact_masked": not owner, "channel": demand.channel,
         "conversation_id": demand.conversation_id, "status": state.value,
         "status_text": state.label, "department": names.get(demand.department_id or 0),
         "department_id": demand.department_id, "handler_id": demand.handler_id,

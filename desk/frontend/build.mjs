@@ -16,6 +16,7 @@ const BUNDLES = {
   'console/console.js': 'src/console/console.js',
   'console/knowledge.js': 'src/console/knowledge.js',
   'console/analytics.js': 'src/console/analytics.js',
+  'console/demands.js': 'src/console/demands.js',
 };
 // Stylesheets copied as they are (the widget's are bundled into widget.js as text).
 const STYLES = { 'console/cards.css': 'src/shared/cards.css' };

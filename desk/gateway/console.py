@@ -60,6 +60,8 @@ def build_router(context: RouterContext) -> APIRouter:
         consoles.add(token or "", websocket)
         await _touch(service, staff.id)
         await websocket.send_json({"type": "queue", "items": await service.queue_items()})
+        if not hub.live:  # other desks' events cannot arrive: the console refreshes periodically
+            await websocket.send_json({"type": "live", "ok": False})
         async with hub.subscribe(CONSOLE_TOPIC) as events:
             forward = asyncio.create_task(_forward(events, websocket))
             try:

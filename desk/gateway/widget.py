@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from daofu_protocol import CATALOG_NAME, LEAVE_MESSAGE_PREFIX, HandoffReason
 from desk.api.deps import RouterContext
+from desk.api.errors import STORE_UNAVAILABLE_TEXT, STORE_UNREACHABLE
 from desk.demands.intake import DemandIntake
 from desk.demands.service import DemandService, normalize_phone
 from desk.errors import BadFrame, DeskError
@@ -105,6 +106,13 @@ class WidgetConnection:
                 await self.send({"type": "error", "code": error.code, "message": str(error),
                                  **({"client_id": refused} if isinstance(refused, str) else {})})
             except WebSocketDisconnect:
+                return
+            except STORE_UNREACHABLE as error:
+                # Nothing was stored, so nothing is acknowledged. Closing ("try again later") makes
+                # the widget reconnect with backoff and re-send what is pending once the store is back.
+                logger.warning("store unreachable, widget asked to reconnect: %s", error)
+                await self.send({"type": "error", "code": "store_unavailable", "message": STORE_UNAVAILABLE_TEXT})
+                await self.websocket.close(code=1013)
                 return
             except Exception:  # the socket's boundary: one bad frame must not drop the conversation
                 logger.exception("widget frame failed")

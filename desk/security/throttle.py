@@ -6,12 +6,17 @@ until someone has been guessing at the account.
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from desk.security.rate_limits import RateLimited
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class TooManyLogins(RateLimited):
@@ -36,8 +41,21 @@ class LoginThrottle:
 
         storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
         self.limiter = MovingWindowRateLimiter(storage)
+        # While Redis is unreachable each desk counts on its own: logins keep working and guessing
+        # stays throttled (per desk) instead of every login failing.
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        base = storage.base_exceptions
+        self._unavailable: tuple[type[BaseException], ...] = (
+            (tuple(base) if isinstance(base, tuple) else (base,)) if redis_url else ())
         self.rules = (_Rule("account", tuple(parse_many(account_limits))),
                       _Rule("client", tuple(parse_many(client_limits))))
+
+    def _on_counters(self, work: Callable[[Any], T]) -> T:
+        try:
+            return work(self.limiter)
+        except self._unavailable as error:
+            logger.warning("login counters in Redis unavailable (%s); counting on this desk", error)
+            return work(self._local)
 
     def _keys(self, username: str, client: str) -> dict[str, str]:
         # Case and padding do not make a new account to guess at.
@@ -45,9 +63,10 @@ class LoginThrottle:
 
     def check(self, username: str, client: str) -> None:
         keys = self._keys(username, client)
-        waits = [self._wait(limit, rule.scope, keys[rule.scope])
-                 for rule in self.rules for limit in rule.limits
-                 if not self.limiter.test(limit, "login", rule.scope, keys[rule.scope])]
+        waits = self._on_counters(lambda limiter: [
+            self._wait(limiter, limit, rule.scope, keys[rule.scope])
+            for rule in self.rules for limit in rule.limits
+            if not limiter.test(limit, "login", rule.scope, keys[rule.scope])])
         if waits:
             wait = max(waits)
             minutes = max(1, math.ceil(wait / 60))
@@ -55,10 +74,14 @@ class LoginThrottle:
 
     def failed(self, username: str, client: str) -> None:
         keys = self._keys(username, client)
-        for rule in self.rules:
-            for limit in rule.limits:
-                self.limiter.hit(limit, "login", rule.scope, keys[rule.scope])
 
-    def _wait(self, limit: Any, scope: str, key: str) -> int:
-        reset, _ = self.limiter.get_window_stats(limit, "login", scope, key)
+        def count(limiter: Any) -> None:
+            for rule in self.rules:
+                for limit in rule.limits:
+                    limiter.hit(limit, "login", rule.scope, keys[rule.scope])
+        self._on_counters(count)
+
+    @staticmethod
+    def _wait(limiter: Any, limit: Any, scope: str, key: str) -> int:
+        reset, _ = limiter.get_window_stats(limit, "login", scope, key)
         return max(1, math.ceil(reset - time.time()))

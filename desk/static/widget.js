@@ -1400,6 +1400,21 @@ a { color: #1f5fbf; word-break: break-all; }
         case "rated":
           onRated();
           break;
+        // 惠企政策 (PROTOCOL.md): the saved profile's token, a token the desk no longer knows, a
+        // 免申即享 notice ("您已符合…，无需申请").
+        case "policy_profile_saved":
+          if (typeof f.token === "string" && f.token) {
+            store.data.profile_token = f.token;
+            store.save();
+          }
+          break;
+        case "policy_profile_unknown":
+          store.data.profile_token = null;
+          store.save();
+          break;
+        case "notice":
+          if (str(f.text)) addSystemLine(str(f.text));
+          break;
         case "error":
           onError(f);
           break;

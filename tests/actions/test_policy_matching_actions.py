@@ -135,6 +135,7 @@ def test_a_cancel_asks_nothing_more(shipped: tuple[Any, ...]) -> None:
     ("employees", "三十个人", None),  # no digits: asked again
     ("revenue", "500万", "500"),
     ("revenue", "1.2亿", "12000"),
+    ("revenue", "1234567.5", "1234567.5"),
     ("assets", "2000", "2000"),
     ("region", "北京市海淀区", "北京市海淀区"),
     ("region", "在江苏省泰州市", "江苏省泰州市"),
@@ -291,3 +292,28 @@ def test_consent_sends_the_profile_to_the_desk() -> None:
 def test_nothing_to_save_says_so() -> None:
     dispatcher, events = run(pm.ActionPolicySaveProfile(), match_tracker({}))
     assert "还没有可保存的企业信息" in dispatcher.messages[0]["text"] and events == []
+
+
+def test_without_measures_the_form_ends_and_the_bot_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAOFU_KB_DIR", str(tmp_path))  # no policy_measures/ there
+    _, set_ = run_form(pm.ValidatePolicyProfileForm(), form_tracker("北京市海淀区", "policy_region", pm.prefill(QUESTION)))
+    assert set_["requested_slot"] is None
+    dispatcher, _ = run(pm.ActionPolicyMatch(), match_tracker(pm.prefill(QUESTION)))
+    assert dispatcher.messages[0]["text"] == pm.UNAVAILABLE
+
+
+def test_the_date_comes_from_the_setting_and_measures_are_read_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAOFU_KB_DIR", str(PROJECT_ROOT / "knowledge_base"))
+    monkeypatch.setenv("DAOFU_POLICY_AS_OF", "2020-03-01")
+    access = pm.CatalogAccess()
+    assert access.catalog.as_of == DEMO_DATE and len(access.catalog.measures) >= 40
+    monkeypatch.setenv("DAOFU_POLICY_AS_OF", "2021-06-30")
+    assert access.catalog.as_of == datetime.date(2021, 6, 30)
+
+
+def test_a_typed_answer_whose_entity_is_the_wrong_span_is_read_whole(shipped: tuple[Any, ...]) -> None:
+    action = pm.ValidatePolicyProfileForm(catalog(*shipped))
+    tracker = form_tracker("注册在北京市海淀区", "policy_region", pm.prefill(QUESTION),
+                           entities=[{"entity": POLICY_ANSWER_ENTITY, "value": "注册"}], intent="inform_enterprise")
+    _, set_ = run_form(action, tracker)
+    assert set_["policy_region"] == "北京市海淀区"

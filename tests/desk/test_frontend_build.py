@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "desk" / "frontend"
 STATIC = ROOT / "desk" / "static"
-BUNDLES = ("widget.js", "console/console.js", "console/knowledge.js", "console/analytics.js", "console/cards.css")
+BUNDLES = ("widget.js", "console/console.js", "console/knowledge.js", "console/analytics.js", "console/demands.js",
+           "console/cards.css")
 
 
 @pytest.fixture(scope="module")

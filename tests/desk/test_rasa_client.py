@@ -68,3 +68,37 @@ def test_a_replica_that_is_down_fails_only_its_conversations() -> None:
         with pytest.raises(BotUnavailable):
             await client.send(on_down, "你好")
     asyncio.run(talk())
+
+
+def test_with_shared_trackers_turns_go_round_the_replicas_and_skip_a_dead_one() -> None:
+    seen: list[tuple[str, str]] = []
+    client = RasaClient(REPLICAS, timeout=5, transport=recording_transport(seen), shared=True)
+    conversation = uuid.uuid4().hex
+
+    async def talk() -> None:
+        for _ in range(4):
+            assert await client.send(conversation, "你好")
+    asyncio.run(talk())
+    assert sorted(replica for _, replica in seen) == ["127.0.0.1:5005"] * 2 + ["127.0.0.1:5006"] * 2
+
+    seen.clear()
+    half_down = RasaClient(REPLICAS, timeout=5, transport=recording_transport(seen, fail_port=5006), shared=True)
+
+    async def talk_on() -> None:
+        for _ in range(4):
+            assert await half_down.send(conversation, "你好")
+            await half_down.resume(conversation)
+    asyncio.run(talk_on())
+    assert {replica for _, replica in seen} == {"127.0.0.1:5005"} and len(seen) == 8
+
+    all_down = RasaClient(["http://127.0.0.1:5006"], timeout=5, transport=recording_transport([], fail_port=5006), shared=True)
+    with pytest.raises(BotUnavailable):
+        asyncio.run(all_down.send(conversation, "你好"))
+
+
+def test_only_postgresql_with_redis_shares_dialogue_state() -> None:
+    from desk.rasa_client import shares_dialogue_state
+
+    assert shares_dialogue_state("postgresql+psycopg://daofu@db/daofu", "redis://cache:6379/0")
+    assert not shares_dialogue_state("postgresql+psycopg://daofu@db/daofu", "")
+    assert not shares_dialogue_state("sqlite:///var/desk.sqlite3", "redis://cache:6379/0")

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -34,6 +34,9 @@ class PostgresServer:
     host: str
     port: int
     user: str
+    # ``with server.stopped():`` the server is shut down ("fast") and started again on the same
+    # data and port afterwards (the fault tests' outage).
+    stopped: Callable[[], contextlib.AbstractContextManager[None]] = field(repr=False, compare=False, default=contextlib.nullcontext)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
@@ -52,6 +55,8 @@ class PostgresServer:
 class RedisServer:
     host: str
     port: int
+    # ``with server.stopped():`` the server is down, then started again on the same port.
+    stopped: Callable[[], contextlib.AbstractContextManager[None]] = field(repr=False, compare=False, default=contextlib.nullcontext)
 
     def url(self, db: int = 0) -> str:
         return f"redis://{self.host}:{self.port}/{db}"
@@ -115,24 +120,38 @@ def postgres_server() -> Iterator[PostgresServer]:
         subprocess.run([initdb, "-D", str(data), "-U", "daofu", "--auth=trust", "-E", "UTF8", "--locale=C",
                         "--no-sync"], user=run_as, check=True, capture_output=True, timeout=120)
         port = free_port()
-        with log.open("wb") as output:
-            # Durability is irrelevant to a throwaway server; fsync off keeps the tests quick.
-            process = subprocess.Popen(
-                [postgres, "-D", str(data), "-p", str(port), "-c", "listen_addresses=127.0.0.1",
-                 "-c", f"unix_socket_directories={directory}", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off", "-c", "max_connections=200"],
-                user=run_as, stdout=output, stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent(signal.SIGQUIT))
-        server = PostgresServer("127.0.0.1", port, "daofu")
+
+        def launch() -> subprocess.Popen[bytes]:
+            with log.open("ab") as output:
+                # Durability is irrelevant to a throwaway server; fsync off keeps the tests quick.
+                return subprocess.Popen(
+                    [postgres, "-D", str(data), "-p", str(port), "-c", "listen_addresses=127.0.0.1",
+                     "-c", f"unix_socket_directories={directory}", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                     "-c", "full_page_writes=off", "-c", "max_connections=200"],
+                    user=run_as, stdout=output, stderr=subprocess.STDOUT,
+                    preexec_fn=_die_with_parent(signal.SIGQUIT))
 
         def ready() -> bool:
             import psycopg
             try:
-                psycopg.connect(host=server.host, port=port, user=server.user, dbname="postgres", connect_timeout=2).close()
+                psycopg.connect(host="127.0.0.1", port=port, user="daofu", dbname="postgres", connect_timeout=2).close()
             except psycopg.OperationalError:
                 return False
             return True
 
+        @contextlib.contextmanager
+        def stopped() -> Iterator[None]:
+            nonlocal process
+            assert process is not None
+            _stop(process, signal.SIGINT)
+            try:
+                yield
+            finally:
+                process = launch()
+                _wait_until(ready, process, "postgres (restarted)", log)
+
+        process = launch()
+        server = PostgresServer("127.0.0.1", port, "daofu", stopped)
         _wait_until(ready, process, "postgres", log)
         yield server
     except subprocess.CalledProcessError as error:
@@ -153,21 +172,35 @@ def redis_server() -> Iterator[RedisServer]:
     process: subprocess.Popen[bytes] | None = None
     try:
         port, log = free_port(), directory / "server.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", str(directory), "--daemonize", "no"],
-                stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent(signal.SIGTERM))
-        server = RedisServer("127.0.0.1", port)
+
+        def launch() -> subprocess.Popen[bytes]:
+            with log.open("ab") as output:
+                return subprocess.Popen(
+                    [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                     "--dir", str(directory), "--daemonize", "no"],
+                    stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent(signal.SIGTERM))
 
         def ready() -> bool:
             import redis
             try:
-                with redis.Redis(host=server.host, port=port, socket_connect_timeout=1) as client:
+                with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1) as client:
                     return bool(client.ping())
             except redis.RedisError:
                 return False
 
+        @contextlib.contextmanager
+        def stopped() -> Iterator[None]:
+            nonlocal process
+            assert process is not None
+            _stop(process, signal.SIGKILL)
+            try:
+                yield
+            finally:
+                process = launch()
+                _wait_until(ready, process, "redis-server (restarted)", log)
+
+        process = launch()
+        server = RedisServer("127.0.0.1", port, stopped)
         _wait_until(ready, process, "redis-server", log)
         yield server
     finally:

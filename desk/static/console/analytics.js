@@ -126,6 +126,133 @@
     });
   }
 
+  // src/console/demand_report.js
+  var REPORT_ROLES = ["staff", "supervisor", "admin"];
+  var DEMAND_ROLE_LABELS = { handler: "承办", supervisor: "督办" };
+  var charts = {};
+  var ticket = 0;
+  function percent(value) {
+    return value === null || value === void 0 ? "—" : (value * 100).toFixed(1) + "%";
+  }
+  function number(value) {
+    return value === null || value === void 0 ? "—" : String(value);
+  }
+  function chart(id, config) {
+    if (typeof window.Chart !== "function") return;
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new window.Chart(document.getElementById(id), config);
+  }
+  function renderTable(report) {
+    const body = $("#dr-table tbody");
+    body.replaceChildren();
+    const rows = report.departments.concat(report.departments.length ? [report.total] : []);
+    if (!rows.length) {
+      body.appendChild(el("tr", null, el("td", { class: "an-none", colspan: "9", text: "所选时间内没有受理诉求" })));
+      return;
+    }
+    for (const r of rows) {
+      const rated = Object.values(r.ratings).reduce((a, b) => a + b, 0);
+      body.appendChild(el("tr", r === report.total ? "dr-total" : null, [
+        el("td", { text: r.department }),
+        el("td", { class: "an-count", text: r.received }),
+        el("td", { class: "an-count", text: r.closed }),
+        el("td", { class: "an-count", text: percent(r.on_time_rate), title: r.on_time + " / " + r.judged }),
+        el("td", { class: "an-count", text: number(r.median_working_days) }),
+        el("td", { class: "an-count", text: percent(r.satisfaction_rate), title: rated + " 个评价" }),
+        el("td", { class: "an-count", text: r.returns }),
+        el("td", { class: "an-count", text: percent(r.reopen_rate), title: r.reopened + " / " + r.replied })
+      ]));
+    }
+  }
+  function renderCharts(report) {
+    const rows = report.departments.slice(0, 12);
+    chart("chart-demands", {
+      type: "bar",
+      data: {
+        labels: rows.map((r) => r.department),
+        datasets: [
+          { type: "bar", label: "受理", data: rows.map((r) => r.received), backgroundColor: "rgba(31,95,191,.75)", yAxisID: "y" },
+          { type: "bar", label: "办结", data: rows.map((r) => r.closed), backgroundColor: "#2e7d32", yAxisID: "y" },
+          {
+            type: "line",
+            label: "按时率（%）",
+            data: rows.map((r) => r.on_time_rate === null ? null : r.on_time_rate * 100),
+            borderColor: "#e67e00",
+            backgroundColor: "#e67e00",
+            yAxisID: "rate"
+          }
+        ]
+      },
+      options: { maintainAspectRatio: false, scales: {
+        y: { beginAtZero: true, ticks: { precision: 0 } },
+        rate: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } }
+      } }
+    });
+    const ratings = report.total.ratings;
+    const labels = Object.keys(ratings);
+    chart("chart-satisfaction", {
+      type: "doughnut",
+      data: { labels, datasets: [{ data: labels.map((k) => ratings[k]), backgroundColor: ["#2e7d32", "#7cb342", "#c62828"] }] },
+      options: { maintainAspectRatio: false }
+    });
+  }
+  function renderKpis(total) {
+    $("#dr-received").textContent = String(total.received);
+    $("#dr-closed").textContent = String(total.closed);
+    $("#dr-on-time").textContent = percent(total.on_time_rate);
+    $("#dr-median").textContent = total.median_working_days === null ? "—" : total.median_working_days + " 个工作日";
+  }
+  function renderExports(days) {
+    document.querySelectorAll(".dr-exports a[data-table]").forEach((link) => {
+      link.href = "/api/demand-reports/export.csv?" + new URLSearchParams({ table: link.dataset.table, days: String(days) });
+    });
+  }
+  async function loadTopics(api2, days, mine) {
+    const list = $("#dr-topics");
+    list.replaceChildren(el("li", { class: "muted", text: "正在归类诉求主题…" }));
+    let data;
+    try {
+      data = await api2("GET", "/api/demand-reports/topics?days=" + days);
+    } catch (err) {
+      if (mine === ticket) list.replaceChildren(el("li", { class: "muted", text: "暂时无法归类主题：" + err.detail }));
+      return;
+    }
+    if (mine !== ticket) return;
+    list.replaceChildren();
+    if (!data.topics.length) list.appendChild(el("li", { class: "muted", text: "所选时间内没有诉求" }));
+    for (const t of data.topics) {
+      list.appendChild(el("li", "dr-topic", [
+        el("span", { class: "an-count dr-topic-count", text: t.count + " 件" }),
+        el("span", { class: "dr-topic-label", text: t.label }),
+        t.examples.length > 1 ? el("div", { class: "muted", text: "如：" + t.examples.slice(1, 3).join("；") }) : null
+      ]));
+    }
+  }
+  async function loadDemandReport(api2, days) {
+    const mine = ++ticket;
+    const section = $("#dr-section");
+    const message = $("#dr-message");
+    let report;
+    try {
+      report = await api2("GET", "/api/demand-reports?days=" + days);
+    } catch (err) {
+      if (mine !== ticket || err.status === 401) return;
+      section.hidden = false;
+      message.textContent = "诉求统计加载失败：" + err.detail;
+      message.hidden = false;
+      return;
+    }
+    if (mine !== ticket) return;
+    message.hidden = true;
+    section.hidden = false;
+    $("#dr-range").textContent = report.window.first + " 至 " + report.window.last + " 受理的诉求";
+    renderKpis(report.total);
+    renderTable(report);
+    renderCharts(report);
+    renderExports(days);
+    loadTopics(api2, days, mine);
+  }
+
   // src/console/analytics.js
   var DEFAULT_DAYS = 30;
   var NO_PERMISSION = "需要编辑或管理员权限才能查看数据分析。请联系管理员开通“知识编辑”或“管理员”角色。";
@@ -138,7 +265,7 @@
     grey: "#9aa3ae"
   };
   var RATING_COLORS = ["#c62828", "#ef6c00", "#f9a825", "#7cb342", "#2e7d32"];
-  var state = { days: DEFAULT_DAYS, charts: {}, loading: 0 };
+  var state = { days: DEFAULT_DAYS, charts: {}, loading: 0, editor: false, reports: false };
   var client = createClient({ failedText: "请求失败" });
   var api = client.api;
   var toast = createToast(4e3, 4e3);
@@ -165,7 +292,7 @@
   function shortDate(iso) {
     return String(iso).slice(5);
   }
-  function renderKpis(data) {
+  function renderKpis2(data) {
     $("#kpi-conversations").textContent = String(data.conversations);
     $("#kpi-share").textContent = formatShare(data.answered_without_human_share);
     $("#kpi-share-sub").textContent = "未转人工、未留言：" + data.answered_by_bot + " 个对话";
@@ -173,7 +300,7 @@
     $("#kpi-wait-p90").textContent = formatSeconds(data.wait_seconds.p90);
     $("#an-range").textContent = data.window.first + " 至 " + data.window.last + "（北京时间）";
   }
-  function renderTable(selector, rows) {
+  function renderTable2(selector, rows) {
     const body = $(selector + " tbody");
     body.replaceChildren();
     if (!rows.length) {
@@ -188,7 +315,7 @@
       ]));
     });
   }
-  function renderExports() {
+  function renderExports2() {
     document.querySelectorAll(".an-exports a[data-table]").forEach((link) => {
       const params = new URLSearchParams({ table: link.dataset.table, days: String(state.days) });
       link.href = "/api/analytics/export.csv?" + params.toString();
@@ -204,14 +331,14 @@
       existing.update();
       return existing;
     }
-    const chart = new window.Chart(document.getElementById(id), config);
-    state.charts[id] = chart;
-    return chart;
+    const chart2 = new window.Chart(document.getElementById(id), config);
+    state.charts[id] = chart2;
+    return chart2;
   }
   function integerAxis() {
     return { beginAtZero: true, ticks: { precision: 0 } };
   }
-  function renderCharts(data) {
+  function renderCharts2(data) {
     if (typeof window.Chart !== "function") return;
     drawChart("chart-daily", {
       type: "bar",
@@ -275,32 +402,34 @@
     });
   }
   function render(data) {
-    renderKpis(data);
-    renderCharts(data);
+    renderKpis2(data);
+    renderCharts2(data);
     const escalations = Object.values(data.escalations_by_reason).reduce((a, b) => a + b, 0);
     $("#reasons-total").textContent = "共 " + escalations + " 次";
     $("#reasons-empty").hidden = escalations > 0;
     const rated = Object.values(data.ratings).reduce((a, b) => a + b, 0);
     $("#ratings-total").textContent = "共 " + rated + " 个评价";
-    renderTable("#top-questions", data.top_questions);
-    renderTable("#top-unanswered", data.top_unanswered);
-    renderExports();
+    renderTable2("#top-questions", data.top_questions);
+    renderTable2("#top-unanswered", data.top_unanswered);
+    renderExports2();
   }
   async function load() {
-    const ticket = ++state.loading;
+    const ticket2 = ++state.loading;
     document.querySelectorAll(".an-seg .btn").forEach((b) => {
       b.setAttribute("aria-pressed", String(Number(b.dataset.days) === state.days));
     });
+    if (state.reports) loadDemandReport(api, state.days);
+    if (!state.editor) return;
     let data;
     try {
       data = await api("GET", "/api/analytics?days=" + state.days);
     } catch (err) {
-      if (ticket !== state.loading || err.status === 401) return;
+      if (ticket2 !== state.loading || err.status === 401) return;
       $("#an-content").hidden = true;
       showMessage(err.status === 403 ? NO_PERMISSION : "数据加载失败：" + err.detail, err.status !== 403);
       return;
     }
-    if (ticket !== state.loading) return;
+    if (ticket2 !== state.loading) return;
     hideMessage();
     $("#an-content").hidden = false;
     render(data);
@@ -323,6 +452,11 @@
     showMe(me);
     const editor = isEditor(me);
     $("#link-knowledge").hidden = !editor;
+    state.editor = editor;
+    if (DEMAND_ROLE_LABELS[me.role]) $("#me-role").textContent = DEMAND_ROLE_LABELS[me.role];
+    state.reports = REPORT_ROLES.indexOf(me.role) >= 0;
+    $("#link-console").hidden = !(me.role === "staff" || me.role === "admin");
+    $("#link-demands").hidden = me.role === "editor";
     wireLogout(client);
     document.querySelectorAll(".an-seg .btn").forEach((button) => {
       button.addEventListener("click", () => {
@@ -333,7 +467,7 @@
     $("#an-refresh").addEventListener("click", () => {
       load().then(() => toast("已刷新", "ok"));
     });
-    if (!editor) {
+    if (!editor && !state.reports) {
       showMessage(NO_PERMISSION, false);
       return;
     }

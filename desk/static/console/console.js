@@ -701,6 +701,13 @@
       }
     } else if (frame.type === "conversation") {
       if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
+    } else if (frame.type === "live") {
+      if (frame.ok) {
+        stopPolling();
+        pollOnce();
+      } else {
+        startPolling();
+      }
     }
   }
   function setChatStatus(status, label) {

@@ -420,9 +420,9 @@
   var LOGIN_URL = "/console/login";
   var ROLE_LABELS = { staff: "坐席", editor: "知识编辑", admin: "管理员" };
   var ApiError = class extends Error {
-    constructor(status, detail, problems) {
+    constructor(status2, detail, problems) {
       super(detail);
-      this.status = status;
+      this.status = status2;
       this.detail = detail;
       this.problems = Array.isArray(problems) ? problems : [];
     }
@@ -442,16 +442,16 @@
   function createClient(options) {
     const statusTexts = options && options.statusTexts || {};
     const failedText = options && options.failedText || "操作失败";
-    function detailText(data, status) {
+    function detailText(data, status2) {
       const detail = data && data.detail;
       if (typeof detail === "string" && detail) return detail;
       if (Array.isArray(detail)) {
         const parts = detail.map((d) => d && typeof d.msg === "string" ? d.msg : "").filter(Boolean);
         if (parts.length) return "请求有误：" + parts.join("；");
       }
-      if (status === 0) return "网络连接失败，请稍后重试";
-      if (statusTexts[status]) return statusTexts[status];
-      return failedText + "（" + status + "）";
+      if (status2 === 0) return "网络连接失败，请稍后重试";
+      if (statusTexts[status2]) return statusTexts[status2];
+      return failedText + "（" + status2 + "）";
     }
     async function request2(path, opts) {
       let res;
@@ -507,10 +507,10 @@
     $("#me-name").textContent = me.display_name || me.username || "";
     $("#me-role").textContent = ROLE_LABELS[me.role] || me.role || "";
   }
-  function wireLogout(client2) {
+  function wireLogout(client3) {
     $("#logout").addEventListener("click", async () => {
       try {
-        await client2.api("POST", "/api/logout");
+        await client3.api("POST", "/api/logout");
       } catch (e) {
       }
       location.href = LOGIN_URL;
@@ -543,6 +543,171 @@
       connect: () => socket2.connect()
     };
   }
+
+  // src/console/measures.js
+  var client = createClient({ statusTexts: { 403: "需要知识编辑或管理员权限" } });
+  var CONDITION_TYPES = [
+    ["size_in", '{"sizes": ["中型", "小型", "微型"]}'],
+    ["industry_in", '{"industries": ["62"]}（GB/T 4754 代码）'],
+    ["region", '{"region": "北京市海淀区"}'],
+    ["employees", '{"min": 10, "max": 300}'],
+    ["established", '{"before": "2020-01-01"}'],
+    ["taxpayer_type", '{"value": "小规模纳税人"}'],
+    ["tax_credit_level", '{"levels": ["A", "B"]}'],
+    ["qualification", '{"any_of": ["高新技术企业"]}'],
+    ["no_serious_dishonesty", "{}"],
+    ["revenue / assets", '{"min": 0, "max": 2000}（万元）'],
+    ["manual", "{}（需人工确认）"]
+  ];
+  var view = null;
+  var editingId = null;
+  function status(text, isError) {
+    const line = $("#measures-status");
+    line.textContent = text;
+    line.classList.toggle("error", Boolean(isError));
+  }
+  async function call(method, path, body) {
+    try {
+      return await client.api(method, path, body);
+    } catch (err) {
+      status(err.detail || "操作失败", true);
+      throw err;
+    }
+  }
+  function show() {
+    for (const tab of document.querySelectorAll(".tabs .tab")) {
+      tab.classList.toggle("active", tab.id === "tab-measures");
+      tab.setAttribute("aria-selected", String(tab.id === "tab-measures"));
+    }
+    for (const main of document.querySelectorAll("main.kb-view")) main.hidden = main !== view;
+    load();
+  }
+  async function load() {
+    const [listed, versions] = await Promise.all([
+      call("GET", "/api/policy/editor/measures"),
+      call("GET", "/api/policy/editor/versions")
+    ]);
+    const published = versions.published === null ? "未发布（使用随附的措施）" : `第 ${versions.published} 版`;
+    $("#measures-version").textContent = `当前第 ${listed.version} 版 · 对话使用：${published}`;
+    const rows = listed.measures.map((m) => {
+      const row2 = el("tr", { class: "record-row", tabindex: "0", dataset: { id: m.id } }, [
+        el("td", null, str(m.title)),
+        el("td", null, str(m.how)),
+        el("td", null, str(m.region)),
+        el("td", null, String((m.conditions || []).length)),
+        el("td", null, str(m.policy_id).slice(0, 8))
+      ]);
+      row2.addEventListener("click", () => edit(m));
+      return row2;
+    });
+    $("#measures-list").tBodies[0].replaceChildren(...rows);
+    const items = versions.versions.map((v) => el("li", null, [
+      el("span", null, `第 ${v.number} 版 · ${formatDateTime(v.created_at)} · ${str(v.author)} · ${str(v.summary)}`),
+      button("small", "发布", () => publish(v.number)),
+      button("small", "恢复", () => restore(v.number))
+    ]));
+    $("#measures-versions").replaceChildren(...items);
+  }
+  function edit(measure, proposal) {
+    editingId = measure.id || "";
+    $("#measure-id").value = editingId;
+    $("#measure-json").value = JSON.stringify(measure, null, 2);
+    $("#measure-editor").hidden = false;
+    $("#measure-delete").hidden = Boolean(proposal);
+    status(proposal ? "这是规则提取的草稿：请核对原文，填写编号（小写字母、数字和连字符）后保存。" : "");
+  }
+  async function save() {
+    let data;
+    try {
+      data = JSON.parse($("#measure-json").value);
+    } catch (e) {
+      status("JSON 格式有误：" + e.message, true);
+      return;
+    }
+    const id = $("#measure-id").value.trim();
+    data.id = id;
+    const saved = await call("PUT", `/api/policy/editor/measures/${encodeURIComponent(id)}`, data);
+    status(`已保存为第 ${saved.version.number} 版（发布后对话才使用）`);
+    load();
+  }
+  async function remove() {
+    if (!editingId || !window.confirm("删除这条政策措施？（会生成新版本，可恢复）")) return;
+    const done = await call("DELETE", `/api/policy/editor/measures/${encodeURIComponent(editingId)}`);
+    $("#measure-editor").hidden = true;
+    status(`已删除，第 ${done.version.number} 版`);
+    load();
+  }
+  async function publish(number) {
+    await call("POST", `/api/policy/editor/versions/${number}/publish`);
+    status(`已发布第 ${number} 版：对话和推送名单从下一轮起使用这一版`);
+    load();
+  }
+  async function restore(number) {
+    const done = await call("POST", `/api/policy/editor/versions/${number}/restore`);
+    status(`已把第 ${number} 版恢复为第 ${done.version.number} 版（需发布）`);
+    load();
+  }
+  async function propose(event) {
+    event.preventDefault();
+    const doc = $("#proposal-doc").value.trim();
+    if (!doc) return;
+    status("正在提取（首次需加载分词模型，约几秒）…");
+    const found = await call("GET", `/api/policy/editor/documents/${encodeURIComponent(doc)}/proposals`);
+    const items = found.proposals.map((p, i) => el("li", null, [
+      el("span", null, `${str(p.title)}（${(p.conditions || []).length} 个条件，${str(p.how)}）`),
+      button("small", "采用为草稿", () => edit({ id: `${doc.slice(0, 8)}-new${i + 1}`, ...p }, true))
+    ]));
+    $("#proposal-list").replaceChildren(...items);
+    status(`规则提出 ${found.proposals.length} 条草稿，请逐条核对后保存`);
+  }
+  function build() {
+    const tabs = $(".tabs");
+    if (!tabs || $("#tab-measures")) return;
+    const tab = button("tab", "政策措施", show);
+    tab.id = "tab-measures";
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-selected", "false");
+    tabs.appendChild(tab);
+    for (const other of tabs.querySelectorAll(".tab")) {
+      if (other !== tab) other.addEventListener("click", () => {
+        view.hidden = true;
+        tab.classList.remove("active");
+      });
+    }
+    const help = el("ul", "measure-help", CONDITION_TYPES.map(([type, example]) => el("li", null, `${type}：${example}`)));
+    view = el("main", { id: "view-measures", class: "kb-view", role: "tabpanel", hidden: true }, [
+      el("section", "panel", [
+        el("h2", null, "政策措施（申兑指南）"),
+        el("div", { id: "measures-version", class: "muted" }),
+        el("div", { id: "measures-status", class: "muted", "aria-live": "polite" }),
+        el("form", { id: "proposal-form" }, [
+          el("label", { for: "proposal-doc" }, "政策文件编号（docid）："),
+          el("input", { id: "proposal-doc", size: "36" }),
+          el("button", { type: "submit" }, "规则提取草稿")
+        ]),
+        el("ol", { id: "proposal-list" }),
+        el("table", { id: "measures-list", class: "kb-table" }, [
+          el("thead", null, el("tr", null, ["措施", "获取方式", "地区", "条件数", "文件"].map((h) => el("th", null, h)))),
+          el("tbody")
+        ]),
+        el("div", { id: "measure-editor", hidden: true }, [
+          el("label", { for: "measure-id" }, "编号："),
+          el("input", { id: "measure-id", size: "30" }),
+          el("textarea", { id: "measure-json", rows: "24", cols: "100", spellcheck: "false" }),
+          el("div", "muted", "条件类型（type 及其字段）："),
+          help,
+          el("div", null, [button("primary", "保存", save), button("danger", "删除", remove)])
+        ]),
+        el("h3", null, "版本与审计"),
+        el("ol", { id: "measures-versions" })
+      ])
+    ]);
+    $("#measure-editor", view).querySelector(".danger").id = "measure-delete";
+    const last = document.querySelectorAll("main.kb-view");
+    last[last.length - 1].after(view);
+    $("#proposal-form").addEventListener("submit", propose);
+  }
+  onReady(build);
 
   // src/console/knowledge.js
   var formatTime = formatDateTime;
@@ -610,9 +775,9 @@
   function kindTag(kind) {
     return el("span", { class: "kind-tag kind-" + safeClass(kind || "item"), text: KIND_LABELS[kind] || kind || "—" });
   }
-  var client = createClient({ statusTexts: { 403: "需要知识编辑或管理员权限", 413: "文件太大" } });
-  var api = client.api;
-  var request = client.request;
+  var client2 = createClient({ statusTexts: { 403: "需要知识编辑或管理员权限", 413: "文件太大" } });
+  var api = client2.api;
+  var request = client2.request;
   var toast = createToast(6e3, 3500);
   function showError(err) {
     if (err && err.status === 401) return;
@@ -652,21 +817,21 @@
     tick: 0
   };
   var VIEWS = ["records", "upload", "versions", "publish", "gaps", "faqs", "bundles"];
-  function showView(view) {
-    state.view = view;
+  function showView(view2) {
+    state.view = view2;
     for (const name of VIEWS) {
-      const on = name === view;
+      const on = name === view2;
       const tab = $("#tab-" + name);
       tab.classList.toggle("active", on);
       tab.setAttribute("aria-selected", String(on));
       $("#view-" + name).hidden = !on;
     }
-    if (view === "records") loadRecords();
-    else if (view === "versions") loadVersions();
-    else if (view === "publish") refreshJob();
-    else if (view === "gaps") loadGaps();
-    else if (view === "faqs") loadFaqs();
-    else if (view === "bundles") loadBundles();
+    if (view2 === "records") loadRecords();
+    else if (view2 === "versions") loadVersions();
+    else if (view2 === "publish") refreshJob();
+    else if (view2 === "gaps") loadGaps();
+    else if (view2 === "faqs") loadFaqs();
+    else if (view2 === "bundles") loadBundles();
   }
   function recordsQuery(kind, q, department, validity, offset) {
     const params = new URLSearchParams();
@@ -1022,14 +1187,14 @@
   }
   function versionRow(v) {
     const changes = Array.isArray(v.changes) ? v.changes : [];
-    const restore = el("button", {
+    const restore2 = el("button", {
       class: "btn btn-small restore",
       type: "button",
       text: v.latest ? "当前版本" : "恢复到此版本",
       title: v.latest ? "这已是最新版本" : "生成一个与 v" + v.number + " 相同的新版本，并自动重建、发布"
     });
-    restore.disabled = Boolean(v.latest);
-    restore.dataset.number = str(v.number);
+    restore2.disabled = Boolean(v.latest);
+    restore2.dataset.number = str(v.number);
     const li = el("li", { class: "version-row" + (v.latest ? " latest" : "") + (v.published ? " published" : "") }, [
       el("div", { class: "version-head" }, [
         el("span", { class: "version-no", text: "v" + str(v.number) }),
@@ -1039,7 +1204,7 @@
         el("time", { class: "muted", datetime: str(v.created_at), text: formatTime(v.created_at) }),
         el("span", { class: "muted", text: countsText(v.counts) }),
         el("div", { class: "spacer" }),
-        restore
+        restore2
       ]),
       el("div", { class: "version-summary", text: str(v.summary) || "（无摘要）" })
     ]);
@@ -1176,14 +1341,14 @@
   }
   function renderJob() {
     const job = state.job;
-    const status = $("#job-status");
+    const status2 = $("#job-status");
     const progress = $("#job-progress");
     const dot = $("#tab-job-dot");
     if (!job) {
-      status.textContent = "暂无重建任务";
-      status.dataset.status = "none";
-      status.dataset.jobId = "";
-      status.className = "job-status";
+      status2.textContent = "暂无重建任务";
+      status2.dataset.status = "none";
+      status2.dataset.jobId = "";
+      status2.className = "job-status";
       progress.max = 1;
       progress.value = 0;
       $("#job-meta").textContent = "";
@@ -1194,10 +1359,10 @@
       return;
     }
     const st = str(job.status);
-    status.dataset.status = st;
-    status.dataset.jobId = str(job.id);
-    status.className = "job-status job-" + safeClass(st);
-    status.textContent = (JOB_LABELS[st] || st) + (job.publish_when_ready && ACTIVE[st] ? "（完成后自动发布）" : "");
+    status2.dataset.status = st;
+    status2.dataset.jobId = str(job.id);
+    status2.className = "job-status job-" + safeClass(st);
+    status2.textContent = (JOB_LABELS[st] || st) + (job.publish_when_ready && ACTIVE[st] ? "（完成后自动发布）" : "");
     const total = Number(job.total) || 0;
     const done = Number(job.done) || 0;
     if (st === "ready" || st === "published") {
@@ -1244,7 +1409,7 @@
     const active = state.job && ACTIVE[state.job.status];
     if (!socket.up || active || state.tick % IDLE_POLL_EVERY === 0) refreshJob();
   }
-  async function publish(button2) {
+  async function publish2(button2) {
     const job = state.job;
     if (!job || job.status !== "ready") return;
     await busy(button2, async () => {
@@ -1538,7 +1703,7 @@
     });
   }
   function wire() {
-    wireLogout(client);
+    wireLogout(client2);
     for (const name of VIEWS) $("#tab-" + name).addEventListener("click", () => showView(name));
     $("#kb-error-close").addEventListener("click", clearError);
     $("#records-filter").addEventListener("submit", (event) => {
@@ -1584,7 +1749,7 @@
       if (button2 && !button2.disabled) restoreVersion(button2);
     });
     $("#reindex").addEventListener("click", (e) => startReindex(e.currentTarget));
-    $("#publish").addEventListener("click", (e) => publish(e.currentTarget));
+    $("#publish").addEventListener("click", (e) => publish2(e.currentTarget));
     $("#try-form").addEventListener("submit", (event) => {
       event.preventDefault();
       tryIt();

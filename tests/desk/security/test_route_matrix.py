@@ -52,7 +52,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/console"): CHAT,
     ("GET", "/console/knowledge"): EDITORS,
-    ("GET", "/console/analytics"): EDITORS,
+    ("GET", "/console/analytics"): EDITORS | {"supervisor"},  # chats' numbers for editors, demand reports for 督办
+    ("GET", "/console/demands"): DEMAND_READERS,
     # sign-in
     ("POST", "/api/login"): PUBLIC,
     ("POST", "/api/logout"): PUBLIC,
@@ -92,6 +93,19 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/kb/try"): EDITORS,
     ("POST", "/api/kb/publish"): EDITORS,
     ("GET", "/api/kb/gaps"): EDITORS,
+    # 惠企政策 (desk/api/policy.py): the measures and the 免申即享 push lists (masked)
+    ("GET", "/api/policy/measures"): CHAT | EDITORS,
+    ("GET", "/api/policy/measures/{measure_id}/push-list"): CHAT | EDITORS,
+    ("GET", "/api/policy/measures/{measure_id}/push-list.csv"): CHAT | EDITORS,
+    # ... and the editors' review of the measures (versions, publish, spaCy proposals)
+    ("GET", "/api/policy/editor/versions"): EDITORS,
+    ("GET", "/api/policy/editor/measures"): EDITORS,
+    ("GET", "/api/policy/editor/measures/{measure_id}"): EDITORS,
+    ("PUT", "/api/policy/editor/measures/{measure_id}"): EDITORS,
+    ("DELETE", "/api/policy/editor/measures/{measure_id}"): EDITORS,
+    ("POST", "/api/policy/editor/versions/{number}/publish"): EDITORS,
+    ("POST", "/api/policy/editor/versions/{number}/restore"): EDITORS,
+    ("GET", "/api/policy/editor/documents/{document_id}/proposals"): EDITORS,
     ("GET", "/api/analytics"): EDITORS,
     ("GET", "/api/analytics/export.csv"): EDITORS,
     # demands (desk/demands/api.py)
@@ -114,6 +128,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/departments"): LOGGED_IN,
     ("POST", "/api/departments"): ADMIN,
     ("PATCH", "/api/departments/{department_id}"): ADMIN,
+    # demand reports (desk/api/demand_reports.py) and the demand pages' live socket
+    ("GET", "/api/demand-reports"): DEMAND_DESK,
+    ("GET", "/api/demand-reports/topics"): DEMAND_DESK,
+    ("GET", "/api/demand-reports/export.csv"): DEMAND_DESK,
+    ("WS", "/ws/demands"): DEMAND_READERS,
 }
 # Demand routes check the role after reading the body: a well-formed body, so the refusal is the role's.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -124,7 +143,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/demands/{demand_id}/notes"): {"text": "备注"},
     ("POST", "/api/demands/{demand_id}/reply"): {"text": "已办结"},
 }
-PAGES = {("GET", "/console"), ("GET", "/console/knowledge"), ("GET", "/console/analytics")}
+PAGES = {("GET", "/console"), ("GET", "/console/knowledge"), ("GET", "/console/analytics"), ("GET", "/console/demands")}
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -209,14 +228,15 @@ def test_http_access(desk: Desk, route: tuple[str, str], account: str) -> None:
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)
-def test_console_socket_access(desk: Desk, account: str) -> None:
+@pytest.mark.parametrize(("path", "first"), [("/ws/console", "queue"), ("/ws/demands", "hello")])
+def test_console_socket_access(desk: Desk, account: str, path: str, first: str) -> None:
     client = desk.clients[account]
-    if account in MATRIX[("WS", "/ws/console")]:
-        with client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket:
-            assert socket.receive_json()["type"] == "queue"
+    if account in MATRIX[("WS", path)]:
+        with client.websocket_connect(path, headers={"Origin": "http://testserver"}) as socket:
+            assert socket.receive_json()["type"] == first
     else:
         with (pytest.raises(WebSocketDisconnect) as refused,
-              client.websocket_connect("/ws/console", headers={"Origin": "http://testserver"}) as socket):
+              client.websocket_connect(path, headers={"Origin": "http://testserver"}) as socket):
             socket.receive_json()
         assert refused.value.code == (4401 if account == "anonymous" else 4403)
 

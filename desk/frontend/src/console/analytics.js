@@ -6,6 +6,7 @@
  */
 import { $, el, onReady } from '../shared/dom.js';
 import { createClient, createToast, isEditor, showMe, wireLogout } from './common.js';
+import { DEMAND_ROLE_LABELS, loadDemandReport, REPORT_ROLES } from './demand_report.js';
 
 const DEFAULT_DAYS = 30;
 const NO_PERMISSION = "需要编辑或管理员权限才能查看数据分析。请联系管理员开通“知识编辑”或“管理员”角色。";
@@ -13,7 +14,7 @@ const COLORS = { blue: "#1f5fbf", blueFill: "rgba(31,95,191,.75)", green: "#2e7d
                  red: "#c62828", grey: "#9aa3ae" };
 const RATING_COLORS = ["#c62828", "#ef6c00", "#f9a825", "#7cb342", "#2e7d32"];
 
-const state = { days: DEFAULT_DAYS, charts: {}, loading: 0 };
+const state = { days: DEFAULT_DAYS, charts: {}, loading: 0, editor: false, reports: false };
 
 // ---------------------------------------------------------------- helpers (the rest: common.js)
 
@@ -158,6 +159,8 @@ async function load() {
   document.querySelectorAll(".an-seg .btn").forEach((b) => {
     b.setAttribute("aria-pressed", String(Number(b.dataset.days) === state.days));
   });
+  if (state.reports) loadDemandReport(api, state.days);  // 诉求统计: 应答, 督办, admins
+  if (!state.editor) return;
   let data;
   try {
     data = await api("GET", "/api/analytics?days=" + state.days);
@@ -191,6 +194,11 @@ async function init() {
   showMe(me);
   const editor = isEditor(me);
   $("#link-knowledge").hidden = !editor;
+  state.editor = editor;
+  if (DEMAND_ROLE_LABELS[me.role]) $("#me-role").textContent = DEMAND_ROLE_LABELS[me.role];
+  state.reports = REPORT_ROLES.indexOf(me.role) >= 0;
+  $("#link-console").hidden = !(me.role === "staff" || me.role === "admin");
+  $("#link-demands").hidden = me.role === "editor";
 
   wireLogout(client);
   document.querySelectorAll(".an-seg .btn").forEach((button) => {
@@ -198,7 +206,7 @@ async function init() {
   });
   $("#an-refresh").addEventListener("click", () => { load().then(() => toast("已刷新", "ok")); });
 
-  if (!editor) {
+  if (!editor && !state.reports) {
     showMessage(NO_PERMISSION, false);  // the API answers 403 too; no need to ask it
     return;
   }

@@ -281,6 +281,15 @@ function handleFrame(frame) {
     }
   } else if (frame.type === "conversation") {
     if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
+  } else if (frame.type === "live") {
+    // The desks' shared event bus (Redis) is down: other desks' events do not arrive, so poll
+    // as if the socket were down until it is back, then catch up once.
+    if (frame.ok) {
+      stopPolling();
+      pollOnce();
+    } else {
+      startPolling();
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 import { payloadCard } from '../shared/cards.js';
 import { $, el, formatDateTime, onReady, str } from '../shared/dom.js';
 import { busy, consoleSocket, createClient, createToast, goLogin, isEditor, showMe, wireLogout } from './common.js';
+import './measures.js'; // the 政策措施 tab (申兑指南 review)
 
 const formatTime = formatDateTime;
 const POLL_MS = 2000;            // job polling: fallback for /ws/console "reindex" frames

@@ -1,0 +1,184 @@
+"""Browser end-to-end: a demand (诉求) from filing to reopening, the staff pages in headless Chromium.
+
+The desk alone (no Rasa: the flow asks no bot) under uvicorn in a thread, on a free port, with a
+temporary SQLite store and a real search over the fixture knowledge base (base e5 model), so the
+suggested department comes from the search. Accounts are made with `python -m desk create-user`
+(the handler with `--role handler --department 广东省水利厅`).
+
+1. The enterprise files a demand with the public call the widget's form makes (POST /api/demands).
+2. 应答 (staff) opens 诉求办理 from the console's nav, sees it in 待派单 with the suggested
+   department preselected, tries 派单 without a department (the desk's 422 shown in Chinese), then
+   dispatches to the suggestion.
+3. The handler lands on 诉求办理, sees it under 本部门, 签收 and replies with the result.
+4. The enterprise looks it up with the number and the phone's last 4 digits, sees the reply and
+   rates 不满意: the demand reopens, and the handler's open page shows 重办中 live (/ws/demands).
+Screenshots: test-artifacts/e2e/demand-*.png.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desk.app import create_app
+from desk.db import migrate
+from desk.settings import DeskSettings
+from tests.e2e.conftest import PROJECT_ROOT, shot
+
+pytestmark = pytest.mark.e2e
+WATER = "广东省水利厅"
+CONTENT = "新增取水许可申请提交两个月了还没有结果，请帮忙催办"
+PHONE = "13812345678"
+REPLY = "经核查，取水许可已于今日审批通过，请登录广东政务服务网下载批文。"
+ACCOUNTS = {"yingda": ("password-yingda", "staff", None), "chengban": ("password-chengban", "handler", WATER)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Desk:
+    url: str
+    database_url: str
+
+
+def fixture_search(root: Path) -> Any:
+    """A search service over an index of the fixture knowledge base, built with the base e5 model."""
+    from indexer.build import build_index
+    from indexer.search import SearchService
+    from indexer.settings import IndexerSettings
+    from indexer.workspace import KnowledgeWorkspace
+
+    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base", root / "knowledge_base")
+    base = IndexerSettings.from_env()
+    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
+                               workspace_dir=root / "workspace", model_dir=base.base_model_dir,
+                               embedding_cache=root / "cache.sqlite")
+    build_index(settings, knowledge=KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir).knowledge(1),
+                kb_version=1)
+    return SearchService(settings)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    import uvicorn
+
+    root = tmp_path_factory.mktemp("demand-flow")
+    settings = DeskSettings(database_url=f"sqlite:///{root / 'desk.sqlite3'}", port=free_port(),
+                            demand_sweep_seconds=0)
+    migrate(settings.database_url)
+    app = create_app(settings, knowledge=fixture_search(root))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:  # the start-up seeds the departments from the catalog
+        assert time.monotonic() < deadline and thread.is_alive(), "the desk did not start"
+        time.sleep(0.1)
+    for username, (password, role, department) in ACCOUNTS.items():
+        command = [sys.executable, "-m", "desk", "create-user", username, "--role", role, "--password-env", "DAOFU_E2E_PASSWORD"]
+        if department:
+            command += ["--department", department]
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "DAOFU_DATABASE_URL": settings.database_url, "DAOFU_E2E_PASSWORD": password})
+        assert done.returncode == 0, done.stderr
+    yield Desk(f"http://127.0.0.1:{settings.port}", settings.database_url)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def sign_in(browser: Any, desk: Desk, username: str, landing: str) -> Any:
+    """Sign in through the login form; the role's home page is ``landing``."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{desk.url}/console")
+    page.wait_for_url("**/console/login")
+    page.locator("#login-username").fill(username)
+    page.locator("#login-password").fill(ACCOUNTS[username][0])
+    page.locator("#login-submit").click()
+    page.wait_for_url(re.compile(f".*{re.escape(landing)}$"))
+    return page
+
+
+def open_demand(page: Any, number: str) -> None:
+    item = page.locator("#dm-list .dm-item", has_text=number)
+    item.wait_for(timeout=15_000)
+    item.locator(".dm-open").click()
+    page.locator("#dm-detail h2", has_text=number).wait_for()
+
+
+def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
+    public = browser.new_context(locale="zh-CN")
+    filed = public.request.post(f"{desk.url}/api/demands", data={
+        "category": "求助", "content": CONTENT, "enterprise_name": "广州某某水务科技有限公司", "contact_name": "李明",
+        "contact_phone": PHONE})
+    assert filed.status == 201, filed.text()
+    number = filed.json()["tracking_number"]
+
+    # 应答: from the chat console's nav to 诉求办理, 待派单
+    staff = sign_in(browser, desk, "yingda", "/console")
+    staff.locator("#link-demands").click()
+    staff.wait_for_url("**/console/demands")
+    staff.locator(".dm-views [data-view='dispatch'][aria-pressed='true']").wait_for()  # its first view
+    open_demand(staff, number)
+    assert PHONE in staff.locator(".dm-contact").inner_text()  # the desk holds it: contact in full
+    chip = staff.locator("#dm-suggestions .dm-chip").first
+    chip.wait_for(timeout=60_000)  # the search loads its model on first use
+    assert WATER in chip.inner_text()
+    department = staff.locator("#dm-dispatch select[name=department]")
+    assert department.input_value() == WATER  # the suggestion is preselected: confirm or change
+    department.select_option("")
+    staff.locator("#dm-dispatch button[type=submit]").click()
+    error = staff.locator("#dm-action-error")
+    error.wait_for(state="visible")
+    assert "请检查" in error.inner_text()  # the desk's 422, in Chinese
+    department.select_option(WATER)
+    staff.locator("#dm-dispatch button[type=submit]").click()
+    staff.locator("#dm-detail-status", has_text="已派单").wait_for()
+    assert WATER in staff.locator(".dm-department").inner_text()
+    assert "138****5678" in staff.locator(".dm-contact").inner_text()  # now with the department: masked
+    history = staff.locator("#dm-history tbody").inner_text()
+    assert "派单：" + WATER in history and "已受理 → 已派单" in history
+    shot(staff, "demand-dispatched")
+
+    # 承办: lands on 诉求办理, its department's list; accept, reply
+    handler = sign_in(browser, desk, "chengban", "/console/demands")
+    handler.locator(".dm-views [data-view='mine'][aria-pressed='true']").wait_for()
+    open_demand(handler, number)
+    assert PHONE in handler.locator(".dm-contact").inner_text()
+    handler.locator("#dm-accept button[type=submit]").click()
+    handler.locator("#dm-detail-status", has_text="办理中").wait_for()
+    handler.locator("#dm-reply textarea").fill(REPLY)
+    handler.locator("#dm-reply button[type=submit]").click()
+    handler.locator("#dm-detail-status", has_text="已答复").wait_for()
+    assert REPLY in handler.locator(".dm-reply").inner_text()
+
+    # The enterprise: 查询诉求 with the number and the phone's last 4 digits, then 回访 不满意
+    tracked = public.request.get(f"{desk.url}/api/demands/track/{number}?phone_last4=5678")
+    assert tracked.ok and tracked.json()["status"] == "replied" and tracked.json()["reply"] == REPLY
+    assert tracked.json()["department"] == WATER and tracked.json()["can_rate"] is True
+    rated = public.request.post(f"{desk.url}/api/demands/track/{number}/rating",
+                                data={"phone_last4": "5678", "score": "不满意", "comment": "批文还是下载不了"})
+    assert rated.ok, rated.text()
+    assert rated.json()["status"] == "reopened"
+
+    # The handler's open page follows live: 重办中, with the rating in the history, ready to accept again
+    handler.locator("#dm-detail-status", has_text="重办中").wait_for(timeout=15_000)
+    assert "回访不满意，重办" in handler.locator("#dm-history tbody").inner_text()
+    assert handler.locator("#dm-accept button[type=submit]").is_visible()
+    shot(handler, "demand-reopened")
+    public.close()
