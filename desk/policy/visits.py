@@ -6,6 +6,7 @@ the first visit that carries a token.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING, Any
@@ -22,10 +23,12 @@ logger = logging.getLogger(__name__)
 
 async def welcome_back(service: DeskService, conversation_id: str, token: object) -> list[dict[str, Any]]:
     """Frames for the widget after its ``welcome``: one ``notice`` per new 免申即享 measure, or
-    ``policy_profile_unknown`` when the desk holds no profile for the token (the widget forgets it)."""
+    ``policy_profile_unknown`` when the desk holds no profile for the token (the widget forgets it).
+    The slots are set before the gateway reads the widget's next frame, so its first message
+    reaches a bot that already knows the profile."""
     from desk.policy.profiles import load_catalog_now
 
-    catalog = load_catalog_now()
+    catalog = await asyncio.to_thread(load_catalog_now)  # file reads off the event loop
     found = await service.run(functools.partial(_visit, token=token, catalog=catalog))
     if found is None:
         return [{"type": "policy_profile_unknown"}]
