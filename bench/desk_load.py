@@ -7,6 +7,8 @@ model of people. Measured: messages lost and duplicated (from the desk's databas
 reply latency (send -> first bot message) p50/p95, and the desk's memory.
 
     .venv/bin/python bench/desk_load.py [--conversations 50] [--messages 10] [--think 3 8]
+    .venv/bin/python bench/desk_load.py --desks 2 --conversations 200   # PostgreSQL + Redis, shared trackers
+    .venv/bin/python bench/desk_load.py --desks 2 --conversations 50 --soak-minutes 30
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,71 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def store_counts(database_url: str, ids: list[str]) -> tuple[dict[str, int], int]:
+    """User messages stored per conversation, and (conversation, client id) pairs stored twice."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as db:
+            counts = {row[0]: int(row[1]) for row in db.execute(text(
+                "SELECT conversation_id, count(*) FROM messages WHERE sender='user' GROUP BY conversation_id"))}
+            duplicates = int(db.execute(text(
+                "SELECT count(*) FROM (SELECT conversation_id, client_message_id, count(*) AS c FROM messages "
+                "WHERE sender='user' GROUP BY conversation_id, client_message_id HAVING count(*) > 1) AS twice")).scalar() or 0)
+    finally:
+        engine.dispose()
+    return counts, duplicates
+
+
+def rss_mb(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, float]:
+    import psutil
+
+    sizes = {}
+    for name, process in processes.items():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            sizes[name] = psutil.Process(process.pid).memory_info().rss / 1e6
+    return sizes
+
+
+async def spread(urls: list[str], conversations: int, messages: int,
+                 think: tuple[float, float]) -> tuple[list[str], list[float], list[int], float]:
+    """``conversations`` over the desks, round robin (what a reverse proxy does to new connections)."""
+    shares = [conversations // len(urls) + (i < conversations % len(urls)) for i in range(len(urls))]
+    started = time.perf_counter()
+    results = await asyncio.gather(*(load(url, share, messages, think) for url, share in zip(urls, shares, strict=True) if share))
+    ids = [i for result in results for i in result[0]]
+    latencies = [value for result in results for value in result[1]]
+    replies = [value for result in results for value in result[2]]
+    return ids, latencies, replies, time.perf_counter() - started
+
+
+async def soak(urls: list[str], conversations: int, messages: int, think: tuple[float, float], minutes: float,
+               processes: dict[str, subprocess.Popen[bytes]]) -> tuple[list[str], list[float], list[int], float, list[dict[str, float]]]:
+    """Waves of ``conversations`` at once for ``minutes``; every process's RSS sampled each minute."""
+    samples = [rss_mb(processes)]
+    deadline = time.monotonic() + minutes * 60
+
+    async def sample() -> None:
+        while time.monotonic() < deadline:
+            await asyncio.sleep(60)
+            samples.append(rss_mb(processes))
+
+    sampler = asyncio.create_task(sample())
+    ids: list[str] = []
+    latencies: list[float] = []
+    replies: list[int] = []
+    started = time.perf_counter()
+    while time.monotonic() < deadline:
+        wave = await spread(urls, conversations, messages, think)
+        ids += wave[0]
+        latencies += wave[1]
+        replies += wave[2]
+    sampler.cancel()
+    samples.append(rss_mb(processes))
+    return ids, latencies, replies, time.perf_counter() - started, samples
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=50)
@@ -140,62 +206,95 @@ def main() -> int:
                         help="trained Rasa model (make rasa-model); any model of the same pipeline measures the same")
     parser.add_argument("--rasa-replicas", type=int, default=ServiceSettings().rasa_replicas,
                         help="Rasa server processes (DAOFU_RASA_REPLICAS; default as `make run`)")
+    parser.add_argument("--desks", type=int, default=1,
+                        help="desk processes (DAOFU_DESK_REPLICAS); with more than one, or --shared, the stack runs "
+                             "on a throwaway PostgreSQL + Redis (tests/scale/servers.py) with shared Rasa trackers")
+    parser.add_argument("--shared", action="store_true", help="PostgreSQL + Redis even with one desk")
+    parser.add_argument("--soak-minutes", type=float, default=0.0,
+                        help="instead of one wave: waves of --conversations for this long, RSS sampled each minute")
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
                         help="seconds between a reply and the user's next message (uniform)")
     args = parser.parse_args()
-    import psutil
+    shared = args.shared or args.desks > 1
+    with contextlib.ExitStack() as servers:
+        database_url = ""
+        extra: dict[str, str] = {}
+        if shared:
+            from tests.scale.servers import postgres_server, redis_server
 
+            postgres = servers.enter_context(postgres_server())
+            database_url = postgres.create_database("daofu_load")
+            extra = {"DAOFU_DATABASE_URL": database_url,
+                     "DAOFU_REDIS_URL": servers.enter_context(redis_server()).url()}
+        return run(args, database_url, extra)
+
+
+def run(args: argparse.Namespace, database_url: str, extra: dict[str, str]) -> int:
     root = Path(tempfile.mkdtemp(prefix="daofu-load-"))
-    rasa_port, actions_port, desk_port = free_port_block(args.rasa_replicas), free_port(), free_port()
-    database = root / "desk.sqlite3"
+    rasa_port, actions_port = free_port_block(args.rasa_replicas), free_port()
+    desk_port = free_port_block(args.desks)
+    database_url = database_url or f"sqlite:///{root / 'desk.sqlite3'}"
     # The processes exactly as `make run` starts them (launcher.processes.services), on free ports.
     settings = ServiceSettings(rasa_port=rasa_port, actions_port=actions_port, rasa_model=Path(args.model),
-                               rasa_replicas=args.rasa_replicas)
+                               rasa_replicas=args.rasa_replicas, desk_replicas=args.desks)
     environment = {**os.environ, "SANIC_HOST": "127.0.0.1", "DAOFU_DESK_PORT": str(desk_port),
-                   "DAOFU_DATABASE_URL": f"sqlite:///{database}", "DAOFU_RASA_TIMEOUT": "60"}
+                   "DAOFU_DATABASE_URL": database_url, "DAOFU_RASA_TIMEOUT": "60",
+                   # Every simulated widget comes from 127.0.0.1: the per-client limits would refuse them.
+                   "DAOFU_WIDGET_CONNECTION_LIMIT": "100000/minute", "DAOFU_WIDGET_MAX_CONNECTIONS": "100000",
+                   "DAOFU_WIDGET_CLIENT_MESSAGE_LIMIT": "100000/minute", **extra}
     running: list[tuple[Service, subprocess.Popen[bytes]]] = []
+    samples: list[dict[str, float]] = []
+    urls = [f"ws://127.0.0.1:{desk_port + n}/ws/widget" for n in range(args.desks)]
     try:
-        start(services(settings, environment), root, 300, running)
+        start(services(settings, environment), root, 600, running)
         processes = {service.name: process for service, process in running}
-        url = f"ws://127.0.0.1:{desk_port}/ws/widget"
-        asyncio.run(load(url, 2, 2))  # the desk's own first use
+        asyncio.run(spread(urls, 2 * args.desks, 2, (0.0, 0.0)))  # each desk's own first use
         sent_counts.clear()
         cpu_before = {name: cpu_seconds(process.pid) for name, process in processes.items()}
-        ids, latencies, replies, seconds = asyncio.run(load(url, args.conversations, args.messages, tuple(args.think)))
+        if args.soak_minutes:
+            ids, latencies, replies, seconds, samples = asyncio.run(soak(
+                urls, args.conversations, args.messages, tuple(args.think), args.soak_minutes, processes))
+        else:
+            ids, latencies, replies, seconds = asyncio.run(spread(urls, args.conversations, args.messages, tuple(args.think)))
         cpu_used = {name: cpu_seconds(process.pid) - cpu_before[name] for name, process in processes.items()}
-        desk_rss = psutil.Process(processes["desk"].pid).memory_info().rss / 1e6
-        rasa_rss = [psutil.Process(p.pid).memory_info().rss / 1e6 for n, p in processes.items() if n.startswith("rasa")]
+        rss = rss_mb(processes)
     finally:
         for _service, process in running:
             process.terminate()
         for _service, process in running:
             process.wait(timeout=30)
-    with sqlite3.connect(database) as db:
-        counts = dict(db.execute(
-            "SELECT conversation_id, count(*) FROM messages WHERE sender='user' GROUP BY conversation_id").fetchall())
-        duplicates = db.execute("SELECT count(*) FROM (SELECT conversation_id, client_message_id, count(*) c FROM messages "
-                                "WHERE sender='user' GROUP BY 1, 2 HAVING c > 1)").fetchone()[0]
+    counts, duplicates = store_counts(database_url, ids)
     lost = sum(max(0, sent_counts[i] - counts.get(i, 0)) for i in ids)
-    extra = sum(max(0, counts.get(i, 0) - sent_counts[i]) for i in ids)
+    extra_stored = sum(max(0, counts.get(i, 0) - sent_counts[i]) for i in ids)
     sent = sum(sent_counts[i] for i in ids)
     p50, p95 = np.percentile(latencies, 50), np.percentile(latencies, 95)
-    print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages, "
-          f"{args.think[0]:g}-{args.think[1]:g} s between a reply and the next message (real Rasa, actions, desk as `make run` starts them; this 2-core CPU)\n")
+    store = "PostgreSQL + Redis, shared Rasa trackers" if extra else "SQLite, in-process events"
+    print(f"\n### Desk under load: {args.conversations} concurrent widget conversations x {args.messages} messages "
+          f"over {args.desks} desk(s) and {args.rasa_replicas} Rasa replica(s) ({store}), "
+          f"{args.think[0]:g}-{args.think[1]:g} s between a reply and the next message"
+          f"{f', soak {args.soak_minutes:g} min' if args.soak_minutes else ''} (processes as `make run` starts them)\n")
     print("| measure | value |\n|---|---|")
     print(f"| user messages sent / stored | {sent} / {sum(counts.get(i, 0) for i in ids)} |")
     print(f"| messages lost | {lost} |")
-    print(f"| messages duplicated | {duplicates + extra} |")
+    print(f"| messages duplicated | {duplicates + extra_stored} |")
     print(f"| reply latency p50 | {p50:.0f} ms |")
     print(f"| reply latency p95 | {p95:.0f} ms |")
     print(f"| throughput | {sent / seconds:.1f} messages/s |")
-    print(f"| desk RSS after the run | {desk_rss:.0f} MB |")
-    print(f"| Rasa replicas (RSS each) | {args.rasa_replicas} ({', '.join(f'{r:.0f}' for r in rasa_rss)} MB) |")
-    for name in ("actions", "rasa", "desk"):
-        used = sum(seconds for process, seconds in cpu_used.items() if process.split("-")[0] == name)
-        print(f"| CPU per user message: {name} | {used / max(sent, 1) * 1000:.0f} ms |")
+    print(f"| RSS of all processes after the run | {sum(rss.values()):.0f} MB |")
+    print("\n| process | CPU per user message | RSS after the run |\n|---|---|---|")
+    for name in processes:
+        print(f"| {name} | {cpu_used[name] / max(sent, 1) * 1000:.1f} ms | {rss.get(name, 0):.0f} MB |")
+    if samples:
+        names = list(processes)
+        print("\n| minute | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+        for minute, sample in enumerate(samples):
+            print(f"| {minute} | " + " | ".join(f"{sample.get(n, 0):.0f}" for n in names) + " |")
+        for name in names:
+            values = [sample[name] for sample in samples if name in sample]
+            print(f"{name}: RSS {min(values):.0f}-{max(values):.0f} MB, spread {(max(values) / min(values) - 1) * 100:.1f}%")
     print(f"\ntarget p95 <= {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}; "
           f"replies received per conversation: min {min(replies)}")
-    return 0 if lost == 0 and duplicates + extra == 0 else 1
+    return 0 if lost == 0 and duplicates + extra_stored == 0 else 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from daofu_core.errors import DaofuError
@@ -139,7 +139,12 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
 
         catalog = IndexerSettings.from_env().knowledge_base_dir / "catalog"
         names = await asyncio.to_thread(catalog_departments, catalog)
-        await run(lambda s: seed_departments(s, names))
+        try:
+            await run(lambda s: seed_departments(s, names))
+        except IntegrityError:
+            # Another desk process starting at the same moment seeded them first (several desks on
+            # one PostgreSQL); a second look adds only what is still missing.
+            await run(lambda s: seed_departments(s, names))
         task = asyncio.create_task(_sweeper()) if settings.demand_sweep_seconds else None
         try:
             yield

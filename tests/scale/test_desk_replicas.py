@@ -65,3 +65,42 @@ def test_desks_migrating_at_once_do_not_collide(pg_url: str) -> None:
         assert {"conversations", "reindex_jobs"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+@pytest.mark.scale
+@pytest.mark.timeout(120)
+def test_desks_starting_at_once_on_a_fresh_store_all_serve(pg_url: str) -> None:
+    """Each desk seeds the catalog's departments at start; three at once must not trip over each other."""
+    from fastapi.testclient import TestClient
+
+    from desk.app import create_app
+    from desk.settings import DeskSettings
+    from tests.fakes import ScriptedRasa
+
+    migrate(pg_url)
+    settings = DeskSettings(database_url=pg_url, demand_sweep_seconds=0)
+    apps = [create_app(settings, rasa=ScriptedRasa()) for _ in range(3)]  # type: ignore[arg-type]
+    barrier = threading.Barrier(len(apps))
+    answers: list[int | BaseException] = []
+
+    def desk_start(app: object) -> None:
+        barrier.wait()
+        try:
+            with TestClient(app) as client:  # type: ignore[arg-type]
+                answers.append(client.get("/healthz").status_code)
+        except BaseException as error:
+            answers.append(error)
+
+    threads = [threading.Thread(target=desk_start, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=100)
+    assert answers == [200, 200, 200]
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            names = [row[0] for row in connection.exec_driver_sql("SELECT catalog_name FROM departments")]
+    finally:
+        engine.dispose()
+    assert names and len(names) == len(set(names))
