@@ -257,3 +257,88 @@ class ReindexJobRow(Base):
     # Refreshed while the job builds; a running row not refreshed for a while was left by a dead desk.
     heartbeat_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemoteHelp(Base):
+    """Remote help (远程帮办) for one catalog item in a live chat: the checklist and the draft hang here;
+    states: desk/remote_help/states.py. The item's name, link and location are copied at the start,
+    so the record reads the same after the catalog changes."""
+
+    __tablename__ = "remote_helps"
+    __table_args__ = (CheckConstraint("status IN ('active', 'completed', 'cancelled')", name="ck_remote_helps_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(100))
+    item_name: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    location: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # made when it completes
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RemoteHelpEntry(Base):
+    """One material of the item's checklist and the staff's mark on it."""
+
+    __tablename__ = "remote_help_entries"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'submitted', 'accepted', 'needs_fix', 'missing')",
+                                      name="ck_remote_help_entries_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    help_id: Mapped[int] = mapped_column(ForeignKey("remote_helps.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why 需补正 / 缺失
+    marked_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemoteHelpFile(Base):
+    """A file the enterprise attached to an entry: the cleaned copy under var/, never a public path."""
+
+    __tablename__ = "remote_help_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    help_id: Mapped[int] = mapped_column(ForeignKey("remote_helps.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("remote_help_entries.id"), index=True)
+    path: Mapped[str] = mapped_column(String(500))  # where the cleaned copy lies (random name)
+    media_type: Mapped[str] = mapped_column(String(32))  # from the content, never from the sender
+    display_name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemoteHelpField(Base):
+    """One field of the shared application draft; ``version`` grows with every write (stale writes are refused)."""
+
+    __tablename__ = "remote_help_fields"
+    __table_args__ = (UniqueConstraint("help_id", "name", name="uq_remote_help_field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    help_id: Mapped[int] = mapped_column(ForeignKey("remote_helps.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")  # 企业 or the staff member's name
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemoteHelpEvent(Base):
+    """The record of a help: who did what, when (values of personal data are not repeated here)."""
+
+    __tablename__ = "remote_help_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    help_id: Mapped[int] = mapped_column(ForeignKey("remote_helps.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # enterprise, or staff:<id>
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

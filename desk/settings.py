@@ -47,6 +47,14 @@ class DeskSettings(EnvSettings):
         "env": "DAOFU_UPLOAD_MEMORY_MB", "help": "Address-space limit of the child process that parses one upload, in MB; a file needing more is refused (422)."})
     upload_seconds: int = field(default=60, metadata={
         "env": "DAOFU_UPLOAD_SECONDS", "help": "Time limit of the child process that parses one upload; a slower file is refused (422)."})
+    remote_help_dir: str = field(default=str(PROJECT_ROOT / "var" / "remote_help"), metadata={
+        "env": "DAOFU_REMOTE_HELP_DIR", "help": "Folder of the files enterprises attach during remote help (cleaned copies, one folder per help); never served as a public path."})
+    remote_help_max_file_mb: int = field(default=10, metadata={
+        "env": "DAOFU_REMOTE_HELP_MAX_FILE_MB", "help": "Largest photo or PDF an enterprise may attach to a checklist entry during remote help, in MB (413 beyond)."})
+    remote_help_upload_limit: str = field(default="10/minute;100/hour", metadata={
+        "env": "DAOFU_REMOTE_HELP_UPLOAD_LIMIT", "help": "Remote-help uploads one client (IP address) may send, in the `limits` package's notation; draft edits from the widget get ten times as many."})
+    pdf_font: str = field(default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2", metadata={
+        "env": "DAOFU_PDF_FONT", "help": "Font embedded in the remote-help PDFs (draft, pre-check summary): a TrueType/OpenType file with Chinese glyphs, `#N` picks the N-th font of a collection (fonts-noto-cjk's Sans CJK SC by default; `make system-deps` installs it)."})
     cookie_secure: bool = field(default=False, metadata={
         "env": "DAOFU_COOKIE_SECURE", "help": "Mark the staff session cookie Secure (sent over HTTPS only); set true whenever the desk is served over HTTPS."})
     allowed_origins: str = field(default="", metadata={
@@ -122,6 +130,9 @@ class DeskSettings(EnvSettings):
                                      f"got {self.demand_deadlines!r}")
         if self.demand_sweep_seconds < 0:
             raise ConfigurationError(f"DAOFU_DEMAND_SWEEP_SECONDS must be >= 0, got {self.demand_sweep_seconds}")
+        if self.remote_help_max_file_mb < 1:
+            raise ConfigurationError(f"DAOFU_REMOTE_HELP_MAX_FILE_MB must be >= 1, got {self.remote_help_max_file_mb}")
+        _check_rate_limit("DAOFU_REMOTE_HELP_UPLOAD_LIMIT", self.remote_help_upload_limit)
         if self.retention_days < 0:
             raise ConfigurationError(f"DAOFU_RETENTION_DAYS must be >= 0 (0: keep everything), got {self.retention_days}")
         if self.max_message_chars < 1:

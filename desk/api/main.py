@@ -8,6 +8,7 @@ from desk.api import policy as policy_api
 from desk.api.deps import RouterContext
 from desk.demands import api as demands
 from desk.gateway import console, widget
+from desk.remote_help import api as remote_help
 
 
 def build_router(context: RouterContext) -> APIRouter:
@@ -18,4 +19,5 @@ def build_router(context: RouterContext) -> APIRouter:
     for feature in (knowledge, gaps, analytics, demands, demand_reports, console, widget):
         router.include_router(feature.build_router(context))
     router.include_router(policy_api.build_router(context))
+    router.include_router(remote_help.build_router(context))
     return router

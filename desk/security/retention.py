@@ -6,7 +6,8 @@ What goes, once older than the cut-off:
   loses only the link;
 - tickets answered or closed before it (open ones wait for an answer whatever their age);
 - demands closed before it, with their events and notifications.
-Uploads are never kept (they are parsed in a temporary folder, desk/knowledge_editing.py) and
+Remote-help records and their files go with their conversation (desk/remote_help/retention.py).
+Knowledge uploads are never kept (they are parsed in a temporary folder, desk/knowledge_editing.py) and
 knowledge versions are public texts, so neither is touched. Deleting, not anonymising: the analytics
 of the purged period are gone too, which is what a retention limit means.
 
@@ -29,6 +30,7 @@ from daofu_core.paths import PROJECT_ROOT
 from desk.demands.states import DemandState
 from desk.models import Conversation, Demand, DemandEvent, Handoff, Message, NotificationOutbox, Ticket, utcnow
 from desk.queue_states import ConversationStatus, TicketStatus
+from desk.remote_help.retention import purge_conversations as purge_remote_help
 
 audit_log = logging.getLogger("desk.audit")
 AUDIT_FILE = PROJECT_ROOT / "var" / "audit" / "retention.jsonl"
@@ -47,12 +49,13 @@ class PurgeResult:
     demands: int
     demand_events: int
     notifications: int
+    remote_helps: int = 0  # remote help (rows and kept files) of the purged conversations
 
     def summary(self) -> str:
         return (f"purged data older than {self.cutoff.isoformat(timespec='seconds')}: "
                 f"{self.conversations} conversations, {self.messages} messages, {self.handoffs} hand-offs, "
                 f"{self.tickets} tickets, {self.demands} closed demands ({self.demand_events} events, "
-                f"{self.notifications} notifications)")
+                f"{self.notifications} notifications), {self.remote_helps} remote helps")
 
 
 def purge(session: Session, older_than_days: int, now: datetime.datetime | None = None) -> PurgeResult:
@@ -69,7 +72,7 @@ def purge(session: Session, older_than_days: int, now: datetime.datetime | None 
     conversations = _ids(session, select(Conversation.id).where(Conversation.updated_at < cutoff,
                                                                Conversation.status.not_in(IN_PROGRESS)))
     counts = {"tickets": 0, "demands": 0, "demand_events": 0, "notifications": 0, "messages": 0, "handoffs": 0,
-              "conversations": 0}
+              "conversations": 0, "remote_helps": 0}
     for chunk in _chunks(tickets):
         counts["tickets"] += _delete(session, delete(Ticket).where(Ticket.id.in_(chunk)))
     for chunk in _chunks(demands):
@@ -81,6 +84,7 @@ def purge(session: Session, older_than_days: int, now: datetime.datetime | None 
         # What outlives the conversation keeps its own text; only the link goes.
         session.execute(update(Ticket).where(Ticket.conversation_id.in_(chunk)).values(conversation_id=None))
         session.execute(update(Demand).where(Demand.conversation_id.in_(chunk)).values(conversation_id=None))
+        counts["remote_helps"] += purge_remote_help(session, chunk)
         counts["messages"] += _delete(session, delete(Message).where(Message.conversation_id.in_(chunk)))
         counts["handoffs"] += _delete(session, delete(Handoff).where(Handoff.conversation_id.in_(chunk)))
         counts["conversations"] += _delete(session, delete(Conversation).where(Conversation.id.in_(chunk)))

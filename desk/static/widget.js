@@ -629,6 +629,255 @@
     return box;
   }
 
+  // src/widget/remote_help.css
+  var remote_help_default = '/* Remote help (远程帮办) in the widget: the checklist, the marks, the shared draft. */\n.daofu-help { flex: none; max-height: 48%; overflow-y: auto; overscroll-behavior: contain; margin: 6px 8px; background: #fff;\n  border: 1px solid #cfd9e6; border-radius: 6px; font-size: 13px; color: #233; }\n.daofu-help > summary { position: sticky; top: 0; cursor: pointer; padding: 8px 10px; font-weight: 600; background: #eef4fc; border-radius: 6px; }\n.daofu-help-body { padding: 8px 10px 10px; display: flex; flex-direction: column; gap: 8px; }\n.daofu-help-entries { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }\n.daofu-help-entry { border: 1px solid #e1e7ef; border-radius: 4px; padding: 6px 8px; }\n.daofu-help-entry-head { display: flex; gap: 6px; align-items: baseline; justify-content: space-between; }\n.daofu-help-mark { flex: none; font-size: 12px; padding: 1px 6px; border-radius: 10px; background: #e9edf2; color: #455; }\n.daofu-help-mark[data-status="accepted"] { background: #e3f4e6; color: #1d6b2c; }\n.daofu-help-mark[data-status="needs_fix"] { background: #fdeee0; color: #9a4a00; }\n.daofu-help-mark[data-status="missing"] { background: #fde4e4; color: #a01d1d; }\n.daofu-help-mark[data-status="submitted"] { background: #e6eefb; color: #1f5fbf; }\n.daofu-help-reason { color: #9a4a00; margin-top: 3px; }\n.daofu-help-files { margin-top: 3px; display: flex; flex-wrap: wrap; gap: 4px 10px; }\n.daofu-help-files button, .daofu-help-link { background: none; border: none; padding: 0; color: #1f5fbf; cursor: pointer; text-decoration: underline; font: inherit; }\n.daofu-help-upload { margin-top: 4px; font-size: 12px; }\n.daofu-help-draft { display: grid; grid-template-columns: 1fr; gap: 6px; }\n.daofu-help-draft label { display: flex; flex-direction: column; gap: 2px; font-size: 12px; color: #456; }\n.daofu-help-draft input { font: inherit; padding: 4px 6px; border: 1px solid #c5d0dd; border-radius: 4px; }\n.daofu-help-note { font-size: 12px; color: #9a4a00; }\n.daofu-help-actions { display: flex; flex-wrap: wrap; gap: 6px; }\n.daofu-help-actions button { font: inherit; font-size: 12px; padding: 4px 8px; border: 1px solid #1f5fbf; background: #fff; color: #1f5fbf; border-radius: 4px; cursor: pointer; }\n.daofu-help-summary { background: #e3f4e6; border-radius: 4px; padding: 6px 8px; }\n';
+
+  // src/widget/remote_help.js
+  var ACCEPT = "image/jpeg,image/png,image/webp,application/pdf";
+  function createRemoteHelp(options) {
+    const { origin, store, mount, before, notify } = options;
+    addStyles(options.shadow, remote_help_default);
+    let state = null;
+    let card = null;
+    let open = true;
+    let redrawing = false;
+    const notes = /* @__PURE__ */ new Map();
+    const editing = /* @__PURE__ */ new Map();
+    const base = () => `${origin}/api/widget/remote-help/${encodeURIComponent(store.data.conversation_id || "")}`;
+    const headers = (extra) => ({ Accept: "application/json", "X-Daofu-Resume-Token": store.data.resume_token || "", ...extra });
+    async function call2(method, path, body, extra) {
+      const res = await fetch(base() + path, { method, headers: headers(extra), body });
+      let data = null;
+      try {
+        data = await res.json();
+      } catch (e) {
+        data = null;
+      }
+      return { res, data };
+    }
+    async function refresh() {
+      if (!store.data.conversation_id || !store.data.resume_token) return;
+      try {
+        const { res, data } = await call2("GET", "");
+        if (res.ok) show(data);
+      } catch (e) {
+      }
+    }
+    function show(help) {
+      if (!help || typeof help !== "object" || help.conversation_id !== store.data.conversation_id) {
+        if (help === null) reset();
+        return;
+      }
+      state = help;
+      draw();
+    }
+    function reset() {
+      state = null;
+      notes.clear();
+      editing.clear();
+      if (card) card.remove();
+      card = null;
+    }
+    function draw() {
+      const fresh = el("details", { class: "daofu-help", "data-testid": "widget-remote-help" });
+      fresh.open = open;
+      fresh.addEventListener("toggle", () => {
+        open = fresh.open;
+      });
+      fresh.append(el("summary", null, `远程帮办：${str(state.item && state.item.name)}（${str(state.status_label)}）`));
+      const body = el("div", "daofu-help-body");
+      if (state.status === "completed" && state.summary) body.append(summaryBox(state.summary));
+      body.append(el("div", null, "材料清单"), entriesList(), el("div", null, "申请表（与工作人员共同填写）"), draftForm(), actions());
+      fresh.append(body);
+      const focused = options.shadow ? options.shadow.activeElement : null;
+      const focusedId = focused && card && card.contains(focused) ? focused.dataset.testid : null;
+      redrawing = true;
+      if (card && card.isConnected) card.replaceWith(fresh);
+      else mount.insertBefore(fresh, before || mount.firstChild);
+      card = fresh;
+      redrawing = false;
+      if (focusedId) {
+        const again = fresh.querySelector(`[data-testid="${focusedId}"]`);
+        if (again) again.focus();
+      }
+    }
+    function summaryBox(summary) {
+      const box = el(
+        "div",
+        { class: "daofu-help-summary", "data-testid": "widget-help-summary" },
+        `预审结论：${str(summary.result)}`
+      );
+      if (summary.online_url) {
+        const link = el("a", { href: str(summary.online_url), target: "_blank", rel: "noopener noreferrer" }, "在线申请");
+        box.append(el("br"), link);
+      }
+      return box;
+    }
+    function entriesList() {
+      const list = el("ol", "daofu-help-entries");
+      const active = state.status === "active";
+      for (const entry of state.entries || []) {
+        const item = el("li", { class: "daofu-help-entry", "data-testid": "widget-help-entry", "data-entry": String(entry.id) });
+        const mark = el(
+          "span",
+          { class: "daofu-help-mark", "data-status": str(entry.status), "data-testid": "widget-help-mark" },
+          str(entry.status_label)
+        );
+        item.append(el("div", "daofu-help-entry-head", [el("span", null, `${entry.position}. ${str(entry.name)}`), mark]));
+        if (entry.reason) item.append(el("div", { class: "daofu-help-reason", "data-testid": "widget-help-reason" }, `原因：${str(entry.reason)}`));
+        if ((entry.files || []).length) {
+          const files = el("div", "daofu-help-files");
+          for (const f of entry.files) files.append(button(null, str(f.name), () => download(`/files/${f.id}`, str(f.name))));
+          item.append(files);
+        }
+        if (active && entry.status !== "accepted") item.append(uploader(entry));
+        list.append(item);
+      }
+      return list;
+    }
+    function uploader(entry) {
+      const input2 = el("input", {
+        type: "file",
+        accept: ACCEPT,
+        class: "daofu-help-upload",
+        "data-testid": "widget-help-upload",
+        "aria-label": `上传：${str(entry.name)}`
+      });
+      input2.addEventListener("change", async () => {
+        const file = input2.files && input2.files[0];
+        if (!file) return;
+        input2.disabled = true;
+        try {
+          const { res, data } = await call2(
+            "POST",
+            `/entries/${entry.id}/files`,
+            file,
+            { "Content-Type": "application/octet-stream", "X-File-Name": encodeURIComponent(file.name) }
+          );
+          if (res.ok) show(data);
+          else notify(`“${file.name}”上传失败：${str(data && data.detail) || "请稍后再试"}`);
+        } catch (e) {
+          notify("上传失败，请检查网络后重试。");
+        } finally {
+          input2.disabled = false;
+          input2.value = "";
+        }
+      });
+      return input2;
+    }
+    function draftForm() {
+      const form = el("div", "daofu-help-draft");
+      const editable = state.status !== "cancelled";
+      for (const field2 of state.draft || []) {
+        const input2 = el("input", {
+          type: "text",
+          "data-testid": `widget-draft-${field2.name}`,
+          placeholder: str(field2.hint),
+          maxlength: "500"
+        });
+        const typed = editing.get(field2.name);
+        input2.value = typed ? typed.value : str(field2.value);
+        input2.disabled = !editable;
+        input2.dataset.version = String(typed ? typed.version : field2.version);
+        input2.addEventListener("input", () => {
+          editing.set(field2.name, { value: input2.value, version: Number(input2.dataset.version) });
+        });
+        input2.addEventListener("blur", () => commit(field2.name));
+        input2.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" && !e.isComposing) {
+            e.preventDefault();
+            input2.blur();
+          }
+        });
+        const label = el("label", null, [str(field2.label), input2]);
+        if (field2.updated_by) label.append(el("span", null, `最近由${str(field2.updated_by)}填写`));
+        const note = notes.get(field2.name);
+        if (note) label.append(el("span", { class: "daofu-help-note", "data-testid": "widget-draft-note" }, note));
+        form.append(label);
+      }
+      return form;
+    }
+    function commit(name) {
+      const typed = editing.get(name);
+      if (redrawing || !typed) return;
+      editing.delete(name);
+      save(name, typed.value, typed.version);
+    }
+    async function save(name, value, version) {
+      try {
+        const { res, data } = await call2(
+          "PUT",
+          `/draft/${encodeURIComponent(name)}`,
+          JSON.stringify({ value, version }),
+          { "Content-Type": "application/json" }
+        );
+        if (res.ok) {
+          notes.delete(name);
+          show(data);
+        } else if (res.status === 409 && data && data.current) {
+          notes.set(name, `${str(data.current.updated_by) || "对方"}已改为“${str(data.current.value)}”，您的“${str(value)}”未保存`);
+          refresh();
+        } else {
+          notes.set(name, str(data && data.detail) || "保存失败，请稍后再试");
+          draw();
+        }
+      } catch (e) {
+        notify("保存失败，请检查网络后重试。");
+      }
+    }
+    function actions() {
+      const row2 = el("div", "daofu-help-actions");
+      const name = str(state.item && state.item.name);
+      const draftBtn = button(null, "下载申请表 PDF", () => download("/draft.pdf", `${name}-申请表草稿.pdf`));
+      draftBtn.dataset.testid = "widget-draft-pdf";
+      row2.append(draftBtn);
+      if (state.status === "completed") {
+        const summaryBtn = button(null, "下载预审结果 PDF", () => download("/summary.pdf", `${name}-材料预审结果.pdf`));
+        summaryBtn.dataset.testid = "widget-summary-pdf";
+        row2.append(summaryBtn);
+      }
+      return row2;
+    }
+    async function download(path, name) {
+      try {
+        const res = await fetch(base() + path, { headers: headers() });
+        if (!res.ok) {
+          notify(`下载失败（${res.status}），请稍后再试。`);
+          return;
+        }
+        const url = URL.createObjectURL(await res.blob());
+        const a = document.createElement("a");
+        a.href = url;
+        a.download = name;
+        a.rel = "noopener";
+        (card || mount).appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 6e4);
+      } catch (e) {
+        notify("下载失败，请检查网络后重试。");
+      }
+    }
+    return { show, refresh, reset, get state() {
+      return state;
+    } };
+  }
+  function addStyles(shadow, css) {
+    if (!shadow) return;
+    if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+        return;
+      } catch (e) {
+      }
+    }
+    const style = document.createElement("style");
+    style.textContent = css;
+    shadow.appendChild(style);
+  }
+
   // src/widget/store.js
   var STORAGE_KEY = "daofu.widget";
   function createStore() {
@@ -1304,6 +1553,14 @@ a { color: #1f5fbf; word-break: break-all; }
     });
     const { root, launcher, panel, list, input: input2, queueLine, handoffBtn } = ui;
     shadow.append(root);
+    const remoteHelp = createRemoteHelp({
+      origin: ORIGIN,
+      store,
+      shadow,
+      mount: ui.panel,
+      before: ui.body,
+      notify: (text) => addSystemLine(text)
+    });
     function mount() {
       document.body.appendChild(host);
     }
@@ -1400,6 +1657,9 @@ a { color: #1f5fbf; word-break: break-all; }
         case "rated":
           onRated();
           break;
+        case "remote_help":
+          remoteHelp.show(f.help);
+          break;
         // 惠企政策 (PROTOCOL.md): the saved profile's token, a token the desk no longer knows, a
         // 免申即享 notice ("您已符合…，无需申请").
         case "policy_profile_saved":
@@ -1433,6 +1693,7 @@ a { color: #1f5fbf; word-break: break-all; }
       for (const m of messages) onServerMessage(m, false);
       store.save();
       transport.welcomed();
+      remoteHelp.refresh();
       setConn("open");
       applyService(f.service);
       applyStatus(f.status, f.queue, null);
@@ -1566,6 +1827,7 @@ a { color: #1f5fbf; word-break: break-all; }
     }
     function resetConversationView() {
       personServed = false;
+      remoteHelp.reset();
       list.replaceChildren();
       seenIds.clear();
       bubbles.clear();

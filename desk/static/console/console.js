@@ -466,6 +466,338 @@
   }
   onReady(install);
 
+  // src/console/remote_help.js
+  var MARK_BUTTONS = [["accepted", "合格"], ["needs_fix", "需补正"], ["missing", "缺失"]];
+  function createRemoteHelpPanel(options) {
+    const { api: api2, toast: toast3, errorToast: errorToast2 } = options;
+    let conversationId = null;
+    let help = null;
+    const editing = /* @__PURE__ */ new Map();
+    const notes = /* @__PURE__ */ new Map();
+    let redrawing = false;
+    const stylesheet = document.createElement("link");
+    stylesheet.rel = "stylesheet";
+    stylesheet.href = "/console/static/remote_help.css";
+    document.head.appendChild(stylesheet);
+    const box = el("section", { class: "box help-box", id: "remote-help", "data-testid": "console-remote-help" });
+    box.hidden = true;
+    async function open(id) {
+      if (!box.isConnected) {
+        const anchor = $("#bot-findings");
+        const findingsBox = anchor ? anchor.closest("section") : null;
+        if (findingsBox) findingsBox.after(box);
+      }
+      if (String(id) !== String(conversationId)) {
+        editing.clear();
+        notes.clear();
+        help = null;
+      }
+      conversationId = String(id);
+      box.hidden = false;
+      await refresh();
+    }
+    function close() {
+      conversationId = null;
+      help = null;
+      box.hidden = true;
+      box.replaceChildren();
+    }
+    async function refresh() {
+      const id = conversationId;
+      if (!id) return;
+      try {
+        const data = await api2("GET", `/api/conversations/${encodeURIComponent(id)}/remote-help`);
+        if (id !== conversationId) return;
+        help = data;
+        draw();
+      } catch (err) {
+        if (err.status === 403) {
+          box.hidden = true;
+          return;
+        }
+        errorToast2(err);
+      }
+    }
+    function onFrame(frame) {
+      if (frame && conversationId && String(frame.conversation_id) === conversationId) refresh();
+    }
+    function draw() {
+      const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+      const nodes = [el("h3", null, "远程帮办")];
+      if (!help || help.status !== "active") nodes.push(startForm());
+      if (help) nodes.push(helpView());
+      redrawing = true;
+      box.replaceChildren(...nodes);
+      redrawing = false;
+      if (focused) {
+        const again = box.querySelector(`[data-testid="${focused}"]`);
+        if (again) again.focus();
+      }
+    }
+    function startForm() {
+      const form = el("div", "help-start");
+      const current = el(
+        "button",
+        { class: "btn btn-small btn-primary", type: "button", "data-testid": "help-start-current" },
+        "为当前事项发起帮办"
+      );
+      current.addEventListener("click", () => start2(null, current));
+      const query = el("input", { type: "search", placeholder: "搜索其他事项…", "aria-label": "搜索事项", "data-testid": "help-item-query" });
+      const results = el("div", "help-results");
+      const search = el("button", { class: "btn btn-small", type: "button" }, "搜索");
+      const run = async () => {
+        const q = query.value.trim();
+        if (!q) return;
+        try {
+          const hits = await api2("GET", `/api/knowledge/search?kind=item&q=${encodeURIComponent(q)}`);
+          results.replaceChildren(...(hits || []).map((hit) => {
+            const pick = el("button", { class: "btn btn-small", type: "button", "data-testid": "help-item-start" }, "发起");
+            pick.addEventListener("click", () => start2(hit.id, pick));
+            return el("div", "help-result", [el("span", null, `${hit.title}（${hit.department || ""}）`), pick]);
+          }));
+          if (!hits || !hits.length) results.replaceChildren(el("p", "muted", "没有找到事项"));
+        } catch (err) {
+          errorToast2(err);
+        }
+      };
+      search.addEventListener("click", run);
+      query.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && !e.isComposing) {
+          e.preventDefault();
+          run();
+        }
+      });
+      form.append(current, el("div", "help-search", [query, search]), results);
+      return form;
+    }
+    async function start2(itemId, button2) {
+      button2.disabled = true;
+      try {
+        help = await api2(
+          "POST",
+          `/api/conversations/${encodeURIComponent(conversationId)}/remote-help`,
+          itemId ? { item_id: itemId } : {}
+        );
+        toast3("已发起远程帮办", "ok");
+        draw();
+      } catch (err) {
+        errorToast2(err);
+      } finally {
+        button2.disabled = false;
+      }
+    }
+    function helpView() {
+      const view = el("div", { class: "help-view", "data-status": help.status });
+      view.append(el("p", "help-title", [el("strong", null, help.item.name), ` · ${help.status_label}`]));
+      if (help.summary) {
+        view.append(el(
+          "p",
+          { class: "help-summary", "data-testid": "console-help-summary" },
+          `预审结论：${help.summary.result}（${help.summary.completed_at}）`
+        ));
+      }
+      const list = el("ol", "help-entries");
+      for (const entry of help.entries) list.append(entryNode(entry));
+      view.append(list, el("h4", null, "申请表（与企业共同填写）"), draftForm(), actions());
+      return view;
+    }
+    function entryNode(entry) {
+      const node = el("li", { class: "help-entry", "data-testid": "console-help-entry", "data-entry": String(entry.id) });
+      node.append(el("div", "help-entry-head", [
+        el("span", null, entry.name),
+        el("span", { class: "help-mark", "data-status": entry.status, "data-testid": "console-help-mark" }, entry.status_label)
+      ]));
+      if (entry.reason) node.append(el("div", "help-reason", `原因：${entry.reason}`));
+      if (entry.files.length) {
+        const files = el("div", "help-files");
+        for (const f of entry.files) {
+          files.append(el("a", {
+            href: `/api/remote-help/${help.id}/files/${f.id}`,
+            target: "_blank",
+            rel: "noopener",
+            "data-testid": "console-help-file"
+          }, `${f.name}（${Math.max(1, Math.round(f.size / 1024))} KB）`));
+        }
+        node.append(files);
+      }
+      if (help.status === "active") {
+        const reason = el("input", {
+          type: "text",
+          placeholder: "需补正或缺失的原因",
+          maxlength: "500",
+          "data-testid": "console-help-reason",
+          "aria-label": "原因"
+        });
+        const buttons = el("div", "help-marks");
+        for (const [mark, label] of MARK_BUTTONS) {
+          const b = el("button", { class: "btn btn-small", type: "button", "data-testid": `console-mark-${mark}` }, label);
+          b.addEventListener("click", () => markEntry(entry, mark, reason.value, b));
+          buttons.append(b);
+        }
+        node.append(reason, buttons);
+      }
+      return node;
+    }
+    async function markEntry(entry, mark, reason, button2) {
+      if (mark === "needs_fix" && !reason.trim()) {
+        toast3("标为“需补正”时请写明原因", "error");
+        return;
+      }
+      button2.disabled = true;
+      try {
+        help = await api2("POST", `/api/remote-help/${help.id}/entries/${entry.id}/mark`, { mark, reason });
+        if (help.status === "completed") toast3("全部材料合格，预审已完成", "ok");
+        draw();
+      } catch (err) {
+        errorToast2(err);
+        refresh();
+      } finally {
+        button2.disabled = false;
+      }
+    }
+    function draftForm() {
+      const form = el("div", "help-draft");
+      for (const field of help.draft) {
+        const typed = editing.get(field.name);
+        const input = el("input", {
+          type: "text",
+          maxlength: "500",
+          placeholder: field.hint || "",
+          "data-testid": `console-draft-${field.name}`
+        });
+        input.value = typed ? typed.value : field.value;
+        input.dataset.version = String(typed ? typed.version : field.version);
+        input.disabled = help.status === "cancelled";
+        input.addEventListener("input", () => editing.set(field.name, { value: input.value, version: Number(input.dataset.version) }));
+        input.addEventListener("blur", () => commit(field.name));
+        input.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" && !e.isComposing) {
+            e.preventDefault();
+            input.blur();
+          }
+        });
+        const label = el("label", null, [el("span", null, field.label), input]);
+        if (field.updated_by) label.append(el("span", "muted", `最近由${field.updated_by}填写`));
+        if (notes.has(field.name)) label.append(el("span", { class: "help-note", "data-testid": "console-draft-note" }, notes.get(field.name)));
+        form.append(label);
+      }
+      return form;
+    }
+    function commit(name) {
+      const typed = editing.get(name);
+      if (redrawing || !typed) return;
+      editing.delete(name);
+      saveField(name, typed.value, typed.version);
+    }
+    async function saveField(name, value, version) {
+      try {
+        help = await api2("PUT", `/api/remote-help/${help.id}/draft/${encodeURIComponent(name)}`, { value, version });
+        notes.delete(name);
+        draw();
+      } catch (err) {
+        if (err.status === 409) {
+          notes.set(name, `${err.detail}`);
+          refresh();
+        } else {
+          notes.set(name, err.detail);
+          draw();
+        }
+      }
+    }
+    function actions() {
+      const row = el("div", "help-actions");
+      row.append(el(
+        "a",
+        { class: "btn btn-small", href: `/api/remote-help/${help.id}/draft.pdf`, "data-testid": "console-draft-pdf" },
+        "申请表 PDF"
+      ));
+      if (help.status === "completed") {
+        row.append(el("a", {
+          class: "btn btn-small",
+          href: `/api/remote-help/${help.id}/summary.pdf`,
+          "data-testid": "console-summary-pdf"
+        }, "预审结果 PDF"));
+      }
+      if (help.item.online_booking && help.status !== "cancelled") row.append(bookingButton());
+      if (help.status === "active") {
+        const cancel = el("button", { class: "btn btn-small", type: "button", "data-testid": "console-help-cancel" }, "结束帮办");
+        cancel.addEventListener("click", async () => {
+          if (!window.confirm("结束这次远程帮办？材料清单和申请表会保留在记录中。")) return;
+          try {
+            help = await api2("POST", `/api/remote-help/${help.id}/cancel`);
+            draw();
+          } catch (err) {
+            errorToast2(err);
+          }
+        });
+        row.append(cancel);
+      }
+      return row;
+    }
+    function bookingButton() {
+      const wrap = el("div", "help-booking");
+      const book = el("button", { class: "btn btn-small", type: "button", "data-testid": "help-book" }, "预约到大厅办理");
+      book.addEventListener("click", () => showSlots(wrap, book));
+      wrap.append(book);
+      return wrap;
+    }
+    async function showSlots(wrap, book) {
+      const value = (name2) => (help.draft.find((f) => f.name === name2) || {}).value || "";
+      const name = value("contact_name") || value("legal_representative");
+      const phone = value("contact_phone");
+      if (!name || !phone) {
+        toast3("请先在申请表中填写联系人和联系电话", "error");
+        return;
+      }
+      book.disabled = true;
+      try {
+        const today = /* @__PURE__ */ new Date();
+        const from = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+        const slots = await api2("GET", `/api/appointments/slots?item_id=${encodeURIComponent(help.item.id)}&from=${from}&days=7`);
+        const free = (slots || []).filter((s) => s.remaining > 0).slice(0, 8);
+        const list = el("div", "help-slots");
+        if (!free.length) list.append(el("p", "muted", "近 7 天没有可预约的时段"));
+        for (const slot of free) {
+          const pick = el(
+            "button",
+            { class: "btn btn-small", type: "button", "data-testid": "help-slot" },
+            `${slot.slot.slice(5, 16).replace("T", " ")}（余 ${slot.remaining}）`
+          );
+          pick.addEventListener("click", () => bookSlot(wrap, slot, name, phone));
+          list.append(pick);
+        }
+        wrap.replaceChildren(book, list);
+      } catch (err) {
+        errorToast2(err);
+      } finally {
+        book.disabled = false;
+      }
+    }
+    async function bookSlot(wrap, slot, name, phone) {
+      try {
+        const booked = await api2("POST", "/api/appointments/staff", {
+          item_id: help.item.id,
+          slot: slot.slot,
+          name,
+          phone,
+          conversation_id: conversationId
+        });
+        const when = String(booked.slot).slice(0, 16).replace("T", " ");
+        wrap.replaceChildren(el(
+          "p",
+          { class: "help-summary", "data-testid": "help-booking" },
+          `已预约 ${when} · ${booked.location} · 确认码 ${booked.confirmation}`
+        ));
+        await api2("POST", `/api/conversations/${encodeURIComponent(conversationId)}/reply`, {
+          text: `已为您预约 ${when} 到 ${booked.location} 办理“${help.item.name}”，确认码 ${booked.confirmation}。可凭确认码和联系电话后四位查询或取消预约。`
+        });
+      } catch (err) {
+        errorToast2(err);
+      }
+    }
+    return { open, close, refresh, onFrame };
+  }
+
   // src/console/console.js
   var CONSOLE_URL = "/console";
   var POLL_MS = 5e3;
@@ -476,6 +808,7 @@
   var api = client2.api;
   var detailText = client2.detailText;
   var toast2 = createToast(5e3, 3e3);
+  var remoteHelp = createRemoteHelpPanel({ api, toast: toast2, errorToast: (err) => errorToast(err) });
   function mmss(seconds) {
     const s = Math.max(0, Math.floor(Number(seconds) || 0));
     return pad2(Math.floor(s / 60)) + ":" + pad2(s % 60);
@@ -682,6 +1015,7 @@
       stopPolling();
       refreshQueue();
       if (state.openId) refreshOpenMessages();
+      remoteHelp.refresh();
     },
     onDown: startPolling
   });
@@ -701,6 +1035,8 @@
       }
     } else if (frame.type === "conversation") {
       if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
+    } else if (frame.type === "remote_help") {
+      remoteHelp.onFrame(frame);
     } else if (frame.type === "live") {
       if (frame.ok) {
         stopPolling();
@@ -838,6 +1174,7 @@
     setChatStatus(conv.status, conv.status_label);
     for (const msg of data && Array.isArray(data.messages) ? data.messages : []) addMessage(msg, true);
     renderFindings(data ? data.handoff : null);
+    remoteHelp.open(id);
     $("#chat-empty").hidden = true;
     $("#chat").hidden = false;
     $("#messages").scrollTop = $("#messages").scrollHeight;
@@ -857,6 +1194,7 @@
     }
   }
   function closeChat() {
+    remoteHelp.close();
     state.openId = null;
     state.openStatus = null;
     state.seen = /* @__PURE__ */ new Set();

@@ -74,6 +74,23 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/tickets/{ticket_id}/close"): CHAT,
     ("WS", "/ws/console"): CHAT,
     ("WS", "/ws/widget"): PUBLIC,
+    # remote help (desk/remote_help/api.py): staff routes check that the chat is theirs, widget routes
+    # the conversation's resume token (tests/desk/remote_help/test_flow.py tries both)
+    ("GET", "/api/conversations/{conversation_id}/remote-help"): CHAT,
+    ("POST", "/api/conversations/{conversation_id}/remote-help"): CHAT,
+    ("GET", "/api/remote-help/{help_id}"): CHAT,
+    ("POST", "/api/remote-help/{help_id}/cancel"): CHAT,
+    ("POST", "/api/remote-help/{help_id}/entries/{entry_id}/mark"): CHAT,
+    ("GET", "/api/remote-help/{help_id}/files/{file_id}"): CHAT,
+    ("PUT", "/api/remote-help/{help_id}/draft/{field}"): CHAT,
+    ("GET", "/api/remote-help/{help_id}/draft.pdf"): CHAT,
+    ("GET", "/api/remote-help/{help_id}/summary.pdf"): CHAT,
+    ("GET", "/api/widget/remote-help/{conversation_id}"): PUBLIC,
+    ("POST", "/api/widget/remote-help/{conversation_id}/entries/{entry_id}/files"): PUBLIC,
+    ("GET", "/api/widget/remote-help/{conversation_id}/files/{file_id}"): PUBLIC,
+    ("PUT", "/api/widget/remote-help/{conversation_id}/draft/{field}"): PUBLIC,
+    ("GET", "/api/widget/remote-help/{conversation_id}/draft.pdf"): PUBLIC,
+    ("GET", "/api/widget/remote-help/{conversation_id}/summary.pdf"): PUBLIC,
     # knowledge: read by everyone signed in (staff insert it into replies), edited by editors
     ("GET", "/api/knowledge/search"): LOGGED_IN,
     ("GET", "/api/kb/records"): EDITORS,
@@ -198,7 +215,9 @@ def _url(path: str) -> str:
         path = path.replace("{" + name + "}", "999999")
     for name in ("conversation_id", "record_id", "tracking_number"):
         path = path.replace("{" + name + "}", "no-such-id")
-    return path
+    for name in ("help_id", "entry_id", "file_id"):  # remote help
+        path = path.replace("{" + name + "}", "999999")
+    return path.replace("{field}", "no-such-field")
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)

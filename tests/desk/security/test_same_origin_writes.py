@@ -16,6 +16,10 @@ from tests.fakes import ScriptedRasa
 
 WIDGET_WRITES = {("POST", "/api/demands"), ("POST", "/api/demands/track/{tracking_number}/rating")}
 
+# remote help: the widget attaches files and edits the shared draft (desk/remote_help/api.py)
+WIDGET_WRITES |= {("POST", "/api/widget/remote-help/{conversation_id}/entries/{entry_id}/files"),
+                  ("PUT", "/api/widget/remote-help/{conversation_id}/draft/{field}")}
+
 
 def _writes(app: Any) -> list[tuple[str, str, bool]]:
     return [(method, route.path, route.cross_origin)

@@ -10,6 +10,7 @@ import { cardSummaries } from '../shared/cards.js';
 import { $, appendAll, el, formatTime, onReady, pad2, truncate } from '../shared/dom.js';
 import './demand_intake.js'; // 登记诉求 from a chat or a phone call (its own buttons and dialog)
 import { ROLE_LABELS, busy, consoleSocket, createClient, createToast, goLogin, isEditor, readJson, showMe, wireLogout } from './common.js';
+import { createRemoteHelpPanel } from './remote_help.js';
 
 const CONSOLE_URL = "/console";
 const POLL_MS = 5000;          // queue polling while the socket is down
@@ -24,6 +25,7 @@ const client = createClient();
 const api = client.api;
 const detailText = client.detailText;
 const toast = createToast(5000, 3000);
+const remoteHelp = createRemoteHelpPanel({ api, toast, errorToast: (err) => errorToast(err) }); // 远程帮办
 
 function mmss(seconds) {
   const s = Math.max(0, Math.floor(Number(seconds) || 0));
@@ -261,6 +263,7 @@ const socket = consoleSocket({
     // Catch up on whatever happened while we were away.
     refreshQueue();
     if (state.openId) refreshOpenMessages();
+    remoteHelp.refresh();
   },
   onDown: startPolling,
 });
@@ -281,6 +284,8 @@ function handleFrame(frame) {
     }
   } else if (frame.type === "conversation") {
     if (idEq(frame.conversation_id, state.openId)) setChatStatus(frame.status, frame.status_label);
+  } else if (frame.type === "remote_help") {
+    remoteHelp.onFrame(frame);
   } else if (frame.type === "live") {
     // The desks' shared event bus (Redis) is down: other desks' events do not arrive, so poll
     // as if the socket were down until it is back, then catch up once.
@@ -428,6 +433,7 @@ async function openConversation(convId) {
   setChatStatus(conv.status, conv.status_label);
   for (const msg of (data && Array.isArray(data.messages) ? data.messages : [])) addMessage(msg, true);
   renderFindings(data ? data.handoff : null);
+  remoteHelp.open(id);
   $("#chat-empty").hidden = true;
   $("#chat").hidden = false;
   $("#messages").scrollTop = $("#messages").scrollHeight;
@@ -449,6 +455,7 @@ async function refreshOpenMessages() {
 }
 
 function closeChat() {
+  remoteHelp.close();
   state.openId = null;
   state.openStatus = null;
   state.seen = new Set();

@@ -12,6 +12,7 @@
  */
 import { charCount, str, timeLabel } from '../shared/dom.js';
 import * as demand from './demand.js';
+import { createRemoteHelp } from './remote_help.js';
 import { createStore, uuid } from './store.js';
 import { createTransport } from './transport.js';
 import * as view from './view.js';
@@ -55,6 +56,9 @@ import * as view from './view.js';
   });
   const { root, launcher, panel, list, input, queueLine, handoffBtn } = ui;
   shadow.append(root);
+  // Remote help (远程帮办): its card sits above the conversation (remote_help.js).
+  const remoteHelp = createRemoteHelp({ origin: ORIGIN, store, shadow, mount: ui.panel, before: ui.body,
+    notify: (text) => addSystemLine(text) });
 
   function mount() {
     document.body.appendChild(host);
@@ -155,6 +159,7 @@ import * as view from './view.js';
       case 'demand': onDemandFrame(f.demand); break;
       case 'rate_request': personServed = true; showRating(); break;
       case 'rated': onRated(); break;
+      case 'remote_help': remoteHelp.show(f.help); break;
       // 惠企政策 (PROTOCOL.md): the saved profile's token, a token the desk no longer knows, a
       // 免申即享 notice ("您已符合…，无需申请").
       case 'policy_profile_saved':
@@ -182,6 +187,7 @@ import * as view from './view.js';
     for (const m of messages) onServerMessage(m, false);
     store.save();
     transport.welcomed();
+    remoteHelp.refresh(); // a reconnection shows the help as it is now
     setConn('open');
     applyService(f.service);
     applyStatus(f.status, f.queue, null);
@@ -334,6 +340,7 @@ import * as view from './view.js';
 
   function resetConversationView() {
     personServed = false;
+    remoteHelp.reset();
     list.replaceChildren();
     seenIds.clear();
     bubbles.clear();
