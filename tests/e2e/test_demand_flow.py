@@ -1,17 +1,21 @@
-"""Browser end-to-end: a demand (诉求) from filing to reopening, the staff pages in headless Chromium.
+"""Browser end-to-end: a demand (诉求) from the widget to reopening, in headless Chromium.
 
-The desk alone (no Rasa: the flow asks no bot) under uvicorn in a thread, on a free port, with a
-temporary SQLite store and a real search over the fixture knowledge base (base e5 model), so the
-suggested department comes from the search. Accounts are made with `python -m desk create-user`
-(the handler with `--role handler --department 广东省水利厅`).
+The desk under uvicorn in a thread, on a free port, with a temporary SQLite store and a real search
+over the fixture knowledge base (base e5 model), so the suggested department comes from the search.
+The bot's turn is what the action server sends for a demand (actions.demands: FORM_TEXT and the
+demand_form payload with the suggested category), delivered the way Rasa's REST channel delivers it,
+so no Rasa model is needed. Accounts are made with `python -m desk create-user` (the handler with
+`--role handler --department 广东省水利厅`).
 
-1. The enterprise files a demand with the public call the widget's form makes (POST /api/demands).
+1. The enterprise tells the widget its problem; the bot's form card comes, category and text
+   filled in; it adds enterprise, contact, phone and consent and files it (tracking number shown).
 2. 应答 (staff) opens 诉求办理 from the console's nav, sees it in 待派单 with the suggested
    department preselected, tries 派单 without a department (the desk's 422 shown in Chinese), then
    dispatches to the suggestion.
 3. The handler lands on 诉求办理, sees it under 本部门, 签收 and replies with the result.
-4. The enterprise looks it up with the number and the phone's last 4 digits, sees the reply and
-   rates 不满意: the demand reopens, and the handler's open page shows 重办中 live (/ws/demands).
+4. In the widget the enterprise opens 查询诉求 with the number and the phone's last 4 digits, sees
+   the reply and rates 不满意: the demand reopens, and the handler's open page shows 重办中 live
+   (/ws/demands).
 Screenshots: test-artifacts/e2e/demand-*.png.
 """
 from __future__ import annotations
@@ -31,10 +35,13 @@ from typing import Any
 
 import pytest
 
+from actions.demands import FORM_TEXT, suggest_category
+from daofu_protocol import demand_form_payload
 from desk.app import create_app
 from desk.db import migrate
 from desk.settings import DeskSettings
-from tests.e2e.conftest import PROJECT_ROOT, shot
+from tests.e2e.conftest import PROJECT_ROOT, ask, shot
+from tests.fakes import ScriptedRasa
 
 pytestmark = pytest.mark.e2e
 WATER = "广东省水利厅"
@@ -42,6 +49,15 @@ CONTENT = "新增取水许可申请提交两个月了还没有结果，请帮忙
 PHONE = "13812345678"
 REPLY = "经核查，取水许可已于今日审批通过，请登录广东政务服务网下载批文。"
 ACCOUNTS = {"yingda": ("password-yingda", "staff", None), "chengban": ("password-chengban", "handler", WATER)}
+
+
+class DemandBot(ScriptedRasa):
+    """Rasa's REST channel answering every message as the demand intent's action does."""
+
+    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.received.append((conversation_id, text))
+        return [{"recipient_id": conversation_id, "text": FORM_TEXT,
+                 "custom": demand_form_payload(suggest_category(text), text)}]
 
 
 def free_port() -> int:
@@ -81,7 +97,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     settings = DeskSettings(database_url=f"sqlite:///{root / 'desk.sqlite3'}", port=free_port(),
                             demand_sweep_seconds=0)
     migrate(settings.database_url)
-    app = create_app(settings, knowledge=fixture_search(root))
+    app = create_app(settings, rasa=DemandBot(), knowledge=fixture_search(root))  # type: ignore[arg-type]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -122,12 +138,25 @@ def open_demand(page: Any, number: str) -> None:
 
 
 def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
-    public = browser.new_context(locale="zh-CN")
-    filed = public.request.post(f"{desk.url}/api/demands", data={
-        "category": "求助", "content": CONTENT, "enterprise_name": "广州某某水务科技有限公司", "contact_name": "李明",
-        "contact_phone": PHONE})
-    assert filed.status == 201, filed.text()
-    number = filed.json()["tracking_number"]
+    # The enterprise, in the widget on the desk's demo page: the bot's form card
+    user = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    user.goto(f"{desk.url}/")
+    user.locator(".daofu-launcher").click()
+    ask(user, CONTENT)
+    form = user.locator("[data-testid=demand-form]").last
+    form.wait_for(timeout=30_000)
+    assert form.locator("[data-testid=demand-category]").input_value() == "求助"  # "请帮忙催办"
+    assert form.locator("[data-testid=demand-content]").input_value() == CONTENT
+    form.locator("[data-testid=demand-enterprise]").fill("广州某某水务科技有限公司")
+    form.locator("[data-testid=demand-contact-name]").fill("李明")
+    form.locator("[data-testid=demand-phone]").fill("138-1234-5678")
+    form.locator("[data-testid=demand-consent]").check()
+    form.locator("[data-testid=demand-submit]").click()
+    filed = user.locator("[data-testid=demand-tracking-number]").last
+    filed.wait_for(timeout=15_000)
+    number = filed.inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", number), number
+    shot(user, "demand-filed")
 
     # 应答: from the chat console's nav to 诉求办理, 待派单
     staff = sign_in(browser, desk, "yingda", "/console")
@@ -167,18 +196,25 @@ def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
     handler.locator("#dm-detail-status", has_text="已答复").wait_for()
     assert REPLY in handler.locator(".dm-reply").inner_text()
 
-    # The enterprise: 查询诉求 with the number and the phone's last 4 digits, then 回访 不满意
-    tracked = public.request.get(f"{desk.url}/api/demands/track/{number}?phone_last4=5678")
-    assert tracked.ok and tracked.json()["status"] == "replied" and tracked.json()["reply"] == REPLY
-    assert tracked.json()["department"] == WATER and tracked.json()["can_rate"] is True
-    rated = public.request.post(f"{desk.url}/api/demands/track/{number}/rating",
-                                data={"phone_last4": "5678", "score": "不满意", "comment": "批文还是下载不了"})
-    assert rated.ok, rated.text()
-    assert rated.json()["status"] == "reopened"
+    # The enterprise, in the widget: 查询诉求 with the number and the phone's last 4 digits, 回访 不满意
+    user.locator("[data-testid=demand-track-open]").click()
+    track = user.locator("[data-testid=demand-track]").last
+    track.locator("[data-testid=demand-track-number]").fill(number)
+    track.locator("[data-testid=demand-track-last4]").fill("5678")
+    track.locator("[data-testid=demand-track-submit]").click()
+    result = user.locator("[data-testid=demand-result]").last
+    result.locator("[data-testid=demand-reply]").wait_for(timeout=15_000)
+    assert REPLY in result.locator("[data-testid=demand-reply]").inner_text()
+    assert "已答复" in result.locator("[data-testid=demand-status]").inner_text()
+    assert WATER in result.locator("[data-testid=demand-department]").inner_text()
+    result.locator("[data-testid=demand-rating-score]").select_option("不满意")
+    result.locator("[data-testid=demand-rating-comment]").fill("批文还是下载不了")
+    result.locator("[data-testid=demand-rating-submit]").click()
+    user.locator("[data-testid=demand-result] [data-testid=demand-status]", has_text="重办中").last.wait_for(timeout=15_000)
+    shot(user, "demand-rated")
 
     # The handler's open page follows live: 重办中, with the rating in the history, ready to accept again
     handler.locator("#dm-detail-status", has_text="重办中").wait_for(timeout=15_000)
     assert "回访不满意，重办" in handler.locator("#dm-history tbody").inner_text()
     assert handler.locator("#dm-accept button[type=submit]").is_visible()
     shot(handler, "demand-reopened")
-    public.close()
