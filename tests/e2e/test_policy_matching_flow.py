@@ -117,7 +117,7 @@ def test_an_editor_reviews_a_measure_in_the_knowledge_console(stack: Stack, brow
     page.locator("#measures-versions li", has_text="第 2 版").locator("button", has_text="发布").click()
     page.locator("#measures-version", has_text="对话使用：第 2 版").wait_for(timeout=30_000)
     assert "【已审核】" in page.locator("#measures-list tbody").inner_text()
+    shot(page, "policy-05-measures-console")
     # The other tabs still work and hide this view.
     page.locator("#tab-records").click()
     assert page.locator("#view-measures").is_hidden()
-    shot(page, "policy-05-measures-console")
