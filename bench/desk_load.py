@@ -156,7 +156,9 @@ def rss_mb(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, float]:
     sizes = {}
     for name, process in processes.items():
         with contextlib.suppress(psutil.NoSuchProcess):
-            sizes[name] = psutil.Process(process.pid).memory_info().rss / 1e6
+            # With its children: the action server's Sanic serves from a worker process.
+            parent = psutil.Process(process.pid)
+            sizes[name] = sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 1e6
     return sizes
 
 
