@@ -22,7 +22,8 @@ def csp(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {part.split()[0]: part.strip() for part in policy.split(";") if part.strip()}
 
 
-@pytest.mark.parametrize("path", ["/console/login", "/console", "/console/knowledge", "/console/analytics"])
+@pytest.mark.parametrize("path", ["/console/login", "/console", "/console/knowledge", "/console/analytics",
+                                  "/console/demands"])
 def test_console_pages_forbid_inline_code_and_framing(client: TestClient, path: str) -> None:
     login(client, "admin")
     response = client.get(path)
