@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from desk.models import RemoteHelpEvent, RemoteHelpFile
+from indexer.search import SearchService
 from tests.desk.conftest import receive_until
 from tests.desk.remote_help.conftest import (
     CONVERSATION,
@@ -117,8 +118,8 @@ def test_the_widget_cannot_reach_another_conversations_files(desk: Desk) -> None
                              content=png_bytes()).status_code == 404
 
 
-def test_uploads_are_checked_by_content_and_size(tmp_path: Path, service: object) -> None:
-    local = Desk(tmp_path, service, remote_help_max_file_mb=1)  # type: ignore[arg-type]
+def test_uploads_are_checked_by_content_and_size(tmp_path: Path, catalog: SearchService) -> None:
+    local = Desk(tmp_path, catalog, remote_help_max_file_mb=1)
     try:
         entry = local.start()["entries"][0]["id"]
         renamed = local.upload(entry, png_bytes(), name="scan.pdf")  # a PNG renamed .pdf
@@ -133,8 +134,8 @@ def test_uploads_are_checked_by_content_and_size(tmp_path: Path, service: object
         local.close()
 
 
-def test_uploads_are_rate_limited(tmp_path: Path, service: object) -> None:
-    local = Desk(tmp_path, service, remote_help_upload_limit="2/minute")  # type: ignore[arg-type]
+def test_uploads_are_rate_limited(tmp_path: Path, catalog: SearchService) -> None:
+    local = Desk(tmp_path, catalog, remote_help_upload_limit="2/minute")
     try:
         entry = local.start()["entries"][0]["id"]
         assert [local.upload(entry, png_bytes()).status_code for _ in range(3)] == [201, 201, 429]
