@@ -48,7 +48,8 @@ WATER = "广东省水利厅"
 CONTENT = "新增取水许可申请提交两个月了还没有结果，请帮忙催办"
 PHONE = "13812345678"
 REPLY = "经核查，取水许可已于今日审批通过，请登录广东政务服务网下载批文。"
-ACCOUNTS = {"yingda": ("password-yingda", "staff", None), "chengban": ("password-chengban", "handler", WATER)}
+ACCOUNTS = {"yingda": ("password-yingda", "staff", None), "chengban": ("password-chengban", "handler", WATER),
+            "duban": ("password-duban", "supervisor", None), "guanli": ("password-guanli", "admin", None)}
 
 
 class DemandBot(ScriptedRasa):
@@ -218,3 +219,54 @@ def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
     assert "回访不满意，重办" in handler.locator("#dm-history tbody").inner_text()
     assert handler.locator("#dm-accept button[type=submit]").is_visible()
     shot(handler, "demand-reopened")
+
+
+def test_extension_approved_by_the_supervisor_and_departments_edited_by_an_admin(desk: Desk, browser: Any) -> None:
+    public = browser.new_context(locale="zh-CN")
+    filed = public.request.post(f"{desk.url}/api/demands", data={
+        "category": "咨询", "content": "取水许可延续需要准备哪些材料，已经问了两周", "enterprise_name": "某某水务公司",
+        "contact_name": "王芳", "contact_phone": "13900001111"})
+    assert filed.status == 201, filed.text()
+    number = filed.json()["tracking_number"]
+    staff = sign_in(browser, desk, "yingda", "/console")
+    staff.goto(f"{desk.url}/console/demands")
+    open_demand(staff, number)
+    staff.locator("#dm-dispatch select[name=department]").select_option(WATER)
+    staff.locator("#dm-dispatch button[type=submit]").click()
+    staff.locator("#dm-detail-status", has_text="已派单").wait_for()
+
+    # 承办 accepts and asks for 3 more working days
+    handler = sign_in(browser, desk, "chengban", "/console/demands")
+    open_demand(handler, number)
+    handler.locator("#dm-accept button[type=submit]").click()
+    handler.locator("#dm-detail-status", has_text="办理中").wait_for()
+    handler.locator("#dm-extend input[name=days]").fill("3")
+    handler.locator("#dm-extend input[name=reason]").fill("需要现场核查")
+    handler.locator("#dm-extend button[type=submit]").click()
+    handler.locator("#dm-detail-status", has_text="申请延期中").wait_for()
+    due_before = handler.locator("#dm-detail .dm-field", has_text="办理时限").inner_text()
+
+    # 督办 lands on the overdue board, finds it under 延期审批 (contact masked) and approves
+    chief = sign_in(browser, desk, "duban", "/console/demands")
+    chief.locator(".dm-views [data-view='overdue'][aria-pressed='true']").wait_for()
+    chief.locator(".dm-views [data-view='extensions']").click()
+    open_demand(chief, number)
+    assert "139****1111" in chief.locator(".dm-contact").inner_text()
+    chief.locator("#dm-extension button", has_text="批准延期").click()
+    chief.locator("#dm-detail-status", has_text="办理中").wait_for()
+    assert "批准延期（3个工作日）" in chief.locator("#dm-history tbody").inner_text()
+    handler.locator("#dm-detail-status", has_text="办理中").wait_for(timeout=15_000)  # live on the handler's page
+    assert handler.locator("#dm-detail .dm-field", has_text="办理时限").inner_text() != due_before
+    shot(chief, "demand-extension-approved")
+
+    # An admin adds a department in 部门管理; a name taken answers 409 in Chinese
+    admin = sign_in(browser, desk, "guanli", "/console")
+    admin.goto(f"{desk.url}/console/demands")
+    admin.locator(".dm-views [data-view='departments']").click()
+    admin.locator("#dept-name").fill("示范市营商环境局")
+    admin.locator("#dept-add button[type=submit]").click()
+    admin.locator("#dept-table tbody input[value='示范市营商环境局']").wait_for()
+    admin.locator("#dept-name").fill(WATER)
+    admin.locator("#dept-add button[type=submit]").click()
+    admin.locator("#toast", has_text="已存在").wait_for()
+    public.close()

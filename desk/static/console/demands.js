@@ -423,9 +423,23 @@
   function field(label, value, cls) {
     return el("div", "dm-field", [el("span", { class: "dm-label", text: label }), el("span", { class: cls || "dm-value", text: str(value) || "—" })]);
   }
+  function typedValues(box) {
+    const kept = {};
+    box.querySelectorAll("form[id] [name]").forEach((f) => {
+      if (f.value) kept[f.form.id + "/" + f.name] = f.value;
+    });
+    return kept;
+  }
+  function restoreTyped(box, kept) {
+    box.querySelectorAll("form[id] [name]").forEach((f) => {
+      const value = kept[f.form.id + "/" + f.name];
+      if (value !== void 0) f.value = value;
+    });
+  }
   function renderDetail(d) {
     showDetail(true);
     const box = $("#dm-detail");
+    const kept = Number(box.dataset.id) === d.id ? typedValues(box) : {};
     box.replaceChildren();
     box.dataset.id = d.id;
     box.dataset.status = d.status;
@@ -459,6 +473,7 @@
     const actions = el("div", { class: "dm-actions", id: "dm-actions" });
     box.appendChild(actions);
     renderActions(actions, d);
+    restoreTyped(actions, kept);
     box.appendChild(historyTable(d.events || []));
   }
   function historyTable(events) {
@@ -483,6 +498,7 @@
     if (message) message.hidden = true;
     try {
       const demand = await busy(button, () => api("POST", "/api/demands/" + state.detail.id + path, body));
+      if (button && button.form) button.form.reset();
       toast(done, "ok");
       state.detail = demand;
       await loadDetail();

@@ -156,9 +156,24 @@ function field(label, value, cls) {
   return el('div', 'dm-field', [el('span', { class: 'dm-label', text: label }), el('span', { class: cls || 'dm-value', text: str(value) || '—' })]);
 }
 
+/** What is typed in the action forms, by form and field: a live refresh must not wipe it. */
+function typedValues(box) {
+  const kept = {};
+  box.querySelectorAll('form[id] [name]').forEach((f) => { if (f.value) kept[f.form.id + '/' + f.name] = f.value; });
+  return kept;
+}
+
+function restoreTyped(box, kept) {
+  box.querySelectorAll('form[id] [name]').forEach((f) => {
+    const value = kept[f.form.id + '/' + f.name];
+    if (value !== undefined) f.value = value;
+  });
+}
+
 function renderDetail(d) {
   showDetail(true);
   const box = $('#dm-detail');
+  const kept = Number(box.dataset.id) === d.id ? typedValues(box) : {};
   box.replaceChildren();
   box.dataset.id = d.id;
   box.dataset.status = d.status;
@@ -189,6 +204,7 @@ function renderDetail(d) {
   const actions = el('div', { class: 'dm-actions', id: 'dm-actions' });
   box.appendChild(actions);
   renderActions(actions, d);
+  restoreTyped(actions, kept);
   box.appendChild(historyTable(d.events || []));
 }
 
@@ -215,6 +231,7 @@ async function act(button, path, body, done) {
   if (message) message.hidden = true;
   try {
     const demand = await busy(button, () => api('POST', '/api/demands/' + state.detail.id + path, body));
+    if (button && button.form) button.form.reset();  // sent: not kept through the refresh
     toast(done, 'ok');
     state.detail = demand;
     await loadDetail();
