@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions import formatting, replies
-from daofu_protocol import Button, HandoffReason
+from daofu_protocol import Button, CustomKey, HandoffReason
+from daofu_protocol.booking import booking_offer
 from indexer.matters import MatterGuide, MatterMapError, Referral, get_matter_guide
 from indexer.records import Bundle, FaqEntry, PolicyDoc, SearchHit, SearchResult, ServiceItem
 from indexer.settings import IndexerSettings
@@ -116,8 +117,7 @@ def answer_record(record: AnswerRecord, snippet: str | None) -> Composition:
             (SlotChange("candidates", []), SlotChange("failed_turns", 0.0), SlotChange("answered", True),
              SlotChange("pending_offer", None)))
     if isinstance(record, ServiceItem):
-        reply = Reply(formatting.item_card_text(record) + "\n可以继续问：需要什么材料、在哪办、要多久、电话多少。",
-                      custom=formatting.item_card_message(record))
+        reply = item_answer(record)
     else:
         passage = snippet or record.body[: formatting.MAX_PASSAGE_CHARS]
         reply = Reply(formatting.policy_passage_text(record, passage),
@@ -128,6 +128,18 @@ def answer_record(record: AnswerRecord, snippet: str | None) -> Composition:
         (SlotChange("current_item", record.id), SlotChange("current_kind", record.kind),
          SlotChange("current_title", title), SlotChange("candidates", []), SlotChange("failed_turns", 0.0),
          SlotChange("answered", True), SlotChange("pending_offer", None)))
+
+
+def item_answer(record: ServiceItem) -> Reply:
+    """An item's card; for an item that can be booked at its hall, with the offer to book a visit
+    (the widget's booking card opens from the payload, without asking the bot again)."""
+    text = formatting.item_card_text(record)
+    custom = formatting.item_card_message(record)
+    offer = booking_offer(record.id, record.name, record.online_booking, record.location)
+    if offer is not None:
+        text += f"\n{offer['text']}（{offer['location']}）。"
+        custom = {**custom, CustomKey.BOOKING_OFFER.value: offer}
+    return Reply(text + "\n可以继续问：需要什么材料、在哪办、要多久、电话多少。", custom=custom)
 
 
 def field_answer(record: ServiceItem, field: str) -> Composition:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
+from daofu_protocol.booking import BookingOffer
 from daofu_protocol.demands import DEMAND_CATEGORIES, DemandCategory
 from daofu_protocol.reasons import HandoffReason
 
@@ -32,6 +33,7 @@ class CustomKey(StrEnum):
     REFERRAL = "referral"
     NOT_FOUND = "not_found"  # the marker of a reply that found nothing (a knowledge gap)
     HANDOFF = "handoff"
+    BOOKING_OFFER = "booking_offer"  # with item_card: the item can be booked at its hall (daofu_protocol.booking)
     DEMAND_FORM = "demand_form"  # the bot offers to file a demand (诉求): the widget shows the form
     DEMAND_TRACK = "demand_track"  # the bot offers to look a demand up: the widget shows the lookup form
     BOT_TIMEOUT = "bot_timeout"  # desk system messages: the bot did not answer in time
@@ -230,6 +232,7 @@ class CustomPayload:
     referral: ReferralAnswer | None = None
     not_found: NotFound | None = None
     handoff: HandoffRequest | None = None
+    booking_offer: BookingOffer | None = None
     demand_form: DemandForm | None = None
     demand_track: DemandTrack | None = None
     bot_timeout: Literal[True] | None = None

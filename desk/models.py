@@ -234,6 +234,80 @@ class NotificationOutbox(Base):
     sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class AppointmentLocation(Base):
+    """A service hall items can be booked at (desk/appointments): its hours and bookings per slot,
+    set by admins; created from the catalog's 办理地点 the first time an item there is booked or listed."""
+
+    __tablename__ = "appointment_locations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)  # the catalog's handle_location text
+    department: Mapped[str] = mapped_column(String(100), default="")  # the catalog department first seen there
+    hours: Mapped[str] = mapped_column(String(200))  # "09:00-12:00,13:30-17:00" (desk/appointments/slots.py)
+    capacity: Mapped[int] = mapped_column(Integer)  # bookings per half-hour slot
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # inactive: nothing can be booked there
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AppointmentSlot(Base):
+    """The bookings counted in one half-hour slot of a location: the row every booking of the slot
+    updates with ``booked = booked + 1 WHERE booked < capacity``, so exactly the capacity succeed."""
+
+    __tablename__ = "appointment_slots"
+    __table_args__ = (UniqueConstraint("location_id", "day", "start", name="uq_appointment_slot"),
+                      CheckConstraint("booked >= 0", name="ck_appointment_slots_booked"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("appointment_locations.id"))
+    day: Mapped[datetime.date] = mapped_column(Date)  # China Standard Time
+    start: Mapped[str] = mapped_column(String(5))  # "09:00"
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    """One booking of a visit; found by its confirmation code and the phone's last 4 digits."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        # Each day's list per location, and the reminder sweep by day.
+        Index("ix_appointments_location_day", "location_id", "day"),
+        Index("ix_appointments_day_status", "day", "status"),
+        CheckConstraint("status IN ('booked', 'cancelled')", name="ck_appointments_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    confirmation: Mapped[str] = mapped_column(String(32), unique=True)
+    item_id: Mapped[str] = mapped_column(String(100))
+    item_name: Mapped[str] = mapped_column(String(300))
+    location_id: Mapped[int] = mapped_column(ForeignKey("appointment_locations.id"))
+    day: Mapped[datetime.date] = mapped_column(Date)
+    start: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    channel: Mapped[str] = mapped_column(String(16), default="widget")  # widget, staff
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)  # who booked it for them
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cancelled_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reminded_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CannedReply(Base):
+    """A canned reply (快捷回复) staff insert with a keystroke; shared by a department (NULL: everyone)."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (Index("ix_canned_replies_department", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)  # may hold {事项名称} {部门} {电话} (desk/canned_replies.py)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ReindexJobRow(Base):
     """One re-index job (desk/reindex.py), shared by every desk process: any desk shows its progress,
     and the one that holds the build lock runs the oldest job nobody superseded."""

@@ -83,6 +83,9 @@ class DeskSettings(EnvSettings):
     demand_sweep_seconds: int = field(default=300, metadata={
         "env": "DAOFU_DEMAND_SWEEP_SECONDS",
         "help": "How often the desk sends demand reminders (80% of the time limit), marks overdue demands and delivers the notification outbox; 0: never (tests, or a separate worker)."})
+    appointment_rate_limit: str = field(default="5/minute;20/day", metadata={
+        "env": "DAOFU_APPOINTMENT_RATE_LIMIT",
+        "help": "How many on-site appointments one client (IP address) may book, in the `limits` package's notation; slot lists, look-ups and cancellations get ten times as many. The day-before reminders go out on the demand sweep (DAOFU_DEMAND_SWEEP_SECONDS)."})
 
     @property
     def demand_deadline_days(self) -> dict[str, int]:

@@ -28,7 +28,17 @@ from sqlalchemy.orm import Session
 
 from daofu_core.paths import PROJECT_ROOT
 from desk.demands.states import DemandState
-from desk.models import Conversation, Demand, DemandEvent, Handoff, Message, NotificationOutbox, Ticket, utcnow
+from desk.models import (
+    Appointment,
+    Conversation,
+    Demand,
+    DemandEvent,
+    Handoff,
+    Message,
+    NotificationOutbox,
+    Ticket,
+    utcnow,
+)
 from desk.queue_states import ConversationStatus, TicketStatus
 from desk.remote_help.retention import purge_conversations as purge_remote_help
 
@@ -84,6 +94,7 @@ def purge(session: Session, older_than_days: int, now: datetime.datetime | None 
         # What outlives the conversation keeps its own text; only the link goes.
         session.execute(update(Ticket).where(Ticket.conversation_id.in_(chunk)).values(conversation_id=None))
         session.execute(update(Demand).where(Demand.conversation_id.in_(chunk)).values(conversation_id=None))
+        session.execute(update(Appointment).where(Appointment.conversation_id.in_(chunk)).values(conversation_id=None))
         counts["remote_helps"] += purge_remote_help(session, chunk)
         counts["messages"] += _delete(session, delete(Message).where(Message.conversation_id.in_(chunk)))
         counts["handoffs"] += _delete(session, delete(Handoff).where(Handoff.conversation_id.in_(chunk)))

@@ -64,6 +64,277 @@
     return d.toDateString() === (/* @__PURE__ */ new Date()).toDateString() ? hm : `${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}`;
   }
 
+  // src/widget/appointment.css
+  var appointment_default = "/* The booking card (appointment.js): the offer button, days, half-hour slots, the confirmation. */\n.daofu-booking-offer { display: block; margin: 6px 0 2px; padding: 6px 10px; border: 1px solid #1a73e8; border-radius: 6px;\n  background: #fff; color: #1a73e8; font: inherit; cursor: pointer; }\n.daofu-booking-offer:hover { background: #e8f0fe; }\n.daofu-booking-days, .daofu-booking-slots { display: flex; flex-wrap: wrap; gap: 4px; margin: 6px 0; }\n.daofu-booking-day, .daofu-booking-slot { padding: 3px 7px; border: 1px solid #c9d3e0; border-radius: 4px; background: #fff;\n  font: inherit; font-size: 12px; cursor: pointer; }\n.daofu-booking-day.daofu-chosen, .daofu-booking-slot.daofu-chosen { border-color: #1a73e8; background: #1a73e8; color: #fff; }\n.daofu-booking-slot:disabled { color: #9aa5b1; cursor: not-allowed; background: #f4f6f8; }\n.daofu-link { margin-top: 6px; padding: 0; border: 0; background: none; color: #1a73e8; font: inherit; font-size: 12px;\n  cursor: pointer; text-decoration: underline; }\n.daofu-booking-actions { margin-top: 6px; }\n.daofu-booking-result { margin-top: 6px; }\n";
+
+  // src/widget/appointment.js
+  var DAYS = 14;
+  var REMEMBERED = "daofu-bookings";
+  var WEEKDAYS = ["日", "一", "二", "三", "四", "五", "六"];
+  function tid(node, name) {
+    node.dataset.testid = name;
+    return node;
+  }
+  function offerOf(custom) {
+    const offer = custom && typeof custom === "object" ? custom.booking_offer : null;
+    if (!offer || typeof offer !== "object" || !str(offer.item_id)) return null;
+    return {
+      item_id: str(offer.item_id),
+      item_name: str(offer.item_name),
+      location: str(offer.location),
+      text: str(offer.text) || "可以帮您预约到大厅办理"
+    };
+  }
+  async function call(url, init) {
+    let res;
+    try {
+      res = await fetch(url, { ...init || {}, headers: { Accept: "application/json", ...init && init.headers || {} } });
+    } catch (e) {
+      return { status: 0, data: null };
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (e) {
+      data = null;
+    }
+    return { status: res.status, data };
+  }
+  function detail(answer, fallback) {
+    return answer.data && typeof answer.data.detail === "string" ? answer.data.detail : fallback;
+  }
+  function remember(code, last4) {
+    try {
+      const known = JSON.parse(localStorage.getItem(REMEMBERED) || "[]").filter((b) => b && b.c !== code);
+      known.push({ c: code, l4: last4 });
+      localStorage.setItem(REMEMBERED, JSON.stringify(known.slice(-5)));
+    } catch (e) {
+    }
+  }
+  function remembered() {
+    try {
+      const known = JSON.parse(localStorage.getItem(REMEMBERED) || "[]");
+      return Array.isArray(known) ? known.filter((b) => b && typeof b.c === "string") : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function dayLabel(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    const weekday = WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()];
+    return `${m}月${d}日 周${weekday}`;
+  }
+  function createBooking(options) {
+    const { origin, append } = options;
+    addStyles(options.shadow, appointment_default);
+    function decorate(node, message) {
+      const offer = offerOf(message && message.payload ? message.payload.custom : null);
+      if (!offer || !node) return;
+      const b = tid(button("daofu-booking-offer", offer.text, () => append(bookingCard(offer))), "booking-offer");
+      const meta = node.querySelector(".daofu-msg-meta");
+      node.insertBefore(b, meta);
+    }
+    function bookingCard(offer) {
+      const card = tid(el("div", "daofu-card daofu-booking"), "booking-card");
+      card.appendChild(el("div", "daofu-card-title", `预约到大厅办理：${offer.item_name || "办事事项"}`));
+      const where = el("div", "daofu-row daofu-muted", offer.location ? `办理地点：${offer.location}` : "");
+      const days = el("div", "daofu-booking-days");
+      const slots = el("div", "daofu-booking-slots");
+      const chosen = el("div", "daofu-row daofu-muted", "请选择日期和时段");
+      const name = tid(el("input", { type: "text", maxlength: "64", placeholder: "姓名", "aria-label": "姓名" }), "booking-name");
+      const phone = tid(el("input", { type: "tel", maxlength: "20", placeholder: "手机号码", "aria-label": "手机号码" }), "booking-phone");
+      const error = tid(el("div", "daofu-field-error"), "booking-error");
+      const submit = tid(button("daofu-primary", "确认预约", () => send()), "booking-submit");
+      submit.disabled = true;
+      const lookup = tid(button("daofu-link", "查询或取消已有预约", () => append(lookupCard())), "booking-open-lookup");
+      card.append(
+        where,
+        days,
+        slots,
+        chosen,
+        el("label", "daofu-form-field", [el("span", null, "姓名"), name]),
+        el("label", "daofu-form-field", [el("span", null, "手机号码"), phone]),
+        error,
+        submit,
+        lookup
+      );
+      let slot = null;
+      let byDay = /* @__PURE__ */ new Map();
+      function pick(value, b) {
+        slot = value;
+        for (const other of slots.querySelectorAll("button")) other.classList.remove("daofu-chosen");
+        b.classList.add("daofu-chosen");
+        chosen.textContent = `已选：${dayLabel(value.slice(0, 10))} ${value.slice(11, 16)}`;
+        submit.disabled = false;
+      }
+      function showDay(day) {
+        for (const b of days.querySelectorAll("button")) b.classList.toggle("daofu-chosen", b.dataset.day === day);
+        slots.replaceChildren();
+        for (const s of byDay.get(day) || []) {
+          const full = !(Number(s.remaining) > 0);
+          const b = tid(button(
+            "daofu-booking-slot",
+            full ? `${s.slot.slice(11, 16)} 约满` : `${s.slot.slice(11, 16)} 余${s.remaining}`,
+            () => pick(s.slot, b)
+          ), "booking-slot");
+          b.dataset.slot = s.slot;
+          b.disabled = full;
+          slots.appendChild(b);
+        }
+      }
+      function showSlots(list, prefer) {
+        byDay = /* @__PURE__ */ new Map();
+        for (const s of list) {
+          if (!s || typeof s.slot !== "string") continue;
+          const day = s.slot.slice(0, 10);
+          if (!byDay.has(day)) byDay.set(day, []);
+          byDay.get(day).push(s);
+        }
+        days.replaceChildren();
+        for (const day of byDay.keys()) {
+          const b = tid(button("daofu-booking-day", dayLabel(day), () => showDay(day)), "booking-day");
+          b.dataset.day = day;
+          days.appendChild(b);
+        }
+        const first = prefer && byDay.has(prefer) ? prefer : [...byDay.keys()].find((d) => byDay.get(d).some((s) => Number(s.remaining) > 0));
+        if (first) showDay(first);
+        else slots.replaceChildren(el("div", "daofu-muted", "近期没有可预约的时段，请直接前往或电话咨询。"));
+      }
+      async function load2(prefer) {
+        slots.replaceChildren(el("div", "daofu-muted", "正在查询可预约时段…"));
+        const answer = await call(`${origin}/api/appointments/slots?item_id=${encodeURIComponent(offer.item_id)}&days=${DAYS}`);
+        if (answer.status === 200 && Array.isArray(answer.data)) {
+          if (!offer.location && answer.data[0]) where.textContent = `办理地点：${str(answer.data[0].location)}`;
+          showSlots(answer.data, prefer);
+        } else {
+          slots.replaceChildren(el("div", "daofu-field-error", detail(answer, "暂时查不到可预约时段，请稍后再试。")));
+        }
+      }
+      async function send() {
+        error.textContent = "";
+        if (!slot) {
+          error.textContent = "请先选择时段";
+          return;
+        }
+        submit.disabled = true;
+        const body = { item_id: offer.item_id, slot, name: name.value.trim(), phone: phone.value.trim() };
+        const answer = await call(`${origin}/api/appointments`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body)
+        });
+        if (answer.status === 201 && answer.data) {
+          const last4 = phone.value.replace(/\D/g, "").slice(-4);
+          remember(str(answer.data.confirmation), last4);
+          card.replaceWith(confirmationCard(answer.data, last4));
+          return;
+        }
+        submit.disabled = false;
+        error.textContent = detail(answer, `预约失败（${answer.status}），请稍后再试。`);
+        if (answer.status === 409) {
+          slot = null;
+          submit.disabled = true;
+          chosen.textContent = "请重新选择时段";
+          await load2(body.slot.slice(0, 10));
+        }
+      }
+      load2();
+      return card;
+    }
+    function confirmationCard(data, last4) {
+      const card = tid(el("div", "daofu-card daofu-booking"), "booking-confirmation");
+      card.appendChild(el("div", "daofu-card-title", "预约成功"));
+      const code = tid(el("div", "daofu-ticket-no", str(data.confirmation)), "booking-code");
+      card.append(
+        el("div", "daofu-row", "确认码（查询、取消时使用）："),
+        code,
+        el("div", "daofu-row", `事项：${str(data.item_name)}`),
+        el("div", "daofu-row", `时间：${str(data.slot_text) || str(data.slot)}`),
+        el("div", "daofu-row", `地点：${str(data.location)}`),
+        el("div", "daofu-row daofu-muted", "办理前一天会短信提醒。请携带材料按时到场。")
+      );
+      card.appendChild(cancelButton(str(data.confirmation), last4, card));
+      return card;
+    }
+    function cancelButton(code, last4, card) {
+      const status = tid(el("div", "daofu-hint"), "booking-status");
+      const b = tid(button("daofu-link", "取消预约", async () => {
+        if (!window.confirm("确定取消这个预约吗？")) return;
+        b.disabled = true;
+        const answer = await call(
+          `${origin}/api/appointments/${encodeURIComponent(code)}?phone_last4=${encodeURIComponent(last4)}`,
+          { method: "DELETE" }
+        );
+        if (answer.status === 200 && answer.data) {
+          status.textContent = "已取消预约";
+          b.remove();
+        } else {
+          b.disabled = false;
+          status.textContent = detail(answer, "取消失败，请稍后再试。");
+        }
+      }), "booking-cancel");
+      const wrap = el("div", "daofu-booking-actions", [b, status]);
+      card.appendChild(wrap);
+      return wrap;
+    }
+    function lookupCard() {
+      const card = tid(el("div", "daofu-card daofu-booking"), "booking-lookup");
+      card.appendChild(el("div", "daofu-card-title", "查询预约"));
+      const known = remembered();
+      const last = known[known.length - 1];
+      const code = tid(el("input", { type: "text", maxlength: "24", placeholder: "确认码", "aria-label": "确认码" }), "booking-lookup-code");
+      const last4 = tid(
+        el("input", { type: "text", inputmode: "numeric", maxlength: "4", placeholder: "手机后四位", "aria-label": "手机后四位" }),
+        "booking-lookup-last4"
+      );
+      if (last) {
+        code.value = last.c;
+        last4.value = last.l4;
+      }
+      const result = tid(el("div", "daofu-booking-result"), "booking-lookup-result");
+      const submit = tid(button("daofu-primary", "查询", async () => {
+        result.replaceChildren();
+        submit.disabled = true;
+        const answer = await call(`${origin}/api/appointments/${encodeURIComponent(code.value.trim())}?phone_last4=${encodeURIComponent(last4.value.trim())}`);
+        submit.disabled = false;
+        if (answer.status === 200 && answer.data) {
+          const d = answer.data;
+          result.append(
+            el("div", "daofu-row", `${str(d.item_name)}：${str(d.slot_text)}`),
+            el("div", "daofu-row", `地点：${str(d.location)}`),
+            tid(el("div", "daofu-row", `状态：${str(d.status_text)}`), "booking-lookup-status")
+          );
+          if (d.status === "booked") cancelButton(str(d.confirmation), last4.value.trim(), result);
+        } else {
+          result.appendChild(el("div", "daofu-field-error", detail(answer, "查询失败，请稍后再试。")));
+        }
+      }), "booking-lookup-submit");
+      card.append(
+        el("label", "daofu-form-field", [el("span", null, "确认码"), code]),
+        el("label", "daofu-form-field", [el("span", null, "手机后四位"), last4]),
+        submit,
+        result
+      );
+      return card;
+    }
+    return { decorate, bookingCard, lookupCard };
+  }
+  function addStyles(shadow, css) {
+    if (!shadow) return;
+    const style = document.createElement("style");
+    style.textContent = css;
+    if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function") {
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+        return;
+      } catch (e) {
+      }
+    }
+    shadow.appendChild(style);
+  }
+
   // src/shared/cards.js
   var LONG_BASIS = 120;
   var isObject = (v) => Boolean(v) && typeof v === "object";
@@ -403,7 +674,7 @@
         node.replaceWith(filedCard(answer, leave, last4));
       },
       /** The desk refused it: its reasons by field (problems from a 422), the form editable again. */
-      failed(detail, problems) {
+      failed(detail2, problems) {
         clear();
         for (const c of controls) c.disabled = false;
         submit.textContent = leave ? "提交留言" : "提交诉求";
@@ -415,7 +686,7 @@
             placed = true;
           }
         }
-        if (!placed || !Array.isArray(problems)) hint.textContent = str(detail) || "提交失败，请稍后再试。";
+        if (!placed || !Array.isArray(problems)) hint.textContent = str(detail2) || "提交失败，请稍后再试。";
       }
     };
     return api;
@@ -567,7 +838,7 @@
     const updates = shown.get(str(d && d.tracking_number));
     if (updates) for (const update of updates) update(d);
   }
-  async function call(url, options) {
+  async function call2(url, options) {
     let res;
     try {
       res = await fetch(url, Object.assign({ headers: { Accept: "application/json" } }, options));
@@ -597,7 +868,7 @@
       contact_phone: values.contact_phone
     };
     if (conversationId) body.conversation_id = conversationId;
-    const answer = await call(`${origin}/api/demands`, {
+    const answer = await call2(`${origin}/api/demands`, {
       method: "POST",
       headers: { Accept: "application/json", "Content-Type": "application/json" },
       body: JSON.stringify(body)
@@ -609,12 +880,12 @@
     };
   }
   async function trackDemand(origin, number, last4) {
-    const answer = await call(`${origin}/api/demands/track/${encodeURIComponent(number)}?phone_last4=${encodeURIComponent(last4)}`);
+    const answer = await call2(`${origin}/api/demands/track/${encodeURIComponent(number)}?phone_last4=${encodeURIComponent(last4)}`);
     if (answer.status === 200 && answer.data) return { data: answer.data };
     return { detail: detailOf(answer, "查询失败，请稍后再试。"), missing: answer.status === 404 };
   }
   async function rateDemand(origin, number, last4, score, comment) {
-    const answer = await call(`${origin}/api/demands/track/${encodeURIComponent(number)}/rating`, {
+    const answer = await call2(`${origin}/api/demands/track/${encodeURIComponent(number)}/rating`, {
       method: "POST",
       headers: { Accept: "application/json", "Content-Type": "application/json" },
       body: JSON.stringify({ phone_last4: last4, score, comment })
@@ -636,7 +907,7 @@
   var ACCEPT = "image/jpeg,image/png,image/webp,application/pdf";
   function createRemoteHelp(options) {
     const { origin, store, mount, before, notify } = options;
-    addStyles(options.shadow, remote_help_default);
+    addStyles2(options.shadow, remote_help_default);
     let state = null;
     let card = null;
     let open = true;
@@ -645,7 +916,7 @@
     const editing = /* @__PURE__ */ new Map();
     const base = () => `${origin}/api/widget/remote-help/${encodeURIComponent(store.data.conversation_id || "")}`;
     const headers = (extra) => ({ Accept: "application/json", "X-Daofu-Resume-Token": store.data.resume_token || "", ...extra });
-    async function call2(method, path, body, extra) {
+    async function call3(method, path, body, extra) {
       const res = await fetch(base() + path, { method, headers: headers(extra), body });
       let data = null;
       try {
@@ -658,7 +929,7 @@
     async function refresh() {
       if (!store.data.conversation_id || !store.data.resume_token) return;
       try {
-        const { res, data } = await call2("GET", "");
+        const { res, data } = await call3("GET", "");
         if (res.ok) show(data);
       } catch (e) {
       }
@@ -748,7 +1019,7 @@
         if (!file) return;
         input2.disabled = true;
         try {
-          const { res, data } = await call2(
+          const { res, data } = await call3(
             "POST",
             `/entries/${entry.id}/files`,
             file,
@@ -805,7 +1076,7 @@
     }
     async function save(name, value, version) {
       try {
-        const { res, data } = await call2(
+        const { res, data } = await call3(
           "PUT",
           `/draft/${encodeURIComponent(name)}`,
           JSON.stringify({ value, version }),
@@ -862,7 +1133,7 @@
       return state;
     } };
   }
-  function addStyles(shadow, css) {
+  function addStyles2(shadow, css) {
     if (!shadow) return;
     if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
       try {
@@ -1553,6 +1824,7 @@ a { color: #1f5fbf; word-break: break-all; }
     });
     const { root, launcher, panel, list, input: input2, queueLine, handoffBtn } = ui;
     shadow.append(root);
+    const booking = createBooking({ origin: ORIGIN, shadow, append: (node) => appendLocal(node) });
     const remoteHelp = createRemoteHelp({
       origin: ORIGIN,
       store,
@@ -1735,6 +2007,7 @@ a { color: #1f5fbf; word-break: break-all; }
       if (m.sender === "user") lastUserText = str(m.text);
       else hideTyping();
       const node = renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage, customCard: demandCard });
+      if (m.sender === "bot") booking.decorate(node, m);
       if (m.client_id && m.sender === "user") bubbles.set(m.client_id, node);
       insertById(node, m.id);
       if (live) {
@@ -2097,8 +2370,8 @@ a { color: #1f5fbf; word-break: break-all; }
           data = null;
         }
         if (!res.ok || !data || typeof data !== "object") {
-          const detail = data && typeof data.detail === "string" ? data.detail : "";
-          box = ticketResult(no, null, detail || (res.status === 404 ? "未找到该留言编号，请核对后重试。" : "查询失败，请稍后再试。"));
+          const detail2 = data && typeof data.detail === "string" ? data.detail : "";
+          box = ticketResult(no, null, detail2 || (res.status === 404 ? "未找到该留言编号，请核对后重试。" : "查询失败，请稍后再试。"));
         } else {
           box = ticketResult(no, data);
         }

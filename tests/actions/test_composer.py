@@ -8,7 +8,8 @@ import pytest
 
 from actions import composer, formatting
 from actions.composer import Composition, ConversationState, Reply, SlotChange, compose
-from daofu_protocol import HandoffReason
+from daofu_protocol import HandoffReason, parse_custom
+from daofu_protocol.booking import booking_offer
 from indexer.matters import MatterGuide
 from indexer.records import FaqEntry, SearchHit, SearchResult, ServiceItem
 from indexer.search import SearchService
@@ -26,10 +27,21 @@ def test_a_confident_item_answer_is_its_card_and_makes_it_current(confident: Sea
     (reply,) = composed.replies
     item = result.hits[0].record
     assert isinstance(item, ServiceItem)
-    assert reply.custom == formatting.item_card_message(item) and reply.buttons == ()
+    offer = booking_offer(item.id, item.name, item.online_booking, item.location)
+    assert offer is not None  # the fixture item can be booked at its hall
+    assert reply.custom == {**formatting.item_card_message(item), "booking_offer": offer} and reply.buttons == ()
     assert reply.text.startswith(f"【{item.name}】") and reply.text.endswith("要多久、电话多少。")
+    assert f"可以帮您预约到大厅办理（{item.location}）" in reply.text
+    assert parse_custom(reply.custom) is not None  # the desk reads it
     assert slots(composed) == {"current_item": item.id, "current_kind": "item", "current_title": item.name,
                                "candidates": [], "failed_turns": 0.0, "answered": True, "pending_offer": None}
+
+
+def test_an_item_without_a_hall_gets_no_booking_offer() -> None:
+    item = ServiceItem(id="X", name="食品经营许可查询", department="广东省市场监督管理局", online_booking=True,
+                       location="无线下办理窗口")
+    reply = composer.item_answer(item)
+    assert reply.custom == formatting.item_card_message(item) and "预约" not in reply.text
 
 
 def test_an_unsure_answer_asks_which_one_with_buttons(unsure: SearchService) -> None:

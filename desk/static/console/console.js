@@ -276,7 +276,7 @@
   }
   function createToast(errorMs, otherMs) {
     let timer = null;
-    return function toast3(message, kind) {
+    return function toast5(message, kind) {
       const box = $("#toast");
       if (!box) return;
       box.textContent = String(message);
@@ -303,10 +303,10 @@
     $("#me-name").textContent = me.display_name || me.username || "";
     $("#me-role").textContent = ROLE_LABELS[me.role] || me.role || "";
   }
-  function wireLogout(client3) {
+  function wireLogout(client5) {
     $("#logout").addEventListener("click", async () => {
       try {
-        await client3.api("POST", "/api/logout");
+        await client5.api("POST", "/api/logout");
       } catch (e) {
       }
       location.href = LOGIN_URL;
@@ -340,20 +340,382 @@
     };
   }
 
+  // src/console/appointments.js
+  var client = createClient();
+  var toast = createToast(6e3, 3e3);
+  var CHANNELS = { widget: "网上预约", staff: "坐席代约" };
+  function todayInChina() {
+    const now = new Date(Date.now() + 8 * 3600 * 1e3);
+    return now.getUTCFullYear() + "-" + pad2(now.getUTCMonth() + 1) + "-" + pad2(now.getUTCDate());
+  }
+  async function openDialog() {
+    let me = null;
+    let locations = [];
+    try {
+      me = await client.api("GET", "/api/me");
+      locations = await client.api("GET", "/api/appointments/locations");
+    } catch (err) {
+      toast(err.detail || "读取预约地点失败", "error");
+      return;
+    }
+    const admin = me && me.role === "admin";
+    const location2 = el("select", { "aria-label": "办理地点", dataset: { testid: "appointments-location" } });
+    location2.style.maxWidth = "100%";
+    for (const row of locations) location2.appendChild(el("option", { value: String(row.id), text: row.name + (row.active ? "" : "（暂停预约）") }));
+    const date = el("input", { type: "date", value: todayInChina(), "aria-label": "日期", dataset: { testid: "appointments-date" } });
+    const list = el("div", { dataset: { testid: "appointments-list" } });
+    const error = el("div", { class: "field-error", dataset: { testid: "appointments-error" } });
+    const hours = el("input", { type: "text", maxlength: "200", placeholder: "09:00-12:00,13:30-17:00", dataset: { testid: "appointments-hours" } });
+    const capacity = el("input", { type: "number", min: "1", max: "200", dataset: { testid: "appointments-capacity" } });
+    const active = el("input", { type: "checkbox", dataset: { testid: "appointments-active" } });
+    const save = el("button", { class: "btn btn-primary btn-small", type: "button", text: "保存设置", dataset: { testid: "appointments-save" } });
+    const close = el("button", { class: "btn", type: "button", text: "关闭" });
+    const settings = admin ? el("fieldset", null, [
+      el("legend", { text: "地点设置（管理员）" }),
+      el("label", null, [el("span", { text: "服务时间 " }), hours]),
+      " ",
+      el("label", null, [el("span", { text: "每半小时可约人数 " }), capacity]),
+      " ",
+      el("label", null, [active, el("span", { text: " 接受预约" })]),
+      " ",
+      save
+    ]) : null;
+    const box = el("div", { dataset: { testid: "appointments-dialog" } }, [
+      el("h3", { text: "大厅预约" }),
+      el("div", null, [location2, " ", date]),
+      settings,
+      error,
+      list,
+      el("div", null, close)
+    ]);
+    box.style.cssText = "display:flex;flex-direction:column;gap:8px;min-width:640px;max-width:90vw";
+    const dialog = el("dialog", null, box);
+    document.body.appendChild(dialog);
+    close.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => dialog.remove());
+    function current() {
+      return locations.find((row) => String(row.id) === location2.value) || null;
+    }
+    function fillSettings() {
+      const row = current();
+      if (!row || !admin) return;
+      hours.value = row.hours;
+      capacity.value = String(row.capacity);
+      active.checked = Boolean(row.active);
+    }
+    async function refresh() {
+      const row = current();
+      error.textContent = "";
+      list.replaceChildren();
+      if (!row) {
+        list.appendChild(el("p", { class: "muted", text: "还没有预约地点（目录中支持网上预约且写明办理地点的事项会自动加入）。" }));
+        return;
+      }
+      try {
+        const day = await client.api("GET", "/api/appointments/locations/" + row.id + "/day?date=" + encodeURIComponent(date.value));
+        list.appendChild(el("p", { class: "muted", text: day.day + " 共 " + day.booked + " 个有效预约；服务时间 " + day.location.hours + "，每半小时 " + day.location.capacity + " 人" }));
+        const table = el("table", { class: "report-table" });
+        table.appendChild(el("tr", null, ["时间", "事项", "姓名", "电话", "确认码", "方式", "状态"].map((h) => el("th", { text: h }))));
+        for (const a of day.appointments) {
+          table.appendChild(el("tr", { dataset: { testid: "appointments-row" } }, [
+            a.start,
+            a.item_name,
+            a.name,
+            a.phone,
+            a.confirmation,
+            CHANNELS[a.channel] || a.channel,
+            a.status_text
+          ].map((v) => el("td", { text: v }))));
+        }
+        list.appendChild(day.appointments.length ? table : el("p", { class: "muted", text: "这一天没有预约。" }));
+      } catch (err) {
+        error.textContent = err.detail || "读取失败";
+      }
+    }
+    save.addEventListener("click", async () => {
+      const row = current();
+      if (!row) return;
+      error.textContent = "";
+      try {
+        const changed = await client.api(
+          "PATCH",
+          "/api/appointments/locations/" + row.id,
+          { hours: hours.value.trim(), capacity: Number(capacity.value), active: active.checked }
+        );
+        Object.assign(row, changed);
+        toast("已保存 " + changed.name + " 的预约设置", "ok");
+        refresh();
+      } catch (err) {
+        error.textContent = (err.problems && err.problems.length ? err.problems.map((p) => p.label + p.reason).join("；") : err.detail) || "保存失败";
+      }
+    });
+    location2.addEventListener("change", () => {
+      fillSettings();
+      refresh();
+    });
+    date.addEventListener("change", refresh);
+    dialog.showModal();
+    fillSettings();
+    refresh();
+  }
+  function install() {
+    if (!document.body || document.body.dataset.page !== "console") return;
+    const tabs = $(".topbar .tabs");
+    if (!tabs) return;
+    const open = el("button", {
+      class: "tab",
+      type: "button",
+      text: "大厅预约",
+      title: "每天各办理地点的预约名单",
+      dataset: { testid: "appointments-open" }
+    });
+    open.addEventListener("click", openDialog);
+    tabs.appendChild(open);
+  }
+  onReady(install);
+
+  // src/console/canned_replies.js
+  var client2 = createClient();
+  var toast2 = createToast(6e3, 3e3);
+  function openChatId() {
+    const chat = $("#chat");
+    const id = $("#chat-id");
+    return chat && !chat.hidden && id && id.title ? id.title : null;
+  }
+  async function load(conversationId) {
+    const query = conversationId ? "?conversation_id=" + encodeURIComponent(conversationId) : "";
+    return client2.api("GET", "/api/canned-replies" + query);
+  }
+  var picker = null;
+  function closePicker() {
+    if (!picker) return;
+    picker.box.remove();
+    const target = picker.target;
+    picker = null;
+    target.focus();
+  }
+  function renderOptions() {
+    const words = picker.filter.value.trim().toLowerCase();
+    const shown = picker.items.filter((r) => !words || (r.title + " " + r.filled).toLowerCase().includes(words));
+    picker.shown = shown;
+    picker.index = Math.min(picker.index, Math.max(0, shown.length - 1));
+    picker.list.replaceChildren();
+    if (!shown.length) {
+      picker.list.appendChild(el("li", { class: "muted", text: picker.items.length ? "没有匹配的快捷回复" : "还没有快捷回复：点“快捷回复”添加" }));
+      return;
+    }
+    shown.forEach((reply, i) => {
+      const option = el(
+        "li",
+        { role: "option", "aria-selected": String(i === picker.index), dataset: { testid: "canned-option", id: String(reply.id) } },
+        [el("strong", { text: reply.title }), " ", el("span", { class: "muted", text: reply.filled.slice(0, 60) })]
+      );
+      option.style.cursor = "pointer";
+      option.style.padding = "4px 6px";
+      if (i === picker.index) option.style.background = "#e8f0fe";
+      option.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        choose(reply);
+      });
+      picker.list.appendChild(option);
+    });
+  }
+  function choose(reply) {
+    const box = picker.target;
+    let start2 = box.selectionStart;
+    let end = box.selectionEnd;
+    if (picker.slash && box.value.slice(start2 - 1, start2) === "/") start2 -= 1;
+    box.value = box.value.slice(0, start2) + reply.filled + box.value.slice(end);
+    end = start2 + reply.filled.length;
+    box.setSelectionRange(end, end);
+    if (reply.missing && reply.missing.length) toast2("请补全：" + reply.missing.map((m) => "{" + m + "}").join("、"), "error");
+    closePicker();
+  }
+  async function openPicker(target, slash) {
+    if (picker) return;
+    const filter = el("input", { type: "search", placeholder: "输入关键词筛选，Enter 插入，Esc 关闭", "aria-label": "筛选快捷回复", dataset: { testid: "canned-filter" } });
+    const list = el("ul", { role: "listbox" });
+    list.style.cssText = "list-style:none;margin:4px 0 0;padding:0;max-height:220px;overflow:auto";
+    const box = el(
+      "div",
+      { class: "panel", role: "dialog", "aria-label": "快捷回复", dataset: { testid: "canned-picker" } },
+      [el("div", { class: "muted", text: "快捷回复" }), filter, list]
+    );
+    box.style.cssText = "position:absolute;z-index:50;width:420px;max-width:90vw;padding:8px;background:#fff;border:1px solid #c9d3e0;border-radius:6px;box-shadow:0 4px 16px rgba(0,0,0,.15)";
+    const rect = target.getBoundingClientRect();
+    box.style.left = window.scrollX + rect.left + "px";
+    box.style.top = window.scrollY + Math.max(0, rect.top - 280) + "px";
+    document.body.appendChild(box);
+    picker = { box, filter, list, items: [], shown: [], index: 0, slash, target };
+    filter.addEventListener("input", () => {
+      if (picker) {
+        picker.index = 0;
+        renderOptions();
+      }
+    });
+    filter.addEventListener("keydown", onPickerKey);
+    filter.addEventListener("blur", () => setTimeout(() => {
+      if (picker && document.activeElement !== picker.filter) closePicker();
+    }, 150));
+    filter.focus();
+    try {
+      const data = await load(openChatId());
+      if (!picker) return;
+      picker.items = data && Array.isArray(data.replies) ? data.replies : [];
+      renderOptions();
+    } catch (err) {
+      if (picker) picker.list.replaceChildren(el("li", { class: "field-error", text: err.detail || "读取快捷回复失败" }));
+    }
+  }
+  function onPickerKey(event) {
+    if (!picker) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closePicker();
+      return;
+    }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const n = picker.shown.length;
+      if (n) picker.index = (picker.index + (event.key === "ArrowDown" ? 1 : n - 1)) % n;
+      renderOptions();
+      return;
+    }
+    if (event.key === "Enter" && !event.isComposing) {
+      event.preventDefault();
+      const reply = picker.shown[picker.index];
+      if (reply) choose(reply);
+    }
+  }
+  function onReplyKey(event) {
+    const target = event.target;
+    if (!target || target.id !== "reply-text" || target.disabled || event.isComposing) return;
+    const ctrlK = (event.ctrlKey || event.metaKey) && (event.key === "k" || event.key === "K");
+    const slash = event.key === "/" && !event.ctrlKey && !event.metaKey && target.value.trim() === "";
+    if (!ctrlK && !slash) return;
+    if (ctrlK) event.preventDefault();
+    setTimeout(() => openPicker(target, slash), 0);
+  }
+  async function openManager() {
+    let me = null;
+    try {
+      me = await client2.api("GET", "/api/me");
+    } catch (err) {
+      return;
+    }
+    const list = el("div");
+    const title = el("input", { type: "text", maxlength: "100", placeholder: "标题，例如：材料说明", dataset: { testid: "canned-title" } });
+    const text = el("textarea", { rows: "4", maxlength: "2000", placeholder: "回复内容，可用 {事项名称} {部门} {电话}", dataset: { testid: "canned-text" } });
+    const shared = el("input", { type: "checkbox", dataset: { testid: "canned-shared" } });
+    const error = el("div", { class: "field-error", dataset: { testid: "canned-error" } });
+    const save = el("button", { class: "btn btn-primary", type: "submit", text: "添加", dataset: { testid: "canned-save" } });
+    const close = el("button", { class: "btn", type: "button", text: "关闭" });
+    let editing = null;
+    const form = el("form", { dataset: { testid: "canned-dialog" } }, [
+      el("h3", { text: "快捷回复" }),
+      el("p", { class: "muted", text: "在回复框输入 “/” 或按 Ctrl+K 选用；占位符按会话当前事项填写。" }),
+      list,
+      el("label", null, [el("span", { text: "标题 " }), title]),
+      el("label", null, [el("span", { text: "内容 " }), text]),
+      me && me.role === "admin" ? el("label", null, [shared, el("span", { text: " 全部部门共用" })]) : null,
+      error,
+      el("div", null, [close, " ", save])
+    ]);
+    form.style.cssText = "display:flex;flex-direction:column;gap:6px;min-width:480px";
+    const dialog = el("dialog", null, form);
+    document.body.appendChild(dialog);
+    close.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => dialog.remove());
+    async function refresh() {
+      list.replaceChildren();
+      try {
+        const data = await load(null);
+        for (const reply of data.replies) {
+          const edit = el("button", { class: "btn btn-small", type: "button", text: "修改", dataset: { testid: "canned-edit" } });
+          const remove = el("button", { class: "btn btn-small", type: "button", text: "删除", dataset: { testid: "canned-delete" } });
+          edit.disabled = remove.disabled = !reply.editable;
+          edit.addEventListener("click", () => {
+            editing = reply.id;
+            title.value = reply.title;
+            text.value = reply.text;
+            save.textContent = "保存修改";
+          });
+          remove.addEventListener("click", async () => {
+            if (!window.confirm("删除快捷回复“" + reply.title + "”？")) return;
+            try {
+              await client2.api("DELETE", "/api/canned-replies/" + reply.id);
+              refresh();
+            } catch (err) {
+              error.textContent = err.detail;
+            }
+          });
+          list.appendChild(el("div", { class: "ticket", dataset: { testid: "canned-row" } }, [
+            el("strong", { text: reply.title }),
+            " ",
+            el("span", { class: "muted", text: "（" + reply.department + "）" }),
+            el("div", { text: reply.text }),
+            edit,
+            " ",
+            remove
+          ]));
+        }
+        if (!data.replies.length) list.appendChild(el("p", { class: "muted", text: "还没有快捷回复。" }));
+      } catch (err) {
+        error.textContent = err.detail || "读取失败";
+      }
+    }
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const body = { title: title.value, text: text.value };
+      if (!editing) body.shared = Boolean(shared.checked);
+      try {
+        if (editing) await client2.api("PUT", "/api/canned-replies/" + editing, body);
+        else await client2.api("POST", "/api/canned-replies", body);
+        editing = null;
+        title.value = "";
+        text.value = "";
+        save.textContent = "添加";
+        refresh();
+      } catch (err) {
+        error.textContent = err.detail || "保存失败";
+      }
+    });
+    dialog.showModal();
+    refresh();
+  }
+  function install2() {
+    if (!document.body || document.body.dataset.page !== "console") return;
+    document.addEventListener("keydown", onReplyKey, true);
+    const actions = $(".chat-actions");
+    if (actions) {
+      const manage = el("button", {
+        class: "btn btn-small",
+        type: "button",
+        text: "快捷回复",
+        title: "管理快捷回复（回复框中输入 / 或按 Ctrl+K 选用）",
+        dataset: { testid: "canned-manage" }
+      });
+      manage.addEventListener("click", openManager);
+      actions.appendChild(manage);
+    }
+  }
+  onReady(install2);
+
   // src/console/demand_intake.js
   var CATEGORIES = ["咨询", "求助", "投诉", "建议", "举报"];
   var CHANNEL_LABELS = { chat: "在线对话", phone: "电话" };
   var MAX_DRAFT = 4e3;
-  var client = createClient();
-  var toast = createToast(6e3, 6e3);
-  function openChatId() {
+  var client3 = createClient();
+  var toast3 = createToast(6e3, 6e3);
+  function openChatId2() {
     const chat = $("#chat");
     const id = $("#chat-id");
     return chat && !chat.hidden && id && id.title ? id.title : null;
   }
   async function draftFrom(conversationId) {
     try {
-      const data = await client.api("GET", "/api/conversations/" + encodeURIComponent(conversationId));
+      const data = await client3.api("GET", "/api/conversations/" + encodeURIComponent(conversationId));
       const texts = (data && Array.isArray(data.messages) ? data.messages : []).filter((m) => m && m.sender === "user" && typeof m.text === "string" && !m.text.startsWith("/")).map((m) => m.text.trim()).filter(Boolean);
       return texts.join("\n").slice(0, MAX_DRAFT);
     } catch (err) {
@@ -368,7 +730,7 @@
     errors[name] = error;
     return el("label", { class: "intake-field" }, [el("span", { text: label }), control, error]);
   }
-  async function openDialog(channel, conversationId) {
+  async function openDialog2(channel, conversationId) {
     const errors = {};
     const category = el("select");
     for (const name of CATEGORIES) category.appendChild(el("option", { value: name, text: name }));
@@ -411,8 +773,8 @@
       if (conversationId) body.conversation_id = conversationId;
       submit.disabled = true;
       try {
-        const demand = await client.api("POST", "/api/demands/intake", body);
-        toast("已登记诉求 " + demand.tracking_number + "，办理时限 " + demand.due_date, "ok");
+        const demand = await client3.api("POST", "/api/demands/intake", body);
+        toast3("已登记诉求 " + demand.tracking_number + "，办理时限 " + demand.due_date, "ok");
         dialog.close();
       } catch (err) {
         let placed = false;
@@ -429,7 +791,7 @@
       }
     });
   }
-  function install() {
+  function install3() {
     if (!document.body || document.body.dataset.page !== "console") return;
     const actions = $(".chat-actions");
     const resolve = $("#resolve");
@@ -442,12 +804,12 @@
         dataset: { testid: "demand-intake-chat" }
       });
       fromChat.addEventListener("click", () => {
-        const id = openChatId();
+        const id = openChatId2();
         if (!id) {
-          toast("请先打开一个会话", "error");
+          toast3("请先打开一个会话", "error");
           return;
         }
-        openDialog("chat", id);
+        openDialog2("chat", id);
       });
       actions.insertBefore(fromChat, resolve);
     }
@@ -460,16 +822,16 @@
         title: "为来电企业登记诉求",
         dataset: { testid: "demand-intake-phone" }
       });
-      fromPhone.addEventListener("click", () => openDialog("phone", null));
+      fromPhone.addEventListener("click", () => openDialog2("phone", null));
       queueHead.appendChild(fromPhone);
     }
   }
-  onReady(install);
+  onReady(install3);
 
   // src/console/remote_help.js
   var MARK_BUTTONS = [["accepted", "合格"], ["needs_fix", "需补正"], ["missing", "缺失"]];
   function createRemoteHelpPanel(options) {
-    const { api: api2, toast: toast3, errorToast: errorToast2 } = options;
+    const { api: api2, toast: toast5, errorToast: errorToast2 } = options;
     let conversationId = null;
     let help = null;
     const editing = /* @__PURE__ */ new Map();
@@ -578,7 +940,7 @@
           `/api/conversations/${encodeURIComponent(conversationId)}/remote-help`,
           itemId ? { item_id: itemId } : {}
         );
-        toast3("已发起远程帮办", "ok");
+        toast5("已发起远程帮办", "ok");
         draw();
       } catch (err) {
         errorToast2(err);
@@ -640,13 +1002,13 @@
     }
     async function markEntry(entry, mark, reason, button2) {
       if (mark === "needs_fix" && !reason.trim()) {
-        toast3("标为“需补正”时请写明原因", "error");
+        toast5("标为“需补正”时请写明原因", "error");
         return;
       }
       button2.disabled = true;
       try {
         help = await api2("POST", `/api/remote-help/${help.id}/entries/${entry.id}/mark`, { mark, reason });
-        if (help.status === "completed") toast3("全部材料合格，预审已完成", "ok");
+        if (help.status === "completed") toast5("全部材料合格，预审已完成", "ok");
         draw();
       } catch (err) {
         errorToast2(err);
@@ -746,7 +1108,7 @@
       const name = value("contact_name") || value("legal_representative");
       const phone = value("contact_phone");
       if (!name || !phone) {
-        toast3("请先在申请表中填写联系人和联系电话", "error");
+        toast5("请先在申请表中填写联系人和联系电话", "error");
         return;
       }
       book.disabled = true;
@@ -804,18 +1166,18 @@
   var BACKGROUND_MS = 3e4;
   var KIND_LABELS = { item: "事项", policy: "政策" };
   var SENDER_LABELS = { user: "用户", bot: "机器人", staff: "坐席", system: "系统" };
-  var client2 = createClient();
-  var api = client2.api;
-  var detailText = client2.detailText;
-  var toast2 = createToast(5e3, 3e3);
-  var remoteHelp = createRemoteHelpPanel({ api, toast: toast2, errorToast: (err) => errorToast(err) });
+  var client4 = createClient();
+  var api = client4.api;
+  var detailText = client4.detailText;
+  var toast4 = createToast(5e3, 3e3);
+  var remoteHelp = createRemoteHelpPanel({ api, toast: toast4, errorToast: (err) => errorToast(err) });
   function mmss(seconds) {
     const s = Math.max(0, Math.floor(Number(seconds) || 0));
     return pad2(Math.floor(s / 60)) + ":" + pad2(s % 60);
   }
   function errorToast(err) {
     if (err && err.status === 401) return;
-    toast2(err && err.detail ? err.detail : String(err && err.message ? err.message : err), "error");
+    toast4(err && err.detail ? err.detail : String(err && err.message ? err.message : err), "error");
   }
   function initLogin() {
     const form = $("#login-form");
@@ -1211,7 +1573,7 @@
     const text = box.value.trim();
     if (!id || box.disabled) return;
     if (!text) {
-      toast2("请输入回复内容", "error");
+      toast4("请输入回复内容", "error");
       return;
     }
     await busy($("#reply-send"), async () => {
@@ -1249,7 +1611,7 @@
     await busy(button2, async () => {
       try {
         await api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + action, body);
-        toast2(okText, "ok");
+        toast4(okText, "ok");
         if (idEq(id, state.openId)) closeChat();
         refreshQueue();
       } catch (err) {
@@ -1262,7 +1624,7 @@
     const kind = $("#kb-kind").value;
     const results = $("#kb-results");
     if (!q) {
-      toast2("请输入检索关键词", "error");
+      toast4("请输入检索关键词", "error");
       return;
     }
     const params = new URLSearchParams({ q });
@@ -1309,7 +1671,7 @@
       box.selectionStart = box.selectionEnd = box.value.length;
       box.scrollTop = box.scrollHeight;
     } else {
-      toast2("已插入回复框，打开会话后可发送");
+      toast4("已插入回复框，打开会话后可发送");
     }
   }
   async function loadTickets() {
@@ -1358,7 +1720,7 @@
     if (action === "answer") {
       const answer = node.querySelector(".ticket-answer").value.trim();
       if (!answer) {
-        toast2("请填写回复内容", "error");
+        toast4("请填写回复内容", "error");
         return;
       }
       body = { answer };
@@ -1366,7 +1728,7 @@
     await busy(button2, async () => {
       try {
         await api("POST", "/api/tickets/" + encodeURIComponent(id) + "/" + action, body);
-        toast2(action === "answer" ? "已回复，用户可凭查询号查看" : "留言已关闭", "ok");
+        toast4(action === "answer" ? "已回复，用户可凭查询号查看" : "留言已关闭", "ok");
         loadTickets();
       } catch (err) {
         errorToast(err);
@@ -1374,7 +1736,7 @@
     });
   }
   function wireConsole() {
-    wireLogout(client2);
+    wireLogout(client4);
     $("#tab-chats").addEventListener("click", () => showTab("chats"));
     $("#tab-tickets").addEventListener("click", () => showTab("tickets"));
     $("#queue-refresh").addEventListener("click", (e) => busy(e.currentTarget, refreshQueue));
@@ -1397,7 +1759,7 @@
     $("#transfer").addEventListener("click", (e) => {
       const staffId = $("#transfer-select").value;
       if (!staffId) {
-        toast2("请先选择要转给的同事", "error");
+        toast4("请先选择要转给的同事", "error");
         return;
       }
       const option = $("#transfer-select").selectedOptions[0];
@@ -1425,7 +1787,7 @@
     try {
       state.me = await api("GET", "/api/me");
     } catch (err) {
-      if (err.status !== 401) toast2("无法获取登录信息：" + err.detail, "error");
+      if (err.status !== 401) toast4("无法获取登录信息：" + err.detail, "error");
       return;
     }
     if (!state.me) {

@@ -145,6 +145,21 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/departments"): LOGGED_IN,
     ("POST", "/api/departments"): ADMIN,
     ("PATCH", "/api/departments/{department_id}"): ADMIN,
+    # on-site appointments (desk/appointments/api.py): the contract is anonymous; lists and booking
+    # for someone during help are the chat roles'; a location's hours and capacity are the admins'
+    ("GET", "/api/appointments/slots"): PUBLIC,
+    ("POST", "/api/appointments"): PUBLIC,
+    ("GET", "/api/appointments/{confirmation}"): PUBLIC,
+    ("DELETE", "/api/appointments/{confirmation}"): PUBLIC,
+    ("GET", "/api/appointments/locations"): CHAT,
+    ("PATCH", "/api/appointments/locations/{location_id}"): ADMIN,
+    ("GET", "/api/appointments/locations/{location_id}/day"): CHAT,
+    ("POST", "/api/appointments/staff"): CHAT,
+    # canned replies (desk/canned_replies.py); departments are checked in tests/desk/appointments/test_canned_replies.py
+    ("GET", "/api/canned-replies"): CHAT,
+    ("POST", "/api/canned-replies"): CHAT,
+    ("PUT", "/api/canned-replies/{reply_id}"): CHAT,
+    ("DELETE", "/api/canned-replies/{reply_id}"): CHAT,
     # demand reports (desk/api/demand_reports.py) and the demand pages' live socket
     ("GET", "/api/demand-reports"): DEMAND_DESK,
     ("GET", "/api/demand-reports/topics"): DEMAND_DESK,
@@ -211,9 +226,9 @@ def test_every_route_has_a_rule(desk: Desk) -> None:
 def _url(path: str) -> str:
     # Ids nobody has: an allowed call stops at 404 (or 422 for its missing body) and changes nothing.
     for name in ("handoff_id", "ticket_id", "demand_id", "department_id", "number", "item_id", "policy_id",
-                 "faq_id", "bundle_id"):
+                 "faq_id", "bundle_id", "location_id", "reply_id"):
         path = path.replace("{" + name + "}", "999999")
-    for name in ("conversation_id", "record_id", "tracking_number"):
+    for name in ("conversation_id", "record_id", "tracking_number", "confirmation"):
         path = path.replace("{" + name + "}", "no-such-id")
     for name in ("help_id", "entry_id", "file_id"):  # remote help
         path = path.replace("{" + name + "}", "999999")

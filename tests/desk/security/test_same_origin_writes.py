@@ -14,7 +14,8 @@ from desk.settings import DeskSettings
 from tests.desk.conftest import login
 from tests.fakes import ScriptedRasa
 
-WIDGET_WRITES = {("POST", "/api/demands"), ("POST", "/api/demands/track/{tracking_number}/rating")}
+WIDGET_WRITES = {("POST", "/api/demands"), ("POST", "/api/demands/track/{tracking_number}/rating"),
+                 ("POST", "/api/appointments"), ("DELETE", "/api/appointments/{confirmation}")}
 
 # remote help: the widget attaches files and edits the shared draft (desk/remote_help/api.py)
 WIDGET_WRITES |= {("POST", "/api/widget/remote-help/{conversation_id}/entries/{entry_id}/files"),

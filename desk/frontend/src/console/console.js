@@ -8,6 +8,8 @@
  */
 import { cardSummaries } from '../shared/cards.js';
 import { $, appendAll, el, formatTime, onReady, pad2, truncate } from '../shared/dom.js';
+import './appointments.js'; // 大厅预约: each day's list per location, the admins' location settings
+import './canned_replies.js'; // 快捷回复: "/" or Ctrl+K in the reply box, and their management
 import './demand_intake.js'; // 登记诉求 from a chat or a phone call (its own buttons and dialog)
 import { ROLE_LABELS, busy, consoleSocket, createClient, createToast, goLogin, isEditor, readJson, showMe, wireLogout } from './common.js';
 import { createRemoteHelpPanel } from './remote_help.js';

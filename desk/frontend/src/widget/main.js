@@ -11,6 +11,7 @@
  * (desk/frontend/build.mjs, `make frontend`).
  */
 import { charCount, str, timeLabel } from '../shared/dom.js';
+import { createBooking } from './appointment.js';
 import * as demand from './demand.js';
 import { createRemoteHelp } from './remote_help.js';
 import { createStore, uuid } from './store.js';
@@ -56,6 +57,8 @@ import * as view from './view.js';
   });
   const { root, launcher, panel, list, input, queueLine, handoffBtn } = ui;
   shadow.append(root);
+  // On-site appointments (在线预约): the booking button on item answers and its cards (appointment.js).
+  const booking = createBooking({ origin: ORIGIN, shadow, append: (node) => appendLocal(node) });
   // Remote help (远程帮办): its card sits above the conversation (remote_help.js).
   const remoteHelp = createRemoteHelp({ origin: ORIGIN, store, shadow, mount: ui.panel, before: ui.body,
     notify: (text) => addSystemLine(text) });
@@ -234,6 +237,7 @@ import * as view from './view.js';
     if (m.sender === 'user') lastUserText = str(m.text);
     else hideTyping();
     const node = view.renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage, customCard: demandCard });
+    if (m.sender === 'bot') booking.decorate(node, m);
     if (m.client_id && m.sender === 'user') bubbles.set(m.client_id, node);
     insertById(node, m.id);
     if (live) {
