@@ -52,7 +52,7 @@ class DeskSettings(EnvSettings):
     remote_help_max_file_mb: int = field(default=10, metadata={
         "env": "DAOFU_REMOTE_HELP_MAX_FILE_MB", "help": "Largest photo or PDF an enterprise may attach to a checklist entry during remote help, in MB (413 beyond)."})
     remote_help_upload_limit: str = field(default="10/minute;100/hour", metadata={
-        "env": "DAOFU_REMOTE_HELP_UPLOAD_LIMIT", "help": "Remote-help uploads one client (IP address) may send, in the `limits` package's notation; draft edits from the widget get ten times as many."})
+        "env": "DAOFU_REMOTE_HELP_UPLOAD_LIMIT", "help": "Remote-help uploads one client (IP address) may send, in the `limits` package's notation; draft edits from the widget get ten times as many, its reads (state, files, PDFs) thirty times."})
     pdf_font: str = field(default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2", metadata={
         "env": "DAOFU_PDF_FONT", "help": "Font embedded in the remote-help PDFs (draft, pre-check summary): a TrueType/OpenType file with Chinese glyphs, `#N` picks the N-th font of a collection (fonts-noto-cjk's Sans CJK SC by default; `make system-deps` installs it)."})
     cookie_secure: bool = field(default=False, metadata={

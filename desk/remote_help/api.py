@@ -27,6 +27,7 @@ from desk.security.rate_limits import ClientLimiter
 
 TOKEN_HEADER = "X-Daofu-Resume-Token"
 DRAFT_WRITE_FACTOR = 10  # edits of the form come far more often than uploads
+READ_FACTOR = 30  # the widget reads the state after every (re)connection; a PDF costs the desk ~0.5 s
 
 
 class _Body(BaseModel):
@@ -58,6 +59,12 @@ def build_router(context: RouterContext) -> APIRouter:
                             setting="DAOFU_REMOTE_HELP_UPLOAD_LIMIT", message="上传太频繁，请 {seconds} 秒后再试")
     draft_writes = ClientLimiter(settings.remote_help_upload_limit, DRAFT_WRITE_FACTOR, redis_url=settings.redis_url,
                                  setting="DAOFU_REMOTE_HELP_UPLOAD_LIMIT", message="修改太频繁，请 {seconds} 秒后再试")
+
+    widget_reads = ClientLimiter(settings.remote_help_upload_limit, READ_FACTOR, redis_url=settings.redis_url,
+                                 setting="DAOFU_REMOTE_HELP_UPLOAD_LIMIT", message="请求太频繁，请 {seconds} 秒后再试")
+
+    def limit_read(request: Request) -> None:
+        widget_reads.check(_client(request), "remote_help_read")
 
     def limit_upload(request: Request) -> None:
         uploads.check(_client(request), "remote_help_upload")
@@ -107,7 +114,7 @@ def build_router(context: RouterContext) -> APIRouter:
 
     # ------------------------------------------------------------------ the enterprise (widget)
 
-    @router.get("/api/widget/remote-help/{conversation_id}")
+    @router.get("/api/widget/remote-help/{conversation_id}", dependencies=[Depends(limit_read)])
     async def widget_state(conversation_id: str, token: Token = None) -> dict[str, Any] | None:
         return await help_service.for_enterprise(conversation_id, token)
 
@@ -122,7 +129,7 @@ def build_router(context: RouterContext) -> APIRouter:
         name = urllib.parse.unquote(file_name)
         return await help_service.upload(conversation_id, token, entry_id, content, name)
 
-    @router.get("/api/widget/remote-help/{conversation_id}/files/{file_id}")
+    @router.get("/api/widget/remote-help/{conversation_id}/files/{file_id}", dependencies=[Depends(limit_read)])
     async def widget_file(conversation_id: str, file_id: RecordId, token: Token = None) -> Response:
         return _file_response(await help_service.file_for_enterprise(conversation_id, token, file_id))
 
@@ -131,12 +138,12 @@ def build_router(context: RouterContext) -> APIRouter:
     async def widget_field(conversation_id: str, field: str, body: FieldBody, token: Token = None) -> Response:
         return await _write(help_service, None, conversation_id, Actor(None), token, field, body)
 
-    @router.get("/api/widget/remote-help/{conversation_id}/draft.pdf")
+    @router.get("/api/widget/remote-help/{conversation_id}/draft.pdf", dependencies=[Depends(limit_read)])
     async def widget_draft_pdf(conversation_id: str, token: Token = None) -> Response:
         state = await help_service.pdf_state(None, conversation_id, None, token)
         return await _draft_pdf(state, settings.pdf_font)
 
-    @router.get("/api/widget/remote-help/{conversation_id}/summary.pdf")
+    @router.get("/api/widget/remote-help/{conversation_id}/summary.pdf", dependencies=[Depends(limit_read)])
     async def widget_summary_pdf(conversation_id: str, token: Token = None) -> Response:
         state = await help_service.pdf_state(None, conversation_id, None, token)
         return await _summary_pdf(state, settings.pdf_font)

@@ -139,6 +139,9 @@ def test_uploads_are_rate_limited(tmp_path: Path, catalog: SearchService) -> Non
     try:
         entry = local.start()["entries"][0]["id"]
         assert [local.upload(entry, png_bytes()).status_code for _ in range(3)] == [201, 201, 429]
+        # reads (state, files, PDFs) get thirty times as many: 60 a minute here
+        reads = [local.widget.get(f"/api/widget/remote-help/{CONVERSATION}").status_code for _ in range(61)]
+        assert reads[:60] == [200] * 60 and reads[60] == 429
     finally:
         local.close()
 
