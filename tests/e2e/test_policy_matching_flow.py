@@ -70,8 +70,9 @@ def test_a_restaurant_finds_its_subsidies_with_reasons(stack: Stack, browser) ->
     assert "餐饮业 · 小型 · 北京市海淀区" in text
     # Every checkable condition met; the shipped measures keep 需人工确认 ones, so "可能符合".
     assert card.locator(".daofu-result-possible").count() >= 1
-    assert "✓ 注册地在北京市" in text or "✓ 注册地在北京市海淀区" in text
-    assert "（需确认）" in text
+    # The reasons: conditions met (the measures of 海淀区 ask to be registered there) and open.
+    assert card.locator(".daofu-met-true").count() >= 1 and card.locator(".daofu-met-null").count() >= 1
+    assert "✓ 在海淀区注册、纳税、纳统" in text and "（需确认）" in text
     assert "按 2020-03-01 的政策执行期判断" in text
     measures = card.locator(".daofu-measure")
     assert measures.count() >= 3
