@@ -50,15 +50,27 @@ FORM_TEXT = ("可以为您登记诉求，由相关部门在规定的工作日内
 TRACK_TEXT = "请输入诉求编号和登记时所留联系电话的后四位，查询办理进度和答复。"
 
 
-def suggest_category(text: str) -> DemandCategory:
-    """The category ``text`` suggests: a category it names, else the strongest cue, else 咨询."""
+COMPLAINT_FORM_TEXT = ("如需由责任部门限期办理并答复，也可以在下面直接登记诉求（提交后会告诉您诉求编号，"
+                       "可凭编号和手机号后四位查询进度）。")
+
+
+def suggest_category(text: str, default: DemandCategory = DemandCategory.CONSULTATION) -> DemandCategory:
+    """The category ``text`` suggests: a category it names, else the strongest cue, else ``default``."""
     for category, words in _NAMED:
         if any(word in text for word in words):
             return category
     for category, words in _CUES:
         if any(word in text for word in words):
             return category
-    return DemandCategory.CONSULTATION
+    return default
+
+
+def offer_form_after_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A complaint ("营业执照变更一个月了还没办下来") is a demand too: besides the person it goes to, the
+    enterprise may file it for a department to handle under a deadline."""
+    draft = demand_draft(tracker)
+    dispatcher.utter_message(text=COMPLAINT_FORM_TEXT,
+                             json_message=demand_form_payload(suggest_category(draft, DemandCategory.COMPLAINT), draft))
 
 
 def tracking_number_in(text: str) -> str:

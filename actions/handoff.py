@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting, replies
+from actions import demands, formatting, replies
 from daofu_protocol import HandoffReason
 
 _REASON_BY_INTENT = {
@@ -118,6 +118,8 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Handoff
     summary = formatting.handoff_summary(reason, user_messages(tracker), current_title, candidates)
     dispatcher.utter_message(text=_HANDOFF_TEXT.get(reason, _DEFAULT_HANDOFF_TEXT),
                              json_message=formatting.handoff_payload(reason, summary, candidates))
+    if reason is HandoffReason.COMPLAINT:
+        demands.offer_form_after_complaint(dispatcher, tracker)
     return [SlotSet("handoff_reason", None), SlotSet("failed_turns", 0.0), SlotSet("pending_offer", None),
             ConversationPaused()]
 

@@ -37,6 +37,16 @@ def test_complaint_reason_and_apology() -> None:
     dispatcher, _ = run(ActionHandoff(), tracker_for("你们办事太慢了我要投诉", "complain"))
     assert dispatcher.messages[0]["custom"]["handoff"]["reason"] == "complaint"
     assert "抱歉" in dispatcher.messages[0]["text"]
+    # ... and the demand form, so the complaint can be filed for a department to handle.
+    form = dispatcher.messages[1]["custom"]["demand_form"]
+    assert form["category"] == "投诉" and form["content"] == "你们办事太慢了我要投诉"
+
+
+def test_a_stuck_matter_complained_about_is_offered_as_a_help_demand() -> None:
+    dispatcher, _ = run(ActionHandoff(), tracker_for("营业执照变更一个月了还没办下来", "complain"))
+    assert dispatcher.messages[1]["custom"]["demand_form"]["category"] == "求助"
+    other, _ = run(ActionHandoff(), tracker_for("转人工", "request_human"))
+    assert len(other.messages) == 1  # only complaints are offered the form
 
 
 def test_reason_set_by_the_deciding_action_wins() -> None:
