@@ -53,7 +53,8 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports, strict=False), start=1):
         found.append(Service("rasa" if number == 1 else f"rasa-{number}",
                              [str(settings.rasa_venv / "bin" / "rasa"), "run", "--enable-api",
-                              "--auth-token", settings.rasa_token, "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
+                              # "=": a random token may begin with "-", which argparse would take for an option.
+                              f"--auth-token={settings.rasa_token}", "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
                               "--model", str(model), "-i", settings.rasa_host, "-p", str(port)],
                              f"{url}/status", rasa_environment, api_token=settings.rasa_token))
     found.extend(_desk_services({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls),

@@ -98,7 +98,7 @@ def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, st
     logs.mkdir(exist_ok=True)
     commands = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
-        "rasa": [str(RASA), "run", "--enable-api", "--auth-token", rasa_token, "--credentials", "bot/credentials.yml", "--endpoints",
+        "rasa": [str(RASA), "run", "--enable-api", f"--auth-token={rasa_token}", "--credentials", "bot/credentials.yml", "--endpoints",
                  "bot/endpoints.yml", "--model", str(TRAINED_MODEL), "-i", "127.0.0.1", "-p", str(rasa_port)],
     }
     health = {"actions": f"http://127.0.0.1:{actions_port}/health", "rasa": f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}"}

@@ -20,9 +20,10 @@ def test_launcher_gives_rasa_and_the_desk_one_token(tmp_path: Path) -> None:
     model.write_bytes(b"")
     found = {service.name: service for service in services(ServiceSettings(rasa_model=model, rasa_replicas=2), {})}
     first, second = found["rasa"], found["rasa-2"]
-    token = first.command[first.command.index("--auth-token") + 1]
+    # One argument "--auth-token=…": a token that begins with "-" must not read as an option.
+    token = next(arg for arg in first.command if arg.startswith("--auth-token=")).split("=", 1)[1]
     assert len(token) >= 32 and "--cors" not in first.command
-    assert second.command[second.command.index("--auth-token") + 1] == token
+    assert f"--auth-token={token}" in second.command
     assert first.api_token == token and token not in first.health_url
     if "desk" in found:
         assert found["desk"].environment["DAOFU_RASA_TOKEN"] == token
