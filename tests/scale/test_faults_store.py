@@ -96,8 +96,8 @@ def test_postgres_restart_answers_503_in_chinese_and_loses_nothing_acknowledged(
                 # A widget message that cannot be stored is not acknowledged; the desk closes the
                 # socket ("try again later") so the widget reconnects and re-sends it.
                 widget.send_json({"type": "message", "client_id": "m-2", "text": "需要什么材料"})
-                refused = receive_until(widget, "error")
-                assert refused["code"] == "store_unavailable" and refused.get("client_id") is None
+                not_stored = receive_until(widget, "error")
+                assert not_stored["code"] == "store_unavailable" and not_stored.get("client_id") is None
                 with pytest.raises(WebSocketDisconnect) as closed:
                     widget.receive_json()
                 assert closed.value.code == 1013
