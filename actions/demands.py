@@ -82,8 +82,11 @@ def tracking_number_in(text: str) -> str:
 
 
 def demand_draft(tracker: Tracker) -> str:
-    """The user's latest message, the form's first draft (a button payload is no draft)."""
-    text = str((tracker.latest_message or {}).get("text") or "").strip()
+    """The user's latest message as typed, the form's first draft (a button payload is no draft).
+    The user event keeps the typed text; ``latest_message`` holds what the NLU parsed, normalised
+    (full-width "：" as ":", traditional characters as simplified)."""
+    typed = next((event.get("text") for event in reversed(tracker.events) if event.get("event") == "user"), None)
+    text = str(typed or (tracker.latest_message or {}).get("text") or "").strip()
     return "" if text.startswith("/") else text
 
 

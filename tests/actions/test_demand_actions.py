@@ -48,6 +48,14 @@ def test_the_form_is_offered_with_the_words_and_the_suggestion() -> None:
         "categories": [category.value for category in DEMAND_CATEGORIES]}
 
 
+def test_the_draft_is_the_text_as_typed_not_as_normalised() -> None:
+    typed = "我要反映：營業執照變更一個月了還沒辦下來"
+    tracker = tracker_for(typed, "file_demand")
+    tracker.latest_message["text"] = "我要反映:营业执照变更一个月了还没办下来"  # what the NLU parsed
+    dispatcher, _ = run(ActionOfferDemandForm(), tracker)
+    assert dispatcher.messages[0]["custom"]["demand_form"]["content"] == typed
+
+
 def test_a_button_payload_is_no_draft() -> None:
     dispatcher, _ = run(ActionOfferDemandForm(), tracker_for("/file_demand", "file_demand"))
     assert dispatcher.messages[0]["custom"]["demand_form"]["content"] == ""

@@ -1,11 +1,9 @@
 """Browser end-to-end: a demand (诉求) from the widget to reopening, in headless Chromium.
 
-The desk under uvicorn in a thread, on a free port, with a temporary SQLite store and a real search
-over the fixture knowledge base (base e5 model), so the suggested department comes from the search.
-The bot's turn is what the action server sends for a demand (actions.demands: FORM_TEXT and the
-demand_form payload with the suggested category), delivered the way Rasa's REST channel delivers it,
-so no Rasa model is needed. Accounts are made with `python -m desk create-user` (the handler with
-`--role handler --department 广东省水利厅`).
+The real stack (tests/stack.py: Rasa with the test model, the action server, the desk with a
+temporary SQLite store and a search over the fixture knowledge base, base e5 model), so the bot's
+intent `file_demand` offers the form and the suggested department comes from the search. Accounts
+are made with `python -m desk create-user` (the handler with `--role handler --department 广东省水利厅`).
 
 1. The enterprise tells the widget its problem; the bot's form card comes, category and text
    filled in; it adds enterprise, contact, phone and consent and files it (tracking number shown).
@@ -22,49 +20,24 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from actions.demands import FORM_TEXT, suggest_category
-from daofu_protocol import demand_form_payload
-from desk.app import create_app
-from desk.db import migrate
-from desk.settings import DeskSettings
 from tests.e2e.conftest import PROJECT_ROOT, ask, shot
-from tests.fakes import ScriptedRasa
+from tests.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 WATER = "广东省水利厅"
-CONTENT = "新增取水许可申请提交两个月了还没有结果，请帮忙催办"
+CONTENT = "我要反映一个问题：新增取水许可申请提交两个月了还没有结果，请帮忙催办"
 PHONE = "13812345678"
 REPLY = "经核查，取水许可已于今日审批通过，请登录广东政务服务网下载批文。"
 ACCOUNTS = {"yingda": ("password-yingda", "staff", None), "chengban": ("password-chengban", "handler", WATER),
             "duban": ("password-duban", "supervisor", None), "guanli": ("password-guanli", "admin", None)}
-
-
-class DemandBot(ScriptedRasa):
-    """Rasa's REST channel answering every message as the demand intent's action does."""
-
-    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        self.received.append((conversation_id, text))
-        return [{"recipient_id": conversation_id, "text": FORM_TEXT,
-                 "custom": demand_form_payload(suggest_category(text), text)}]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -73,49 +46,21 @@ class Desk:
     database_url: str
 
 
-def fixture_search(root: Path) -> Any:
-    """A search service over an index of the fixture knowledge base, built with the base e5 model."""
-    from indexer.build import build_index
-    from indexer.search import SearchService
-    from indexer.settings import IndexerSettings
-    from indexer.workspace import KnowledgeWorkspace
-
-    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base", root / "knowledge_base")
-    base = IndexerSettings.from_env()
-    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
-                               workspace_dir=root / "workspace", model_dir=base.base_model_dir,
-                               embedding_cache=root / "cache.sqlite")
-    build_index(settings, knowledge=KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir).knowledge(1),
-                kb_version=1)
-    return SearchService(settings)
-
-
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    import uvicorn
-
     root = tmp_path_factory.mktemp("demand-flow")
-    settings = DeskSettings(database_url=f"sqlite:///{root / 'desk.sqlite3'}", port=free_port(),
-                            demand_sweep_seconds=0)
-    migrate(settings.database_url)
-    app = create_app(settings, rasa=DemandBot(), knowledge=fixture_search(root))  # type: ignore[arg-type]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:  # the start-up seeds the departments from the catalog
-        assert time.monotonic() < deadline and thread.is_alive(), "the desk did not start"
-        time.sleep(0.1)
-    for username, (password, role, department) in ACCOUNTS.items():
-        command = [sys.executable, "-m", "desk", "create-user", username, "--role", role, "--password-env", "DAOFU_E2E_PASSWORD"]
-        if department:
-            command += ["--department", department]
-        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "DAOFU_DATABASE_URL": settings.database_url, "DAOFU_E2E_PASSWORD": password})
-        assert done.returncode == 0, done.stderr
-    yield Desk(f"http://127.0.0.1:{settings.port}", settings.database_url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_stack(root) as stack:
+        database_url = stack.environment["DAOFU_DATABASE_URL"]
+        # After the start: the desk seeds the catalog's departments, which a handler's account names.
+        for username, (password, role, department) in ACCOUNTS.items():
+            command = [sys.executable, "-m", "desk", "create-user", username, "--role", role,
+                       "--password-env", "DAOFU_E2E_PASSWORD"]
+            if department:
+                command += ["--department", department]
+            done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "DAOFU_DATABASE_URL": database_url, "DAOFU_E2E_PASSWORD": password})
+            assert done.returncode == 0, done.stderr
+        yield Desk(stack.desk_url, database_url)
 
 
 def sign_in(browser: Any, desk: Desk, username: str, landing: str) -> Any:
@@ -145,7 +90,7 @@ def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
     user.locator(".daofu-launcher").click()
     ask(user, CONTENT)
     form = user.locator("[data-testid=demand-form]").last
-    form.wait_for(timeout=30_000)
+    form.wait_for(timeout=90_000)  # Rasa's first turn
     assert form.locator("[data-testid=demand-category]").input_value() == "求助"  # "请帮忙催办"
     assert form.locator("[data-testid=demand-content]").input_value() == CONTENT
     form.locator("[data-testid=demand-enterprise]").fill("广州某某水务科技有限公司")
