@@ -17,6 +17,7 @@ from desk.demands.intake import DemandIntake
 from desk.demands.service import DemandService, normalize_phone
 from desk.errors import BadFrame, DeskError
 from desk.models import Message
+from desk.policy.visits import welcome_back
 from desk.queue_states import ConversationStatus
 from desk.security.widget_guard import StaffAvailable, WidgetGuard
 from desk.service import DeskService, Opening, conversation_topic
@@ -190,6 +191,9 @@ class WidgetConnection:
                          "limits": {"max_message_chars": self.settings.max_message_chars}, "catalog": CATALOG_NAME,
                          # Only to the widget that started it; it must send it back to resume.
                          **({"resume_token": opened.resume_token} if opened.resume_token else {})})
+        if frame.get("profile_token") is not None:
+            for extra in await welcome_back(self.service, opened.conversation_id, frame.get("profile_token")):
+                await self.send(extra)
 
     async def _message(self, frame: dict[str, Any]) -> None:
         assert self.conversation_id is not None
