@@ -294,6 +294,9 @@ class SearchService:
         self._index_name: str | None = None
         self._lock = threading.RLock()  # re-entered: loading an index first loads the encoder
         self._reloading: threading.Thread | None = None
+        # Per service, so a dropped service (the editor's try-it builds one per candidate index)
+        # is freed with its encoder and index; a class-level cache kept every one alive.
+        self._encoded_query = functools.lru_cache(maxsize=2048)(self._encode_query)
 
     @property
     def encoder(self) -> Encoder:
@@ -416,11 +419,9 @@ class SearchService:
     def _query_vector(self, normalized: str) -> np.ndarray:
         return self._encoded_query(normalized, self.encoder)
 
-    # Keyed by the encoder too: a vector an old model computed while the index switched models
-    # must not be served with the new index.
-    # One service lives as long as its process, so the cache keeping `self` alive leaks nothing.
-    @functools.lru_cache(maxsize=2048)  # noqa: B019 - see above
-    def _encoded_query(self, normalized: str, encoder: Encoder) -> np.ndarray:
+    # Cached per service (``_encoded_query``), keyed by the encoder too: a vector an old model
+    # computed while the index switched models must not be served with the new index.
+    def _encode_query(self, normalized: str, encoder: Encoder) -> np.ndarray:
         vector: np.ndarray = encode_queries(encoder, [normalized])[0]
         return vector
 

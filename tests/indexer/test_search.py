@@ -113,6 +113,20 @@ def test_variants() -> None:
     assert variant_agreement("怎么办", [frozenset({"renew"})]).tolist() == [0.0]
 
 
+def test_a_dropped_service_is_freed(built_index: IndexerSettings, encoder: CharacterEncoder) -> None:
+    # The desk builds a service per candidate index an editor tries; each holds an index and maybe a
+    # model, so none may outlive its last user (a class-level query cache once kept them all).
+    import gc
+    import weakref
+
+    service = SearchService(built_index, encoder=encoder)
+    assert service.search("停业登记", kind="item").hits
+    gone = weakref.ref(service)
+    del service
+    gc.collect()
+    assert gone() is None
+
+
 def test_purpose_of_questions_and_items() -> None:
     assert asks_for_procedure("食品证怎么办理流程") and asks_for_procedure("公司网站上线要备案吗")
     # Reading about something is not doing it: a look-up, its progress, a policy.
