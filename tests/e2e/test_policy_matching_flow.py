@@ -119,6 +119,15 @@ def test_an_editor_reviews_a_measure_in_the_knowledge_console(stack: Stack, brow
     page.locator("#measures-version", has_text="对话使用：第 2 版").wait_for(timeout=30_000)
     assert "【已审核】" in page.locator("#measures-list tbody").inner_text()
     shot(page, "policy-05-measures-console")
+    # 免申即享: the measure's 推送名单 (saved profiles that qualify or may), and its CSV export.
+    automatic = page.locator("#measures-list tbody tr", has_text="免申即享").first
+    automatic.locator("button", has_text="推送名单").click()
+    page.locator("#push-list-panel").wait_for(state="visible", timeout=30_000)
+    assert "推送名单：" in page.locator("#push-list-title").inner_text()
+    assert page.locator("#push-list thead").inner_text().startswith("结果")
+    exported = page.request.get(stack.desk_url + page.locator("#push-list-csv").get_attribute("href"))
+    assert exported.status == 200 and "text/csv" in exported.headers["content-type"]
+    shot(page, "policy-06-push-list")
     # The other tabs still work and hide this view.
     page.locator("#tab-records").click()
     assert page.locator("#view-measures").is_hidden()

@@ -559,6 +559,7 @@
     ["revenue / assets", '{"min": 0, "max": 2000}（万元）'],
     ["manual", "{}（需人工确认）"]
   ];
+  var AUTOMATIC = "免申即享";
   var view = null;
   var editingId = null;
   function status(text, isError) {
@@ -590,12 +591,17 @@
     const published = versions.published === null ? "未发布（使用随附的措施）" : `第 ${versions.published} 版`;
     $("#measures-version").textContent = `当前第 ${listed.version} 版 · 对话使用：${published}`;
     const rows = listed.measures.map((m) => {
+      const push = m.how === AUTOMATIC ? button("small", "推送名单", (event) => {
+        event.stopPropagation();
+        pushList(m);
+      }) : "";
       const row2 = el("tr", { class: "record-row", tabindex: "0", dataset: { id: m.id } }, [
         el("td", null, str(m.title)),
         el("td", null, str(m.how)),
         el("td", null, str(m.region)),
         el("td", null, String((m.conditions || []).length)),
-        el("td", null, str(m.policy_id).slice(0, 8))
+        el("td", null, str(m.policy_id).slice(0, 8)),
+        el("td", null, push)
       ]);
       row2.addEventListener("click", () => edit(m));
       return row2;
@@ -607,6 +613,24 @@
       button("small", "恢复", () => restore(v.number))
     ]));
     $("#measures-versions").replaceChildren(...items);
+  }
+  async function pushList(measure) {
+    const found = await call("GET", `/api/policy/measures/${encodeURIComponent(measure.id)}/push-list`);
+    const rows = found.profiles.map((p) => el("tr", null, [
+      el("td", null, str(p.status)),
+      el("td", null, str(p.name)),
+      el("td", null, str(p.credit_code)),
+      el("td", null, str(p.region)),
+      el("td", null, str(p.industry)),
+      el("td", null, str(p.size)),
+      el("td", null, (p.to_confirm || []).map(str).join("；")),
+      el("td", null, formatDateTime(p.saved_at))
+    ]));
+    $("#push-list-title").textContent = `推送名单：${str(found.measure.title || measure.title)}（按 ${str(found.as_of)} 判断，${found.profiles.length} 家企业）`;
+    $("#push-list").tBodies[0].replaceChildren(...rows);
+    $("#push-list-csv").href = `/api/policy/measures/${encodeURIComponent(measure.id)}/push-list.csv`;
+    $("#push-list-panel").hidden = false;
+    status(found.profiles.length ? "" : "还没有已保存的企业信息符合这条措施");
   }
   function edit(measure, proposal) {
     editingId = measure.id || "";
@@ -687,8 +711,16 @@
         ]),
         el("ol", { id: "proposal-list" }),
         el("table", { id: "measures-list", class: "kb-table" }, [
-          el("thead", null, el("tr", null, ["措施", "获取方式", "地区", "条件数", "文件"].map((h) => el("th", null, h)))),
+          el("thead", null, el("tr", null, ["措施", "获取方式", "地区", "条件数", "文件", ""].map((h) => el("th", null, h)))),
           el("tbody")
+        ]),
+        el("div", { id: "push-list-panel", hidden: true }, [
+          el("h3", { id: "push-list-title" }),
+          el("a", { id: "push-list-csv", href: "#", download: "" }, "导出 CSV"),
+          el("table", { id: "push-list", class: "kb-table" }, [
+            el("thead", null, el("tr", null, ["结果", "企业", "信用代码", "地区", "行业", "规模", "待核实", "保存时间"].map((h) => el("th", null, h)))),
+            el("tbody")
+          ])
         ]),
         el("div", { id: "measure-editor", hidden: true }, [
           el("label", { for: "measure-id" }, "编号："),
