@@ -2,8 +2,8 @@
 tracks and rates demands with fetch(); a browser lets it read the answers (the 201, the 422's
 problems) only with ``Access-Control-Allow-Origin``, and sends a JSON POST only after a preflight.
 
-Only the anonymous demand calls the widget makes get it, with ``*`` and no credentials: they carry
-no staff session (a browser never sends cookies with a ``*`` answer), so another site gains nothing
+Only the anonymous calls the widget makes get it (demands, ticket look-up, appointments, remote
+help), with ``*`` and no credentials: they carry no staff session (a browser never sends cookies with a ``*`` answer), so another site gains nothing
 it could not get by calling them itself. Every other route stays same-origin (SameOriginWrites).
 """
 from __future__ import annotations
@@ -14,13 +14,25 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# (method, path) the widget calls (desk/frontend/src/widget/demand.js).
+# (method, path) the widget calls: demands (widget/demand.js), the left message's ticket look-up
+# (widget/main.js), appointments (widget/appointment.js) and remote help (widget/remote_help.js,
+# which proves itself with the conversation's resume token in a header, never a cookie).
+_APPOINTMENT = re.compile(r"^/api/appointments/(?!locations$|staff$|slots$)[^/]+$")
+_REMOTE_HELP = r"^/api/widget/remote-help/[^/]+"
 WIDGET_CALLS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("POST", re.compile(r"^/api/demands$")),
     ("GET", re.compile(r"^/api/demands/track/[^/]+$")),
     ("POST", re.compile(r"^/api/demands/track/[^/]+/rating$")),
+    ("GET", re.compile(r"^/api/tickets/[^/]+$")),
+    ("GET", re.compile(r"^/api/appointments/slots$")),
+    ("POST", re.compile(r"^/api/appointments$")),
+    ("GET", _APPOINTMENT),
+    ("DELETE", _APPOINTMENT),
+    ("GET", re.compile(_REMOTE_HELP + r"(/files/[^/]+|/draft\.pdf|/summary\.pdf)?$")),
+    ("POST", re.compile(_REMOTE_HELP + r"/entries/[^/]+/files$")),
+    ("PUT", re.compile(_REMOTE_HELP + r"/draft/[^/]+$")),
 )
-ALLOWED_HEADERS = "Content-Type, Accept"
+ALLOWED_HEADERS = "Content-Type, Accept, X-Daofu-Resume-Token, X-File-Name"
 PREFLIGHT_MAX_AGE = "600"
 
 
