@@ -5,7 +5,9 @@ What goes, once older than the cut-off:
   their messages and hand-offs; a ticket or demand that still points at one keeps its own text and
   loses only the link;
 - tickets answered or closed before it (open ones wait for an answer whatever their age);
-- demands closed before it, with their events and notifications.
+- demands closed before it, with their events and notifications;
+- appointments whose visit day is before it (booked or cancelled: name and phone), and sent or
+  failed notifications of no demand (appointment reminders) written before it.
 Remote-help records and their files go with their conversation (desk/remote_help/retention.py).
 Knowledge uploads are never kept (they are parsed in a temporary folder, desk/knowledge_editing.py) and
 knowledge versions are public texts, so neither is touched. Deleting, not anonymising: the analytics
@@ -60,12 +62,13 @@ class PurgeResult:
     demand_events: int
     notifications: int
     remote_helps: int = 0  # remote help (rows and kept files) of the purged conversations
+    appointments: int = 0
 
     def summary(self) -> str:
         return (f"purged data older than {self.cutoff.isoformat(timespec='seconds')}: "
                 f"{self.conversations} conversations, {self.messages} messages, {self.handoffs} hand-offs, "
                 f"{self.tickets} tickets, {self.demands} closed demands ({self.demand_events} events, "
-                f"{self.notifications} notifications), {self.remote_helps} remote helps")
+                f"{self.notifications} notifications), {self.remote_helps} remote helps, {self.appointments} appointments")
 
 
 def purge(session: Session, older_than_days: int, now: datetime.datetime | None = None) -> PurgeResult:
@@ -82,7 +85,13 @@ def purge(session: Session, older_than_days: int, now: datetime.datetime | None 
     conversations = _ids(session, select(Conversation.id).where(Conversation.updated_at < cutoff,
                                                                Conversation.status.not_in(IN_PROGRESS)))
     counts = {"tickets": 0, "demands": 0, "demand_events": 0, "notifications": 0, "messages": 0, "handoffs": 0,
-              "conversations": 0, "remote_helps": 0}
+              "conversations": 0, "remote_helps": 0, "appointments": 0}
+    appointments = _ids(session, select(Appointment.id).where(Appointment.day < cutoff.date()))
+    for chunk in _chunks(appointments):
+        counts["appointments"] += _delete(session, delete(Appointment).where(Appointment.id.in_(chunk)))
+    counts["notifications"] += _delete(session, delete(NotificationOutbox).where(
+        NotificationOutbox.demand_id.is_(None), NotificationOutbox.status != "pending",
+        NotificationOutbox.created_at < cutoff))
     for chunk in _chunks(tickets):
         counts["tickets"] += _delete(session, delete(Ticket).where(Ticket.id.in_(chunk)))
     for chunk in _chunks(demands):

@@ -108,3 +108,25 @@ def test_purge_takes_the_setting_and_refuses_without_a_period(database: Database
     monkeypatch.setenv("DAOFU_RETENTION_DAYS", "90")
     assert main(["purge", "--audit-file", str(tmp_path / "a.jsonl")]) == 0
     assert names(database, Conversation.id) == set()
+
+
+def test_past_appointments_and_their_sent_reminders_go(database: Database, tmp_path: Path) -> None:
+    from desk.models import Appointment, AppointmentLocation, NotificationOutbox
+
+    with database.session() as session:
+        hall = AppointmentLocation(name="某政务服务大厅", hours="09:00-12:00", capacity=3)
+        session.add(hall)
+        session.flush()
+        for code, days, status in (("A-OLD", 100, "booked"), ("A-OLD-CANCELLED", 90, "cancelled"), ("A-SOON", -3, "booked")):
+            session.add(Appointment(confirmation=code, item_id="i1", item_name="新增取水许可", location_id=hall.id,
+                                    day=(NOW + datetime.timedelta(days=-days)).date(), start="09:00", name="张三",
+                                    phone="13812345678", status=status, created_at=ago(max(days, 1))))
+        session.add(NotificationOutbox(channel="sms", recipient="13812345678", text="明天 09:00 请到大厅", status="sent",
+                                       created_at=ago(101)))
+        session.add(NotificationOutbox(channel="sms", recipient="13812345678", text="明天 09:00 请到大厅",
+                                       status="pending", created_at=ago(101)))  # not sent yet: kept
+    assert main(["purge", "--older-than", "30", "--audit-file", str(tmp_path / "audit.jsonl")]) == 0
+    assert names(database, Appointment.confirmation) == {"A-SOON"}
+    assert names(database, NotificationOutbox.status) == {"pending"}
+    line = json.loads((tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert line["appointments"] == 2 and line["notifications"] == 1
