@@ -36,7 +36,7 @@ from desk.errors import NotFound
 from desk.models import Conversation, Staff
 from desk.security.origins import CROSS_ORIGIN_WRITES
 from desk.security.rate_limits import ClientLimiter
-from desk.service import CONSOLE_TOPIC
+from desk.service import CONSOLE_TOPIC, DeskService
 
 logger = logging.getLogger(__name__)
 LOOKUP_FACTOR = 10  # slot lists, look-ups and cancellations may come ten times as often as bookings
@@ -157,10 +157,12 @@ def build_router(context: RouterContext, appointments: Appointments | None = Non
     async def book_for(body: StaffBookingBody, staff: Staff = Depends(chat_staff)) -> JSONResponse:
         conversation_id = body.conversation_id or None
         if conversation_id is not None:
-            def exists(session: Session) -> bool:
-                return session.get(Conversation, conversation_id[:64]) is not None
-            if not await run(exists):
-                raise NotFound(f"对话 {conversation_id[:64]} 不存在")
+            def serving(session: Session) -> None:
+                # Booking for a chat is part of serving it: its staff member (or an admin) only.
+                if session.get(Conversation, conversation_id[:64]) is None:
+                    raise NotFound(f"对话 {conversation_id[:64]} 不存在")
+                DeskService._held_by(session, conversation_id[:64], staff)
+            await run(serving)
         return await book(BookingRequest(body.item_id, body.slot, body.name, body.phone, Channel.STAFF,
                                          staff.id, conversation_id))
 

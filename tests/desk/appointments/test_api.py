@@ -8,11 +8,11 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from daofu_core.clock import CHINA_TZ
 from desk.db import Database
-from desk.models import Appointment, AppointmentLocation, Conversation, NotificationOutbox
+from desk.models import Appointment, AppointmentLocation, Conversation, Handoff, NotificationOutbox, Staff
 from desk.security.retention import purge
 from tests.desk.appointments.conftest import COMPANY, MARKET_HALL, ONLINE_ONLY, SHARES, login, widget_client
 
@@ -178,10 +178,20 @@ def test_catalog_halls_are_seeded_as_locations(app_client: TestClient, desk_url:
 def test_retention_purge_keeps_a_booking_but_drops_its_chat_link(app_client: TestClient, desk_url: str) -> None:
     old = datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC)
     with Database(desk_url).session() as session:
-        session.add(Conversation(id="old-chat", status="closed", created_at=old, updated_at=old))
+        alice = session.scalars(select(Staff).where(Staff.username == "alice")).one()
+        session.add(Conversation(id="old-chat", status="live", created_at=old, updated_at=old))
+        session.flush()
+        session.add(Handoff(conversation_id="old-chat", reason="user_request", priority=2, status="claimed",
+                            claimed_by=alice.id, created_at=old))
+    # Booking for a chat is for the staff member serving it.
+    other = login(app_client, "carol")
+    assert other.post("/api/appointments/staff", json={**booking(), "conversation_id": "old-chat"}).status_code == 403
     staff = login(app_client, "alice")
     made = staff.post("/api/appointments/staff", json={**booking(), "conversation_id": "old-chat"})
     assert made.status_code == 201, made.text
+    with Database(desk_url).session() as session:
+        session.execute(update(Conversation).where(Conversation.id == "old-chat").values(status="closed", updated_at=old))
+        session.execute(update(Handoff).where(Handoff.conversation_id == "old-chat").values(status="resolved"))
     with Database(desk_url).session() as session:
         result = purge(session, 30, now=datetime.datetime(2026, 9, 28, tzinfo=datetime.UTC))
         assert result.conversations == 1
