@@ -34,6 +34,7 @@ from desk.appointments.service import Appointments, BookingRequest, Channel, Slo
 from desk.appointments.slots import MAX_DAYS, AppointmentError
 from desk.errors import NotFound
 from desk.models import Conversation, Staff
+from desk.periodic import every
 from desk.security.origins import CROSS_ORIGIN_WRITES
 from desk.security.rate_limits import ClientLimiter
 from desk.service import CONSOLE_TOPIC, DeskService
@@ -87,23 +88,9 @@ def build_router(context: RouterContext, appointments: Appointments | None = Non
         except (DaofuError, SQLAlchemyError, OSError):
             # Locations are also created on first use: a start without them still books.
             logger.exception("could not add the catalog's halls as appointment locations")
-        task = asyncio.create_task(_reminders()) if settings.demand_sweep_seconds else None
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    async def _reminders() -> None:
         # The demands' sweep delivers the outbox on the same cadence; this only writes the rows.
-        while True:
-            await asyncio.sleep(settings.demand_sweep_seconds)
-            try:
-                await appointments.remind()
-            except (DaofuError, SQLAlchemyError):
-                logger.exception("appointment reminders failed; retrying in %s s", settings.demand_sweep_seconds)
+        async with every(settings.demand_sweep_seconds, appointments.remind, "appointment reminders"):
+            yield
 
     router = APIRouter(lifespan=lifespan)
     chat_staff = context.require_role(*auth.CHAT_ROLES)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from daofu_core.errors import DaofuError
@@ -43,6 +43,7 @@ from desk.demands.states import DemandState
 from desk.errors import Conflict, NotFound
 from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
+from desk.periodic import every
 from desk.security.origins import CROSS_ORIGIN_WRITES
 from desk.security.rate_limits import ClientLimiter  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
@@ -145,26 +146,14 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
             # Another desk process starting at the same moment seeded them first (several desks on
             # one PostgreSQL); a second look adds only what is still missing.
             await run(lambda s: seed_departments(s, names))
-        task = asyncio.create_task(_sweeper()) if settings.demand_sweep_seconds else None
-        try:
+        async with every(settings.demand_sweep_seconds, _sweep, "demand sweep"):
             yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
-    async def _sweeper() -> None:
-        while True:
-            await asyncio.sleep(settings.demand_sweep_seconds)
-            try:
-                result = await run(demands.sweep)
-                await run(lambda s: deliver_pending(s, sender))
-            except (DaofuError, SQLAlchemyError):
-                logger.exception("demand sweep failed; retrying in %s s", settings.demand_sweep_seconds)
-                continue
-            if result.reminded or result.overdue:
-                await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
+    async def _sweep() -> None:
+        result = await run(demands.sweep)
+        await run(lambda s: deliver_pending(s, sender))
+        if result.reminded or result.overdue:
+            await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
 
     # Errors, rate limits (429 with Retry-After) included, are answered by the app's handlers.
     router = APIRouter(lifespan=lifespan)
