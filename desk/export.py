@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,11 @@ Row = Sequence[Any]
 def export_csv(session: Session, table: str, span: Window) -> str:
     """The CSV text (with BOM) of ``table`` for the window; ``table`` is one of TABLES."""
     header, rows = TABLES[table](session, span)
+    return csv_text(header, rows)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Row]) -> str:
+    """Every CSV the desk exports: UTF-8 with a BOM (Excel then reads Chinese right), CRLF lines."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
@@ -40,10 +45,15 @@ def export_csv(session: Session, table: str, span: Window) -> str:
     return buffer.getvalue()
 
 
+def formula_safe(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (= + - @ …) kept as text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def free_text(value: str | None) -> str:
     """A user- or staff-written text as it may leave the desk: personal data masked, no formula."""
     masked = mask_personal_data(value or "")
-    return "'" + masked if masked.startswith(FORMULA_STARTS) else masked
+    return formula_safe(masked)
 
 
 def _conversations(session: Session, span: Window) -> tuple[Row, Iterator[Row]]:

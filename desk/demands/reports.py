@@ -23,10 +23,8 @@ medians need the values anyway; bench/demand_board.py measures 10,000 demands.
 """
 from __future__ import annotations
 
-import csv
 import datetime
 import functools
-import io
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +40,7 @@ from desk.demands.service import Rating, mask_name, mask_phone
 from desk.demands.states import OPEN_STATES, DemandAction, DemandState
 from desk.demands.working_days import is_working_day
 from desk.errors import DeskError
-from desk.export import BOM, free_text
+from desk.export import csv_text, free_text
 from desk.knowledge_gaps import GapCluster, GapQuestion, cluster_questions, embed_questions
 from desk.models import Demand, DemandEvent, Department
 from desk.service import aware
@@ -303,7 +301,7 @@ def report_csv(report: Report) -> str:
                    _percent(row.on_time_rate), _number(row.median_working_days),
                    *(row.ratings[r.value] for r in Rating), _percent(row.satisfaction_rate), row.returns,
                    row.reopened, _percent(row.reopen_rate))
-    return _csv(DEPARTMENT_HEADER, rows())
+    return csv_text(DEPARTMENT_HEADER, rows())
 
 
 def demands_csv(session: Session, span: Window, department_id: int | None = None) -> str:
@@ -327,16 +325,7 @@ def demands_csv(session: Session, span: Window, department_id: int | None = None
                    d.rating or "", free_text(d.rating_comment), free_text(d.enterprise_name),
                    free_text(mask_name(d.contact_name)), mask_phone(d.contact_phone), free_text(d.content),
                    free_text(d.reply))
-    return _csv(DEMAND_HEADER, rows())
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text(DEMAND_HEADER, rows())
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -9,9 +9,7 @@ again, and (2) tells the enterprise once about each 免申即享 measure it now 
 """
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from daofu_protocol import PolicyProfileField
 from daofu_protocol.policy_profile import EXTRA_FIELDS, PROFILE_FIELDS, SLOT_OF_FIELD, profile_json
+from desk.export import csv_text, formula_safe
 from desk.masking import mask_personal_data
 from desk.models import PolicyProfile, utcnow
 from desk.security.resume_tokens import MAX_TOKEN_CHARS, new_resume_token, resume_token_hash
@@ -203,18 +202,8 @@ def push_list(session: Session, measure: SupportMeasure, as_of: datetime.date) -
 
 
 def push_list_csv(rows: Sequence[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PUSH_LIST_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _csv_cell(row.get(key, "")) for key in PUSH_LIST_COLUMNS})
-    return "\ufeff" + buffer.getvalue()  # BOM: Excel opens UTF-8 Chinese correctly
-
-
-def _csv_cell(value: Any) -> str:
-    text = str(value)
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    cells = ([formula_safe(str(row.get(key, ""))) for key in PUSH_LIST_COLUMNS] for row in rows)
+    return csv_text(PUSH_LIST_COLUMNS, cells)
 
 
 def measure_summary(measure: SupportMeasure, catalog: Catalog) -> dict[str, Any]:
