@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import base64
 import json
-import resource
 import sys
+
+from desk.security.limited_child import limit_this_process
 
 
 def main(arguments: str) -> int:
     options = json.loads(arguments)
-    memory = int(options["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    seconds = int(options["seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    limit_this_process(options)
     content = sys.stdin.buffer.read()
     answer: dict[str, object]
     try:

@@ -10,18 +10,14 @@ the child, never the desk.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
-import json
-import sys
 import warnings
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from daofu_core.paths import PROJECT_ROOT
 from desk.errors import DeskError
+from desk.security.limited_child import ChildTimedOut, run_limited
 
 # An image beyond this many pixels is refused before it is decoded (a 1 KB PNG can claim 100,000²).
 MAX_IMAGE_PIXELS = 40_000_000
@@ -181,32 +177,13 @@ def precheck(content: bytes) -> None:
 async def clean_in_child(content: bytes, memory_mb: int, seconds: int) -> CleanFile:
     """``clean`` in a child process limited to ``memory_mb`` of address space and ``seconds`` of CPU."""
     precheck(content)
-    arguments = json.dumps({"memory_mb": memory_mb, "seconds": seconds})
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "desk.remote_help.file_worker", arguments, cwd=str(PROJECT_ROOT),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
-        out, err = await asyncio.wait_for(child.communicate(content), timeout=seconds + 10)
-    except TimeoutError:
-        child.kill()
-        await child.wait()
+        answer = await run_limited("desk.remote_help.file_worker", {"memory_mb": memory_mb}, content, seconds)
+    except ChildTimedOut:
         raise FileRefused(f"处理超过 {seconds} 秒仍未完成，疑似异常文件；请重新导出后上传") from None
-    answer = _answer(out)
-    if answer is None:
-        if child.returncode and child.returncode < 0:  # killed by a signal: the CPU limit
-            raise FileRefused(f"处理超过 {seconds} 秒仍未完成，疑似异常文件；请重新导出后上传")
-        raise RuntimeError(f"file worker failed (exit {child.returncode}): {err.decode('utf-8', 'replace')[-2000:]}")
     if answer["status"] == "memory":
         raise FileRefused(f"处理所需内存超过 {memory_mb} MB，疑似压缩炸弹或异常文件；请重新导出后上传")
     if answer["status"] == "refused":
         raise FileRefused(str(answer["message"]))
     return CleanFile(FileKind(answer["kind"]), base64.b64decode(answer["content"]), int(answer["pages"]),
                      int(answer["width"]), int(answer["height"]))
-
-
-def _answer(out: bytes) -> dict[str, Any] | None:
-    try:
-        answer = json.loads(out.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return answer if isinstance(answer, dict) and "status" in answer else None

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import re
-import sys
 import zipfile
 from pathlib import PurePath
-from typing import Any
 
-from daofu_core.paths import PROJECT_ROOT
 from desk.knowledge_editing import KnowledgeInputError
+from desk.security.limited_child import ChildTimedOut, run_limited
 from indexer.records import Record, record_from_dict
 
 ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm")
@@ -75,34 +72,13 @@ async def parse_upload(file_name: str, content: bytes, kind: str, max_bytes: int
                        memory_mb: int, seconds: int) -> list[Record]:
     """The records of one upload, read in a child process with memory and time limits."""
     await asyncio.to_thread(check_structure, file_name, content)
-    arguments = json.dumps({"file_name": file_name, "kind": kind, "max_bytes": max_bytes,
-                            "memory_mb": memory_mb, "seconds": seconds})
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "desk.security.upload_worker", arguments, cwd=str(PROJECT_ROOT),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    options = {"file_name": file_name, "kind": kind, "max_bytes": max_bytes, "memory_mb": memory_mb}
     try:
-        # The CPU limit stops a busy child; the wall-clock limit one that waits (a few seconds more
-        # for the interpreter's start).
-        out, err = await asyncio.wait_for(child.communicate(content), timeout=seconds + 10)
-    except TimeoutError:
-        child.kill()
-        await child.wait()
+        answer = await run_limited("desk.security.upload_worker", options, content, seconds)
+    except ChildTimedOut:
         _refuse(file_name, f"解析超过 {seconds} 秒仍未完成，疑似异常文件；请另存为普通文档后重新上传")
-    answer = _answer(out)
-    if answer is None:
-        if child.returncode and child.returncode < 0:  # killed by a signal: CPU limit (SIGXCPU/SIGKILL)
-            _refuse(file_name, f"解析超过 {seconds} 秒仍未完成，疑似异常文件；请另存为普通文档后重新上传")
-        raise RuntimeError(f"upload parser failed (exit {child.returncode}): {err.decode('utf-8', 'replace')[-2000:]}")
     if answer["status"] == "ok":
         return [record_from_dict(data) for data in answer["records"]]
     if answer["status"] == "memory":
         _refuse(file_name, f"解析所需内存超过 {memory_mb} MB，疑似压缩炸弹或异常文件；请另存为普通文档后重新上传")
     raise KnowledgeInputError(answer["message"], answer["problems"])
-
-
-def _answer(out: bytes) -> dict[str, Any] | None:
-    try:
-        answer = json.loads(out.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return answer if isinstance(answer, dict) and "status" in answer else None
