@@ -20,10 +20,20 @@ from typing import Any
 
 from daofu_protocol.policy_measures import MEASURES_FOLDER, PUBLISHED_FILE, VERSIONS_FOLDER, version_file
 from desk.errors import DeskError, NotFound
-from indexer.policy_matching.catalog import load_catalog, policy_texts
+from indexer.policy_matching.catalog import load_catalog, measure_files, policy_texts
 from indexer.policy_matching.errors import MeasureDataError
 from indexer.policy_matching.measures import SupportMeasure, check_against_documents, load_measures, parse_measure
 
+
+def shipped_measures(knowledge_base_dir: Path) -> list[SupportMeasure]:
+    """The knowledge base's own measures. None at all is a valid knowledge base (no 政策措施 yet: the
+    lists are empty); a file that does not load is the editors' to fix, said in Chinese."""
+    if not measure_files(knowledge_base_dir):
+        return []
+    try:
+        return load_catalog(knowledge_base_dir, check_sources=False)
+    except MeasureDataError as error:
+        raise DeskError(f"随附的政策措施文件有误（{error}）；请修正 knowledge_base/policy_measures 中的文件") from None
 
 class MeasureInputError(DeskError):
     code = "invalid_measure"
@@ -69,7 +79,7 @@ class MeasureStore:
     def measures(self, number: int | None = None) -> list[SupportMeasure]:
         number = self.latest_number() if number is None else number
         if number == 0 and not self._numbers():
-            return load_catalog(self.knowledge_base_dir, check_sources=False)
+            return shipped_measures(self.knowledge_base_dir)
         path = version_file(self.workspace_dir, number)
         if not path.is_file():
             raise NotFound(f"没有第 {number} 版政策措施；版本列表见 /api/policy/editor/versions")
@@ -150,7 +160,7 @@ class MeasureStore:
             return
         with self._lock():
             if not self._numbers():
-                shipped = load_catalog(self.knowledge_base_dir, check_sources=False)
+                shipped = shipped_measures(self.knowledge_base_dir)
                 self._write(shipped, "system", "导入随附的政策措施（knowledge_base/policy_measures）", [])
 
     def _write(self, measures: Sequence[SupportMeasure], author: str, summary: str,

@@ -48,14 +48,13 @@ def load_catalog_now() -> Catalog:
     """The published measures (else the shipped ones) and the date, read per request: 50 measures
     load in milliseconds, and a publication or a changed date applies at once."""
     from daofu_protocol.policy_measures import published_measures_file
-    from indexer.policy_matching.catalog import load_catalog
+    from desk.policy.measure_store import shipped_measures
     from indexer.policy_matching.measures import load_measures
     from indexer.settings import IndexerSettings
 
     settings = IndexerSettings.from_env()
     published = published_measures_file(settings.workspace_dir)  # editors' published version, if any
-    measures = load_measures([published]) if published else load_catalog(settings.knowledge_base_dir,
-                                                                          check_sources=False)
+    measures = load_measures([published]) if published else shipped_measures(settings.knowledge_base_dir)
     return Catalog(tuple(measures), settings.policy_date())
 
 

@@ -130,3 +130,26 @@ def test_unknown_versions_are_404(editor: TestClient) -> None:
     assert editor.post("/api/policy/editor/versions/7/publish").status_code == 404
     assert editor.post("/api/policy/editor/versions/7/restore").status_code == 404
     assert json.loads(editor.get("/api/policy/editor/versions").text)["latest"] == 0
+
+
+def test_a_knowledge_base_without_measures_lists_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No 政策措施 yet is a valid knowledge base (the OpenAPI fuzz test found a 500 here); a broken
+    # measures file is refused in Chinese, naming the folder to fix.
+    empty = tmp_path / "kb"
+    empty.mkdir()
+    monkeypatch.setenv("DAOFU_KB_DIR", str(empty))
+    monkeypatch.setenv("DAOFU_WORKSPACE_DIR", str(tmp_path / "workspace"))
+    settings = DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+    migrate(settings.database_url)
+    knowledge = SimpleNamespace(settings=IndexerSettings(knowledge_base_dir=empty, workspace_dir=tmp_path / "workspace"))
+    app = create_app(settings, rasa=ScriptedRasa(), knowledge=knowledge)  # type: ignore[arg-type]
+    with Database(settings.database_url).session() as session:
+        create_staff(session, "erin", "password-erin", "editor", "赵编辑")
+    with console_client(app) as client:
+        login(client, "erin")
+        assert client.get("/api/policy/editor/measures").json()["measures"] == []
+        assert client.get("/api/policy/measures").json()["measures"] == []
+        (empty / "policy_measures").mkdir()
+        (empty / "policy_measures" / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
+        refused = client.get("/api/policy/editor/measures")
+        assert refused.status_code == 400 and "knowledge_base/policy_measures" in refused.json()["detail"]
