@@ -1546,6 +1546,7 @@ a { color: #1f5fbf; word-break: break-all; }
 .daofu-consent input { width: auto; margin-top: 2px; flex: none; }
 .daofu-field-error:empty { display: none; }
 .daofu-muted { color: #66788a; font-size: 12px; }
+.daofu-demand-reopen { margin-top: 6px; font-size: 13px; }
 .daofu-demand-history { margin: 4px 0 0; padding-left: 18px; font-size: 12px; color: #4a5a6a; }
 .daofu-demand-rating { margin-top: 8px; padding-top: 8px; border-top: 1px dashed #c9d1db; }
 `;
@@ -2006,7 +2007,11 @@ a { color: #1f5fbf; word-break: break-all; }
       if (m.sender === "staff" && m.staff_name) lastStaffName = str(m.staff_name);
       if (m.sender === "user") lastUserText = str(m.text);
       else hideTyping();
-      const node = renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage, customCard: demandCard });
+      const node = renderMessage(m, {
+        catalog: limits.catalog,
+        onChoose: sendMessage,
+        customCard: (custom) => demandCard(custom, live)
+      });
       if (m.sender === "bot") booking.decorate(node, m);
       if (m.client_id && m.sender === "user") bubbles.set(m.client_id, node);
       insertById(node, m.id);
@@ -2272,8 +2277,20 @@ a { color: #1f5fbf; word-break: break-all; }
       ui.lookupInput.value = no;
       scrollToEnd();
     }
-    function demandCard(custom) {
+    function demandCard(custom, live = true) {
       if (!custom || typeof custom !== "object") return null;
+      if (!live && custom.demand_form && typeof custom.demand_form === "object") {
+        const reopen = el(
+          "button",
+          { type: "button", class: "daofu-demand-reopen", "data-testid": "demand-form-reopen" },
+          "打开诉求登记表"
+        );
+        reopen.addEventListener("click", () => {
+          const form = demandCard(custom, true);
+          if (form) reopen.replaceWith(form);
+        });
+        return reopen;
+      }
       if (custom.demand_form && typeof custom.demand_form === "object") {
         const form = demandForm(custom.demand_form, async (values, f) => {
           const result = await fileDemand(ORIGIN, values, store.data.conversation_id);

@@ -103,6 +103,11 @@ def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
     number = filed.inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", number), number
     shot(user, "demand-filed")
+    # A reload replays the chat: the form comes back folded behind a button, not empty to fill again.
+    user.reload()
+    user.locator(".daofu-launcher").click()
+    user.locator("[data-testid=demand-form-reopen]").last.wait_for(timeout=30_000)
+    assert user.locator("[data-testid=demand-form]").count() == 0
 
     # 应答: from the chat console's nav to 诉求办理, 待派单
     staff = sign_in(browser, desk, "yingda", "/console")

@@ -10,7 +10,7 @@
  * conversation's state and answers the desk's frames. Built into desk/static/widget.js by esbuild
  * (desk/frontend/build.mjs, `make frontend`).
  */
-import { charCount, str, timeLabel } from '../shared/dom.js';
+import { charCount, el, str, timeLabel } from '../shared/dom.js';
 import { createBooking } from './appointment.js';
 import * as demand from './demand.js';
 import { createRemoteHelp } from './remote_help.js';
@@ -236,7 +236,8 @@ import * as view from './view.js';
     if (m.sender === 'staff' && m.staff_name) lastStaffName = str(m.staff_name);
     if (m.sender === 'user') lastUserText = str(m.text);
     else hideTyping();
-    const node = view.renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage, customCard: demandCard });
+    const node = view.renderMessage(m, { catalog: limits.catalog, onChoose: sendMessage,
+      customCard: (custom) => demandCard(custom, live) });
     if (m.sender === 'bot') booking.decorate(node, m);
     if (m.client_id && m.sender === 'user') bubbles.set(m.client_id, node);
     insertById(node, m.id);
@@ -541,9 +542,19 @@ import * as view from './view.js';
 
   // ---------------------------------------------------------------- demands (诉求)
 
-  // The card of a demand payload: the form the bot offers, or the lookup.
-  function demandCard(custom) {
+  // The card of a demand payload: the form the bot offers, or the lookup. From the history (a
+  // reload, a reconnection) the form stays folded behind a button: it may have been filed already.
+  function demandCard(custom, live = true) {
     if (!custom || typeof custom !== 'object') return null;
+    if (!live && custom.demand_form && typeof custom.demand_form === 'object') {
+      const reopen = el('button', { type: 'button', class: 'daofu-demand-reopen', 'data-testid': 'demand-form-reopen' },
+        '打开诉求登记表');
+      reopen.addEventListener('click', () => {
+        const form = demandCard(custom, true);
+        if (form) reopen.replaceWith(form);
+      });
+      return reopen;
+    }
     if (custom.demand_form && typeof custom.demand_form === 'object') {
       const form = demand.demandForm(custom.demand_form, async (values, f) => {
         const result = await demand.fileDemand(ORIGIN, values, store.data.conversation_id);
