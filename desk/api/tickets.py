@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from desk.api.bodies import AnswerBody
 from desk.api.deps import ChatStaff, RecordId, RouterContext
 from desk.demands.api import LOOKUP_FACTOR
-from desk.security.rate_limits import ClientLimiter
+from desk.security.rate_limits import ClientLimiter, client_address
 
 
 def build_router(context: RouterContext) -> APIRouter:
@@ -26,7 +26,7 @@ def build_router(context: RouterContext) -> APIRouter:
         # carries no cookie (no Allow-Credentials), only what the number opens.
         cross_origin = {"Access-Control-Allow-Origin": "*"}
         # Over the limit: a 429 with Retry-After, open to any origin too (desk/api/errors.py).
-        await asyncio.to_thread(ticket_lookups.check, request.client.host if request.client else "unknown",
+        await asyncio.to_thread(ticket_lookups.check, client_address(request),
                                 "ticket-lookup")
         return JSONResponse(await ticket_service.lookup(tracking_number, phone_last4), headers=cross_origin)
 

@@ -36,7 +36,7 @@ from desk.errors import NotFound
 from desk.models import Conversation, Staff
 from desk.periodic import every
 from desk.security.origins import CROSS_ORIGIN_WRITES
-from desk.security.rate_limits import ClientLimiter
+from desk.security.rate_limits import ClientLimiter, client_address
 from desk.service import CONSOLE_TOPIC, DeskService
 
 logger = logging.getLogger(__name__)
@@ -97,10 +97,10 @@ def build_router(context: RouterContext, appointments: Appointments | None = Non
     admin = context.require_role("admin")
 
     def limit_booking(request: Request) -> None:
-        bookings.check(_client(request), "appointment-book")
+        bookings.check(client_address(request), "appointment-book")
 
     def limit_lookup(request: Request) -> None:
-        lookups.check(_client(request), "appointment-lookup")
+        lookups.check(client_address(request), "appointment-lookup")
 
     async def book(request: BookingRequest) -> JSONResponse:
         try:
@@ -209,7 +209,3 @@ def _days(raw: str) -> int:
     if not raw.strip().isdigit() or not 1 <= int(raw.strip()) <= MAX_DAYS:
         raise AppointmentError("days", "天数", f"须是 1 到 {MAX_DAYS} 之间的整数")
     return int(raw.strip())
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

@@ -45,7 +45,7 @@ from desk.masking import mask_personal_data
 from desk.models import Demand, DemandEvent, Department, Staff
 from desk.periodic import every
 from desk.security.origins import CROSS_ORIGIN_WRITES
-from desk.security.rate_limits import ClientLimiter  # one place for client limits
+from desk.security.rate_limits import ClientLimiter, client_address  # one place for client limits
 from desk.service import CONSOLE_TOPIC, aware
 
 logger = logging.getLogger(__name__)
@@ -160,10 +160,10 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     current = context.current_staff
 
     def limit_filing(request: Request) -> None:
-        filings.check(_client(request), "file")
+        filings.check(client_address(request), "file")
 
     def limit_lookup(request: Request) -> None:
-        lookups.check(_client(request), "lookup")
+        lookups.check(client_address(request), "lookup")
 
     async def changed(demand: Demand, staff: Staff) -> dict[str, Any]:
         await context.hub.publish(CONSOLE_TOPIC, {"type": "demands", "id": demand.id, "status": demand.status})
@@ -386,10 +386,6 @@ def _department_json(department: Department) -> dict[str, Any]:
 
 def _department_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Department.id, Department.name)).tuples().all())
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _iso(value: datetime.datetime | None) -> str | None:

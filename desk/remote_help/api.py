@@ -23,7 +23,7 @@ from desk.remote_help.files import FileTooLarge
 from desk.remote_help.pdf import draft_pdf, summary_pdf
 from desk.remote_help.service import Actor, RemoteHelpService, StoredFile
 from desk.security.origins import CROSS_ORIGIN_WRITES
-from desk.security.rate_limits import ClientLimiter
+from desk.security.rate_limits import ClientLimiter, client_address
 
 TOKEN_HEADER = "X-Daofu-Resume-Token"
 DRAFT_WRITE_FACTOR = 10  # edits of the form come far more often than uploads
@@ -64,13 +64,13 @@ def build_router(context: RouterContext) -> APIRouter:
                                  setting="DAOFU_REMOTE_HELP_UPLOAD_LIMIT", message="请求太频繁，请 {seconds} 秒后再试")
 
     def limit_read(request: Request) -> None:
-        widget_reads.check(_client(request), "remote_help_read")
+        widget_reads.check(client_address(request), "remote_help_read")
 
     def limit_upload(request: Request) -> None:
-        uploads.check(_client(request), "remote_help_upload")
+        uploads.check(client_address(request), "remote_help_upload")
 
     def limit_draft(request: Request) -> None:
-        draft_writes.check(_client(request), "remote_help_draft")
+        draft_writes.check(client_address(request), "remote_help_draft")
 
     # ------------------------------------------------------------------ staff
 
@@ -202,7 +202,3 @@ def _pdf(content: bytes, name: str) -> Response:
     return Response(content, media_type="application/pdf", headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{urllib.parse.quote(name)}",
         "Cache-Control": "private, no-store"})
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

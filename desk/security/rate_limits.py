@@ -8,6 +8,8 @@ import math
 import time
 from typing import Any
 
+from starlette.requests import Request
+
 from desk.errors import DeskError
 
 logger = logging.getLogger(__name__)
@@ -22,6 +24,11 @@ class RateLimited(DeskError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def client_address(request: Request) -> str:
+    """The address a per-client limit counts an HTTP request under."""
+    return request.client.host if request.client else "unknown"
 
 
 def parse_limits(spec: str, setting: str) -> list[Any]:
