@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -42,7 +41,14 @@ from desk.appointments.slots import (
     parse_slot,
     slots_between,
 )
-from desk.demands.service import canonical_tracking_number, mask_name, mask_phone, new_tracking_number, normalize_phone
+from desk.demands.service import (
+    canonical_tracking_number,
+    last4_matches,
+    mask_name,
+    mask_phone,
+    new_tracking_number,
+    normalize_phone,
+)
 from desk.errors import Conflict, NotFound
 from desk.models import Appointment, AppointmentLocation, AppointmentSlot, NotificationOutbox
 from indexer.normalize import to_halfwidth
@@ -263,8 +269,7 @@ def find_appointment(session: Session, confirmation: str, phone_last4: str) -> A
     answer alike (404), so neither can be probed on its own."""
     code = canonical_tracking_number(confirmation or "")
     found = session.scalar(select(Appointment).where(Appointment.confirmation == code)) if code else None
-    expected = found.phone[-4:] if found is not None else "----"
-    if not hmac.compare_digest(expected.encode(), to_halfwidth(phone_last4 or "").strip().encode()) or found is None:
+    if not last4_matches(found.phone if found is not None else None, phone_last4) or found is None:
         raise NotFound("没有找到这个预约：请核对确认码和手机号后四位")
     return found
 

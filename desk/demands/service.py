@@ -110,6 +110,13 @@ def normalize_phone(raw: str) -> str:
     raise ValueError("请填写11位手机号码，或带区号的固定电话（如 020-12345678）")
 
 
+def last4_matches(phone: str | None, given: str) -> bool:
+    """Whether ``given`` is the last 4 digits of ``phone``, compared in constant time; with no record
+    (``phone`` None) the comparison still runs, so a wrong number and wrong digits take alike."""
+    expected = phone[-4:] if phone is not None else "----"
+    return hmac.compare_digest(expected.encode(), to_halfwidth(given or "").strip().encode()) and phone is not None
+
+
 def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
@@ -320,9 +327,7 @@ class DemandService:
         wrong digits answer alike (404), so neither can be probed on its own."""
         number = canonical_tracking_number(tracking_number)
         demand = session.scalar(select(Demand).where(Demand.tracking_number == number)) if number else None
-        expected = demand.contact_phone[-4:] if demand is not None else "----"
-        if not hmac.compare_digest(expected.encode(), to_halfwidth(phone_last4 or "").strip().encode()) \
-                or demand is None:
+        if not last4_matches(demand.contact_phone if demand is not None else None, phone_last4) or demand is None:
             raise NotFound("没有找到这个诉求：请核对诉求编号和联系电话后四位")
         return demand
 
