@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from daofu_protocol import parse_message_payload
+from desk.api.bodies import BodyRecordId
 from desk.api.deps import ChatStaff, RecordId, RouterContext
 from desk.errors import DeskError, Forbidden, NotFound
 from desk.models import CannedReply, Department, Message, Staff, utcnow
@@ -200,7 +201,7 @@ class ReplyBody(BaseModel):
 
     title: str = ""
     text: str = ""
-    department_id: int | None = Field(default=None, ge=1, le=2**63 - 1)  # default: the author's department
+    department_id: BodyRecordId | None = None  # default: the author's department
     shared: bool = False  # for every department (admins only)
 
 

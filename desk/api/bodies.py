@@ -2,7 +2,14 @@
 misspelt field is a 422 naming it, never silently dropped (desk/api/errors.py words the answer)."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+# The largest row number SQLite and PostgreSQL store (signed 64-bit); beyond it a query raises.
+MAX_ROW_ID = 2**63 - 1
+# A row number in a request body: out of range is a 422 naming the field, not a database error.
+BodyRecordId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class RequestBody(BaseModel):
@@ -19,7 +26,7 @@ class ReplyBody(RequestBody):
 
 
 class TransferBody(RequestBody):
-    staff_id: int
+    staff_id: BodyRecordId
 
 
 class AnswerBody(RequestBody):

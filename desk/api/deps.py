@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from desk import auth
+from desk.api.bodies import MAX_ROW_ID
 from desk.errors import Forbidden, NotLoggedIn
 from desk.models import Staff
 from desk.service import DeskService
@@ -29,8 +30,8 @@ def get_service(request: Request) -> DeskService:
 
 
 # A row number in a URL: SQLite and PostgreSQL keep them as signed 64-bit integers, so a larger
-# number (or zero, or a negative one) is a 422, not a database error.
-RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# number (or zero, or a negative one) is a 422, not a database error. Bodies use BodyRecordId.
+RecordId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 ServiceDep = Annotated[DeskService, Depends(get_service)]
 

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from actions.composer import compose, linked_item_id
 from daofu_core.clock import today_in_china
-from desk.api.bodies import RequestBody
+from desk.api.bodies import BodyRecordId, RequestBody
 from desk.api.deps import EDITOR_ROLES, CurrentStaff, RecordId, RouterContext
 from desk.errors import DeskError, NotFound
 from desk.knowledge_editing import (
@@ -45,7 +45,7 @@ TRY_HITS = 5
 
 
 class PublishBody(RequestBody):
-    job_id: int
+    job_id: BodyRecordId
 
 
 class TryBody(RequestBody):

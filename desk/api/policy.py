@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import Response
 
-from desk.api.deps import EDITOR_ROLES, RouterContext, require_role
+from desk.api.deps import EDITOR_ROLES, RecordId, RouterContext, require_role
 from desk.errors import DeskError, NotFound
 from desk.models import Staff
 from desk.policy import profiles
@@ -106,13 +106,13 @@ def build_router(context: RouterContext) -> APIRouter:
         return {"version": version.to_dict()}
 
     @router.post("/api/policy/editor/versions/{number}/publish")
-    async def publish(number: int, _staff: Editor) -> dict[str, Any]:
+    async def publish(number: RecordId, _staff: Editor) -> dict[str, Any]:
         measures = store()
         await asyncio.to_thread(measures.publish, number)
         return {"published": number}
 
     @router.post("/api/policy/editor/versions/{number}/restore")
-    async def restore(number: int, staff: Editor) -> dict[str, Any]:
+    async def restore(number: RecordId, staff: Editor) -> dict[str, Any]:
         version = await asyncio.to_thread(store().restore, number, author(staff))
         return {"version": version.to_dict()}
 

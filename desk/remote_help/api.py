@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from desk.api.bodies import MAX_ROW_ID
 from desk.api.deps import ChatStaff, RecordId, RouterContext
 from desk.errors import Conflict, NotFound
 from desk.remote_help.draft import StaleDraftField
@@ -45,7 +46,7 @@ class MarkBody(_Body):
 
 class FieldBody(_Body):
     value: str = Field(max_length=2000)
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, le=MAX_ROW_ID)  # compared in SQL: within the 64-bit column
 
 
 Token = Annotated[str | None, Header(alias=TOKEN_HEADER)]
