@@ -21,7 +21,7 @@ import numpy as np
 
 from daofu_core.clock import today_in_china
 from indexer import features, layout, variants
-from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage
+from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage, shared_pairs
 from indexer.embedding import Encoder, OnnxEncoder, encode_queries
 from indexer.errors import IndexMismatchError, IndexNotFoundError, InvalidQueryError, ModelNotFoundError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
@@ -479,15 +479,8 @@ class SearchService:
             return SearchResult(query=query, normalized_query=normalized, hits=(answered, *hits[:k - 1]),
                                 confidence=max(confidence, answered.score), level="high")
         level = calibration.level(confidence, second_share)
-        if level == "high" and hits[0].kind == "item" and variants.asks_for_procedure(searched) \
-                and variants.serves_information(hits[0].title):
-            # A look-up service answering "how do I get …" means the catalog likely lacks the
-            # procedure (食品证怎么办理 -> 食品相关产品生产许可证信息): offer candidates, never assert it.
-            level = "medium"
-        elif level == "high" and hits[0].kind == "policy" and variants.asks_for_procedure(searched) \
-                and not variants.asks_about_policy(searched):
-            # "给员工缴住房公积金第一次怎么弄" is a procedure; a regional notice about 公积金 is not it.
-            level = "medium"
+        if level == "high" and not fits_the_question(searched, hits[0]):
+            level = "medium"  # offer it among candidates, never assert it
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
                             confidence=confidence, level=level)
 
@@ -574,6 +567,26 @@ FUZZY_CANDIDATES = 100
 # gets the ordinary search; a wrong FAQ answer would not.
 FAQ_MATCH_COSINE = 0.94
 FAQ_MATCH_COSINE_FINETUNED = 0.65
+
+
+def fits_the_question(searched: str, top: SearchHit) -> bool:
+    """Whether a first hit may be asserted as the answer (level "high") to a question (normalised and
+    corrected), beyond its calibrated score. Every refusal here is a semantic match the catalog
+    offers for a matter it lacks: the question then gets candidates to choose from, or a referral.
+    """
+    if top.kind == "item":
+        if variants.asks_for_procedure(searched) and variants.serves_information(top.title):
+            # A look-up service answering "how do I get …" means the catalog likely lacks the
+            # procedure (食品证怎么办理 -> 食品相关产品生产许可证信息).
+            return False
+        # An item whose name shares not one character pair with the question is a leap of meaning
+        # alone (公章丢了怎么办 -> 公证员执业证书损毁或者遗失的换发或者补发), right too rarely to assert.
+        return shared_pairs(searched, normalize_text(top.title)) > 0
+    if top.kind == "policy":
+        # The policy corpus is regional notices: a question they answer says a policy word, a fee or
+        # a place. "新公司开对公帐户去哪个银行" is a procedure, not a notice about loans to small firms.
+        return variants.asks_about_policy(searched)
+    return True
 
 
 def _limit_vector_search_threads(threads: int) -> None:

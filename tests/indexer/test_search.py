@@ -7,7 +7,8 @@ import pytest
 
 from indexer.build import build_index
 from indexer.calibration import Calibration, QueryEvidence, coverage
-from indexer.search import SearchService
+from indexer.records import SearchHit
+from indexer.search import SearchService, fits_the_question
 from indexer.settings import IndexerSettings
 from indexer.variants import (
     asks_about_policy,
@@ -150,6 +151,31 @@ def test_a_look_up_item_is_never_a_confident_answer_to_a_procedure_question(
     look_up = service.search("查一下食品经营许可", kind="item")
     assert look_up.hits[0].title == "食品经营许可查询" and look_up.level == "high"
     assert service.search("第一次申请取水许可", kind="item").level == "high"
+
+
+def test_an_answer_is_asserted_only_when_it_fits_the_question(service: SearchService) -> None:
+    index = service.index()
+    item = next(item for item in index.items if item.name == "对股权出质注销登记")
+    item_hit = SearchHit(id=item.id, kind="item", title=item.name, score=0.9, snippet=item.name, sources=(), record=item)
+    assert fits_the_question("股权出质注销登记在哪里办", item_hit)
+    # Not one character pair in common: a leap of meaning, offered among candidates only.
+    assert not fits_the_question("公章丢了怎么办", item_hit)
+    policy = index.policies_in_order[0]
+    policy_hit = SearchHit(id=policy.id, kind="policy", title=policy.title, score=0.9, snippet=policy.body[:50],
+                           sources=(), record=policy)
+    assert fits_the_question("疫情期间企业社保费可以减免吗", policy_hit)  # a policy word
+    assert fits_the_question("北京的小店怎么申请", policy_hit)  # a place: the notices are regional
+    assert not fits_the_question("新公司开对公帐户去哪个银行", policy_hit)
+
+
+def test_a_confident_score_without_a_fitting_answer_is_medium(built_index: IndexerSettings,
+                                                              encoder: CharacterEncoder) -> None:
+    always_high = Calibration(high_threshold=0.0, medium_threshold=0.0, tie_ratio=2.0)
+    service = SearchService(built_index, encoder=encoder, calibration=always_high)
+    assert service.search("股权出质注销登记在哪里办", kind="item").level == "high"
+    unrelated = service.search("公章丢了怎么办", kind="item")
+    assert unrelated.hits and unrelated.level == "medium"
+    assert service.search("新公司开对公帐户去哪个银行", kind="policy").level == "medium"
 
 
 def test_calibration_ranks_across_kinds() -> None:
