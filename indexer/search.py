@@ -579,6 +579,8 @@ def fits_the_question(searched: str, top: SearchHit) -> bool:
             # A look-up service answering "how do I get …" means the catalog likely lacks the
             # procedure (食品证怎么办理 -> 食品相关产品生产许可证信息).
             return False
+        if not variants.asks_for_the_service_of(searched, top.title):
+            return False  # 公司想办个专利怎么申请 is no question for 办理专利权委托公证指引
         # An item whose name shares not one character pair with the question is a leap of meaning
         # alone (公章丢了怎么办 -> 公证员执业证书损毁或者遗失的换发或者补发), right too rarely to assert.
         return shared_pairs(searched, normalize_text(top.title)) > 0

@@ -53,7 +53,7 @@ APPLY_CUES = ("申请", "申办", "申领", "新办", "办理", "怎么办", "�
               "办下来", "拿到", "取得", "领取")
 # Words of a question about a procedure: the apply cues and the ways people name the paperwork.
 PROCEDURE_CUES = (*APPLY_CUES, "手续", "审批", "办证", "什么证", "哪些证", "办啥", "怎么弄", "备案", "开户",
-                  "去哪里申请", "许可")
+                  "去哪里申请", "许可", "什么资质", "哪些资质", "什么条件", "哪些条件")
 # ... unless it says it wants to read about it (its progress, who holds a licence, the policy).
 READING_CUES = ("看看", "办到哪", "哪一步", "进展", "政策")
 # Words of a question about a support policy (a policy document may well answer "how do I apply").
@@ -66,6 +66,11 @@ POLICY_CONTEXT_CUES = (*POLICY_CUES, "费", "停工", "复工", "复产")
 # shares 取水许可证 with the question) still outweighed it; -2 fixes that and changed none of the
 # dev or typo tune-half questions (measured with the base e5 model, 2026-12-02).
 APPLY_AGREEMENT = {"first": 1.0, "lookup": -2.0}
+# Specialist services the catalog has dozens of, named after the thing they concern (办理专利权委托公证指引,
+# 保全网页公证指引): they match many questions word for word, yet answer only a question that asks
+# for the service itself. Item-name word -> the words a question names it by (公正: the everyday
+# homophone slip).
+SPECIALIST_SERVICES: dict[str, tuple[str, ...]] = {"公证": ("公证", "公正")}
 _PARENTHESES = re.compile(r"[(（]([^()（）]*)[)）]")
 
 
@@ -93,6 +98,12 @@ def serves_information(name: str) -> bool:
     """Whether a catalog item only informs (a look-up, a list, publicity) rather than carries out a
     procedure: such an item is never a confident answer to a procedure question."""
     return "lookup" in item_variants(name)
+
+
+def asks_for_the_service_of(query: str, name: str) -> bool:
+    """False when an item is a specialist service (SPECIALIST_SERVICES) the question does not name."""
+    return all(any(word in query for word in asked_by) for service, asked_by in SPECIALIST_SERVICES.items()
+               if service in name)
 
 
 def asks_about_policy(query: str) -> bool:

@@ -13,6 +13,7 @@ from indexer.settings import IndexerSettings
 from indexer.variants import (
     asks_about_policy,
     asks_for_procedure,
+    asks_for_the_service_of,
     item_variants,
     query_variants,
     serves_information,
@@ -130,6 +131,7 @@ def test_a_dropped_service_is_freed(built_index: IndexerSettings, encoder: Chara
 
 def test_purpose_of_questions_and_items() -> None:
     assert asks_for_procedure("食品证怎么办理流程") and asks_for_procedure("公司网站上线要备案吗")
+    assert asks_for_procedure("做劳务派遣需要什么资质")  # what it takes is how to do it
     # Reading about something is not doing it: a look-up, its progress, a policy.
     assert not asks_for_procedure("查餐馆的食品经营许可证")
     assert not asks_for_procedure("建筑业企业资质申请办到哪一步了")
@@ -139,6 +141,9 @@ def test_purpose_of_questions_and_items() -> None:
     assert asks_about_policy("北京企业办境外投资备案，证书需要去窗口领取吗")  # a place
     assert asks_about_policy("小微企业对公账户收开户费吗")  # a fee
     assert not asks_about_policy("给员工缴住房公积金第一次怎么弄")
+    assert not asks_for_the_service_of("公司想办个专利怎么申请", "办理专利权委托公证指引")
+    assert asks_for_the_service_of("微信聊天记录怎么做公正保全", "保全即时通讯记录（短信、微信、QQ聊天记录）公证指引")
+    assert asks_for_the_service_of("公司想办个专利怎么申请", "专利申请")
 
 
 def test_a_look_up_item_is_never_a_confident_answer_to_a_procedure_question(
