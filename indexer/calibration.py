@@ -167,13 +167,6 @@ def coverage(query: str, text: str) -> float:
     return len(pairs & present) / len(pairs)
 
 
-def shared_pairs(query: str, text: str) -> int:
-    """How many distinct character pairs of the question occur in ``text`` (both normalised)."""
-    from indexer.features import character_ngrams
-
-    return len(set(character_ngrams(query, sizes=(2,))) & set(character_ngrams(text, sizes=(2,))))
-
-
 def _masked(scores: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray | None:
     if scores is None or mask is None:
         return scores

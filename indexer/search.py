@@ -21,7 +21,7 @@ import numpy as np
 
 from daofu_core.clock import today_in_china
 from indexer import features, layout, variants
-from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage, shared_pairs
+from indexer.calibration import Calibration, QueryEvidence, calibration_for_model, coverage
 from indexer.embedding import Encoder, OnnxEncoder, encode_queries
 from indexer.errors import IndexMismatchError, IndexNotFoundError, InvalidQueryError, ModelNotFoundError
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
@@ -583,7 +583,7 @@ def fits_the_question(searched: str, top: SearchHit) -> bool:
             return False  # 公司想办个专利怎么申请 is no question for 办理专利权委托公证指引
         # An item whose name shares not one character pair with the question is a leap of meaning
         # alone (公章丢了怎么办 -> 公证员执业证书损毁或者遗失的换发或者补发), right too rarely to assert.
-        return shared_pairs(searched, normalize_text(top.title)) > 0
+        return coverage(searched, normalize_text(top.title)) > 0
     if top.kind == "policy":
         # The policy corpus is regional notices: a question they answer says a policy word, a fee or
         # a place. "新公司开对公帐户去哪个银行" is a procedure, not a notice about loans to small firms.
