@@ -9,7 +9,9 @@ referral decision the action uses (indexer.matters) over:
   written before the recognition was widened (its misses shaped the purpose checks of
   indexer.variants, 2026-12-02: no longer unseen); "heldout3" for 46 written before those checks and
   looked at one by one only after heldout4 was written; "heldout4" for 50 written on 2026-12-02
-  before the next change and never looked at one by one; `matter` "unmapped" for matters the mapping does not list, where only a
+  before the next change and looked at one by one only after heldout5 was written; "heldout5" for 50
+  written blind on 2026-12-02 (by a writer who saw only the matters' names, never their terms or the
+  code) before the heldout4 misses were looked at; `matter` "unmapped" for matters the mapping does not list, where only a
   wrong high-confidence answer counts);
 - bench/data/item_queries_dev.jsonl and policy_queries_dev.jsonl: in-catalog questions, which
   should (almost) never be referred.
@@ -108,8 +110,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # was frozen, without looking at its terms (how well the terms cover other phrasings).
     # "heldout2": written before the recognition was widened beyond the terms; its misses shaped the
     # purpose checks. "heldout3": written before those checks; its misses shaped the lexical check
-    # of 2026-12-02 (indexer.search). "heldout4": written before that check; only counts looked at.
-    for split in ("written", "heldout", "heldout2", "heldout3", "heldout4"):
+    # of 2026-12-02 (indexer.search). "heldout4": written before that check; its misses looked at after
+    # "heldout5" was written. "heldout5": written blind, only counts looked at.
+    for split in ("written", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 

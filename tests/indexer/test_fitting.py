@@ -13,7 +13,8 @@ def test_out_of_catalog_negatives_leave_the_measuring_split_unseen(tmp_path: Pat
     path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")
     assert load_out_of_catalog(path=path) == ["执照丢了", "公章刻制", "无拆分标记"]
     assert "heldout2" not in OUT_OF_CATALOG_TUNE_SPLITS and "heldout3" not in OUT_OF_CATALOG_TUNE_SPLITS \
-        and "heldout4" not in OUT_OF_CATALOG_TUNE_SPLITS
+        and "heldout4" not in OUT_OF_CATALOG_TUNE_SPLITS \
+        and "heldout5" not in OUT_OF_CATALOG_TUNE_SPLITS
     assert load_out_of_catalog(path=tmp_path / "missing.jsonl") == []
 
 

@@ -160,11 +160,12 @@ def test_out_of_catalog_questions_are_labelled_with_mapped_matters(guide: Matter
     path = PROJECT_ROOT / "bench" / "data" / "out_of_catalog.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     splits = {row.get("split", "written") for row in rows}
-    assert splits == {"written", "heldout", "heldout2", "heldout3", "heldout4"}
+    assert splits == {"written", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"}
     for row in rows:
-        allowed = ids | ({"unmapped"} if row.get("split") in ("heldout2", "heldout3", "heldout4") else set())
+        allowed = ids | ({"unmapped"} if row.get("split") in ("heldout2", "heldout3", "heldout4", "heldout5") else set())
         assert row["matter"] in allowed and row["query"].strip() and row["style"], row
     assert len({row["query"] for row in rows}) == len(rows), "a question is listed twice"
     assert sum(row.get("split") == "heldout2" for row in rows) >= 40
     assert sum(row.get("split") == "heldout3" for row in rows) >= 40
     assert sum(row.get("split") == "heldout4" for row in rows) >= 40
+    assert sum(row.get("split") == "heldout5" for row in rows) >= 40
