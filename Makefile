@@ -135,7 +135,7 @@ audit: dev-tools
 
 # ruff (rules in pyproject.toml) over the repository, mypy over our packages. bot/ is checked with
 # .venv too: Rasa ships no type information, so its imports are Any either way (ignore_missing_imports).
-MYPY_PACKAGES := daofu_core daofu_protocol indexer desk actions launcher bench bot
+MYPY_PACKAGES := daofu_core daofu_protocol indexer desk actions launcher bench bot rasa_sdk_plugins
 lint: dev-tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(MYPY_PACKAGES)

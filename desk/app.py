@@ -17,6 +17,7 @@ from desk.db import Database
 from desk.errors import Forbidden
 from desk.gateway.console import ConsoleSockets
 from desk.hub import make_hub
+from desk.knowledge_client import RemoteKnowledge
 from desk.rasa_client import RasaClient, shares_dialogue_state
 from desk.security.headers import SecurityHeaders, UploadGate
 from desk.security.origins import SameOriginWrites, parse_origins
@@ -28,10 +29,11 @@ from desk.tickets import TicketService
 
 def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = None, knowledge: Any = None,
                index_builder: Any = None) -> FastAPI:
-    """``knowledge``: the search service (default: the process-wide one); ``index_builder``: how
+    """``knowledge``: the search service (default: ``served_knowledge``); ``index_builder``: how
     re-index jobs build (default: the indexer CLI in a child process; tests build in process).
     The store must be migrated first (``desk.db.migrate``): the entry point does it, never the factory."""
     settings = settings or DeskSettings.from_env()
+    knowledge = knowledge or served_knowledge(settings)
     database = Database(settings.database_url)
     hub = make_hub(settings.redis_url)
     service = DeskService(settings, database, hub, rasa or RasaClient(
@@ -44,6 +46,8 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
         yield
         await hub.stop()
         await service.rasa.close()
+        if isinstance(knowledge, RemoteKnowledge):
+            knowledge.close()  # its connections; it opens new ones if the app starts again
 
     app = FastAPI(title="daofu desk", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
@@ -65,12 +69,20 @@ def create_app(settings: DeskSettings | None = None, rasa: RasaClient | None = N
     app.add_middleware(WidgetCors)  # the widget on other sites files, tracks and rates demands
 
     install_error_handlers(app)
-    context = RouterContext(service=service, settings=settings, hub=hub, knowledge=knowledge or _LazyKnowledge(),
+    context = RouterContext(service=service, settings=settings, hub=hub, knowledge=knowledge,
                             tickets=TicketService(service), consoles=ConsoleSockets(), index_builder=index_builder)
     app.state.tickets = context.tickets
     app.include_router(api.build_router(context))
     mount_static(app)
     return app
+
+
+def served_knowledge(settings: DeskSettings) -> Any:
+    """Where the desk's searches go: the action server of its host (DAOFU_DESK_SEARCH_URL; one copy
+    of the model and index per host), or, without it, the desk's own search service."""
+    if settings.search_url.strip():
+        return RemoteKnowledge(settings.search_url.strip(), settings.search_token, settings.search_timeout)
+    return _LazyKnowledge()
 
 
 class _LazyKnowledge:

@@ -28,6 +28,15 @@ class DeskSettings(EnvSettings):
         "env": "DAOFU_RASA_TOKEN", "help": "Secret for Rasa's HTTP API (`rasa run --auth-token`), sent by the desk and the launcher; empty: the launcher makes a random one at each start and gives it to the desk."})
     rasa_timeout: float = field(default=8.0, metadata={
         "env": "DAOFU_RASA_TIMEOUT", "help": "Seconds to wait for the bot's reply before telling the user and offering a person."})
+    search_url: str = field(default="", metadata={
+        "env": "DAOFU_DESK_SEARCH_URL",
+        "help": "Base URL of the action server whose search the desk asks (staff knowledge box, try-it, gaps page, demand topics and department suggestions, record look-ups), e.g. http://127.0.0.1:5055: one copy of the model and index per host, not one per desk (the launcher sets it to its action server); empty: the desk loads its own copy when someone first searches (about 745 MB)."})
+    search_token: str = field(default="", metadata={
+        "env": "DAOFU_SEARCH_TOKEN",
+        "help": "Secret of the action server's knowledge routes (the desk sends it as Authorization: Bearer); empty: the launcher makes a random one at each start and gives it to the action server and the desks."})
+    search_timeout: float = field(default=30.0, metadata={
+        "env": "DAOFU_DESK_SEARCH_TIMEOUT",
+        "help": "Seconds the desk waits for one answer of the action server's knowledge routes (a search, or 256 texts encoded for the gaps page) before answering 503."})
     service_hours: str = field(default="00:00-24:00", metadata={
         "env": "DAOFU_SERVICE_HOURS", "help": "Hours staff answer chats (HH:MM-HH:MM, local time); outside them escalation becomes a message form."})
     service_days: str = field(default="1,2,3,4,5,6,7", metadata={
@@ -110,6 +119,11 @@ class DeskSettings(EnvSettings):
             raise ConfigurationError(f"DAOFU_DESK_RASA_URL must be one or more comma-separated http(s) URLs, got {self.rasa_url!r}")
         if self.rasa_timeout <= 0:
             raise ConfigurationError(f"DAOFU_RASA_TIMEOUT must be > 0, got {self.rasa_timeout}")
+        if self.search_url.strip() and not self.search_url.strip().startswith(("http://", "https://")):
+            raise ConfigurationError(f"DAOFU_DESK_SEARCH_URL must be an http(s) URL (the action server's, e.g. "
+                                     f"http://127.0.0.1:5055) or empty, got {self.search_url!r}")
+        if self.search_timeout <= 0:
+            raise ConfigurationError(f"DAOFU_DESK_SEARCH_TIMEOUT must be > 0, got {self.search_timeout}")
         if not _HOURS.match(self.service_hours):
             raise ConfigurationError(f"DAOFU_SERVICE_HOURS must look like 09:00-17:30, got {self.service_hours!r}")
         if not _WEEKDAYS.match(self.service_days.replace(" ", "")):

@@ -5,7 +5,9 @@ start exactly these.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -38,7 +40,7 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     base = {**(os.environ if environ is None else environ), "PYTHONUNBUFFERED": "1",
             "RASA_TELEMETRY_ENABLED": "false", "TOKENIZERS_PARALLELISM": "false"}
     model = newest_model(settings.rasa_model)
-    settings = rasa_model.with_api_token(settings)
+    settings = with_search_token(rasa_model.with_api_token(settings))
     # Dialogue state in each replica's memory, or in PostgreSQL + Redis when both are configured.
     endpoints = rasa_endpoints(base)
     # One thread per TensorFlow op: several replicas share the cores instead of fighting over
@@ -48,7 +50,7 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
     found: list[Service] = [
         Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(settings.actions_port)],
                 f"http://{settings.actions_host}:{settings.actions_port}/health",
-                {**base, "SANIC_HOST": settings.actions_host}),
+                {**base, "SANIC_HOST": settings.actions_host, "DAOFU_SEARCH_TOKEN": settings.search_token}),
     ]
     for number, (url, port) in enumerate(zip(settings.rasa_urls, settings.rasa_ports, strict=False), start=1):
         found.append(Service("rasa" if number == 1 else f"rasa-{number}",
@@ -57,9 +59,19 @@ def services(settings: ServiceSettings, environ: Mapping[str, str] | None = None
                               f"--auth-token={settings.rasa_token}", "--credentials", "bot/credentials.yml", "--endpoints", endpoints.path,
                               "--model", str(model), "-i", settings.rasa_host, "-p", str(port)],
                              f"{url}/status", rasa_environment, api_token=settings.rasa_token))
+    # The desks ask the action server for searches: one copy of the model and index on this host.
     found.extend(_desk_services({**base, "DAOFU_DESK_RASA_URL": ",".join(settings.rasa_urls),
-                                 "DAOFU_RASA_TOKEN": settings.rasa_token}, settings.desk_replicas, endpoints.shared))
+                                 "DAOFU_RASA_TOKEN": settings.rasa_token, "DAOFU_DESK_SEARCH_URL": settings.actions_url,
+                                 "DAOFU_SEARCH_TOKEN": settings.search_token}, settings.desk_replicas, endpoints.shared))
     return found
+
+
+def with_search_token(settings: ServiceSettings) -> ServiceSettings:
+    """The settings with a token for the action server's knowledge routes: DAOFU_SEARCH_TOKEN, or a
+    random one for this start of the launcher (given to the action server and the desks; not stored)."""
+    if settings.search_token:
+        return settings
+    return dataclasses.replace(settings, search_token=secrets.token_urlsafe(32))
 
 
 def _desk_services(base: dict[str, str], replicas: int, shared: bool) -> list[Service]:

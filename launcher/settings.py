@@ -23,6 +23,8 @@ class ServiceSettings(EnvSettings):
         "env": "DAOFU_RASA_VENV", "help": "Virtual environment with Rasa 3.6.21."})
     rasa_token: str = field(default="", metadata={
         "env": "DAOFU_RASA_TOKEN", "help": "Secret for Rasa's HTTP API (`rasa run --auth-token`), sent by the desk and the launcher; empty: the launcher makes a random one at each start and gives it to the desk."})
+    search_token: str = field(default="", metadata={
+        "env": "DAOFU_SEARCH_TOKEN", "help": "Secret of the action server's knowledge routes (the desk sends it as Authorization: Bearer); empty: the launcher makes a random one at each start and gives it to the action server and the desks."})
     startup_timeout: float = field(default=180.0, metadata={
         "env": "DAOFU_STARTUP_TIMEOUT", "help": "Seconds to wait for each process to answer its health check."})
     log_dir: Path = field(default=PROJECT_ROOT / "var" / "log", metadata={
@@ -57,4 +59,10 @@ class ServiceSettings(EnvSettings):
 
     @property
     def action_endpoint(self) -> str:
-        return f"http://{self.actions_host}:{self.actions_port}/webhook"
+        return f"{self.actions_url}/webhook"
+
+    @property
+    def actions_url(self) -> str:
+        """Where the other processes reach the action server (a wildcard bind address is reached on loopback)."""
+        host = "127.0.0.1" if self.actions_host in ("0.0.0.0", "::", "") else self.actions_host
+        return f"http://{host}:{self.actions_port}"

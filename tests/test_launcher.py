@@ -27,6 +27,21 @@ def test_replicas_ports_and_the_desk_knows_them(tmp_path: Path) -> None:
     assert [[s.name for s in stage] for stage in start_stages(found)] == [["actions"], ["rasa", "rasa-2"], ["desk"]]
 
 
+def test_the_desks_search_on_the_action_server_with_a_shared_token(tmp_path: Path) -> None:
+    model = tmp_path / "daofu.tar.gz"
+    model.write_bytes(b"model")
+    found = services(ServiceSettings(actions_port=6200, rasa_model=model, rasa_replicas=1, desk_replicas=2),
+                     {"DAOFU_DATABASE_URL": "postgresql+psycopg://u:p@db/daofu", "DAOFU_REDIS_URL": "redis://r:6379/0"})
+    actions, desks = found[0], found[2:]
+    token = actions.environment["DAOFU_SEARCH_TOKEN"]
+    assert len(token) >= 32 and token != found[1].api_token  # random at each start, apart from Rasa's
+    assert [d.environment["DAOFU_SEARCH_TOKEN"] for d in desks] == [token, token]
+    assert {d.environment["DAOFU_DESK_SEARCH_URL"] for d in desks} == {"http://127.0.0.1:6200"}
+    chosen = services(ServiceSettings(rasa_model=model, rasa_replicas=1, actions_host="0.0.0.0", search_token="set"), {})
+    assert chosen[0].environment["DAOFU_SEARCH_TOKEN"] == chosen[-1].environment["DAOFU_SEARCH_TOKEN"] == "set"
+    assert chosen[-1].environment["DAOFU_DESK_SEARCH_URL"] == "http://127.0.0.1:5055"  # a wildcard bind, reached on loopback
+
+
 def test_an_explicit_thread_setting_wins(tmp_path: Path) -> None:
     model = tmp_path / "daofu.tar.gz"
     model.write_bytes(b"model")

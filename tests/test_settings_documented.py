@@ -14,7 +14,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def settings_classes() -> list[type]:
-    classes: list[type] = [IndexerSettings, ServiceSettings]
+    from actions.knowledge_api import KnowledgeApiSettings
+
+    classes: list[type] = [IndexerSettings, ServiceSettings, KnowledgeApiSettings]
     try:
         from desk.settings import DeskSettings
     except ImportError:
