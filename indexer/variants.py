@@ -71,6 +71,14 @@ APPLY_AGREEMENT = {"first": 1.0, "lookup": -2.0}
 # for the service itself. Item-name word -> the words a question names it by (公正: the everyday
 # homophone slip).
 SPECIALIST_SERVICES: dict[str, tuple[str, ...]] = {"公证": ("公证", "公正")}
+# Items for a restricted kind of applicant (外商投资有限责任公司设立登记, 港澳医师内地医师资格认定 …):
+# every dev question about one names that kind of applicant (外资, 香港, 老外, 德国工程师 …), so a
+# question that names none (新开的公司要去哪里领营业执照) is not theirs to assert.
+FOREIGN_APPLICANT_NAME_WORDS = ("外商", "外资", "外国", "外籍", "境外", "华侨", "中外", "香港", "澳门", "港澳", "台湾")
+FOREIGN_APPLICANT_CUES = ("外", "港", "澳", "台", "侨", "境", "国际", "洋", "NGO", "美国", "英国", "德国", "法国",
+                          "日本", "韩国", "新加坡", "马来西亚", "泰国", "越南", "俄罗斯", "澳大利亚", "加拿大")
+# 粤港澳大湾区 is a region, not an applicant.
+_REGION_NAMES = ("粤港澳",)
 _PARENTHESES = re.compile(r"[(（]([^()（）]*)[)）]")
 
 
@@ -101,9 +109,17 @@ def serves_information(name: str) -> bool:
 
 
 def asks_for_the_service_of(query: str, name: str) -> bool:
-    """False when an item is a specialist service (SPECIALIST_SERVICES) the question does not name."""
-    return all(any(word in query for word in asked_by) for service, asked_by in SPECIALIST_SERVICES.items()
-               if service in name)
+    """False when an item is a specialist service (SPECIALIST_SERVICES) the question does not name, or
+    an item for foreign, Hong Kong, Macao or Taiwan applicants asked about without naming any."""
+    if not all(any(word in query for word in asked_by) for service, asked_by in SPECIALIST_SERVICES.items()
+               if service in name):
+        return False
+    applicant_name = name
+    for region in _REGION_NAMES:
+        applicant_name = applicant_name.replace(region, "")
+    if any(word in applicant_name for word in FOREIGN_APPLICANT_NAME_WORDS):
+        return any(cue in query.upper() for cue in FOREIGN_APPLICANT_CUES)
+    return True
 
 
 def asks_about_policy(query: str) -> bool:

@@ -144,6 +144,12 @@ def test_purpose_of_questions_and_items() -> None:
     assert not asks_for_the_service_of("公司想办个专利怎么申请", "办理专利权委托公证指引")
     assert asks_for_the_service_of("微信聊天记录怎么做公正保全", "保全即时通讯记录（短信、微信、QQ聊天记录）公证指引")
     assert asks_for_the_service_of("公司想办个专利怎么申请", "专利申请")
+    # An item for foreign, Hong Kong, Macao or Taiwan applicants, asked about by a question naming none.
+    assert not asks_for_the_service_of("新开的公司要去哪里领营业执照", "非公司外商投资企业设立登记")
+    assert asks_for_the_service_of("外资有限公司注册要什么材料", "外商投资有限责任公司设立登记")
+    assert asks_for_the_service_of("我们出版社买了一本美国畅销书的中文版权", "出版外国图书合同登记")
+    assert asks_for_the_service_of("请老外专家来交流 邀请函找谁开", "外国专家来华邀请函办理")
+    assert asks_for_the_service_of("大湾区文化艺术节什么时候办", "粤港澳大湾区文化艺术节")  # a region
 
 
 def test_a_look_up_item_is_never_a_confident_answer_to_a_procedure_question(
