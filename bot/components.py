@@ -87,8 +87,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # model_dir: the converted base e5 model (``python -m indexer prepare-model --base-only``);
-        # None: DAOFU_BASE_MODEL_DIR.
-        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "threads": 1}
+        # None: DAOFU_BASE_MODEL_DIR. quantized: run its 8-bit copy (README "Memory").
+        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "threads": 1, "quantized": False}
 
     def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
@@ -110,17 +110,21 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         from indexer.model_setup import model_info
 
         try:
-            return str(model_info(_model_dir(config)).get("fingerprint"))
+            fingerprint = str(model_info(_model_dir(config)).get("fingerprint"))
         except Exception:  # no model yet: training will say so with the folder to prepare
             return None
+        # The 8-bit network gives slightly other features than the full-precision one.
+        return f"{fingerprint}:int8" if config.get("quantized") else fingerprint
 
     @property
     def encoder(self) -> Any:
         # Loaded on first use, once per process: Rasa imports components before it needs them.
         if self._encoder is None:
             from indexer.embedding import OnnxEncoder
+            from indexer.model_setup import ONNX_FILE, QUANTIZED_ONNX_FILE
 
-            self._encoder = OnnxEncoder(_model_dir(self._config), threads=int(self._config["threads"]))
+            self._encoder = OnnxEncoder(_model_dir(self._config), threads=int(self._config["threads"]),
+                                        onnx_file=QUANTIZED_ONNX_FILE if self._config.get("quantized") else ONNX_FILE)
         return self._encoder
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -100,10 +100,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _prepare_model(args: argparse.Namespace, settings: IndexerSettings) -> int:
-    from indexer.model_setup import prepare_model
+    from indexer.model_setup import ensure_quantized, prepare_model
 
     info = prepare_model(settings.base_model_dir, force=args.force)
-    print(f"base model ready in {settings.base_model_dir} ({info['name']}, {info['variant']}, dim {info['dimension']})")
+    quantized = ensure_quantized(settings.base_model_dir)  # what the Rasa featurizer runs
+    print(f"base model ready in {settings.base_model_dir} ({info['name']}, {info['variant']}, dim {info['dimension']}; "
+          f"8-bit copy {quantized.name})")
     if args.base_only or settings.model_dir == settings.base_model_dir:
         return 0
     from indexer.finetune import FineTuneSettings, prepare_finetuned_model

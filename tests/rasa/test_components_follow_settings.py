@@ -47,6 +47,9 @@ SCRIPT = textwrap.dedent("""
     featurizer_config = SentenceEmbeddingFeaturizer.get_default_config()
     assert featurizer_config["model_dir"] is None
     assert SentenceEmbeddingFeaturizer.fingerprint_addon(featurizer_config) == "fingerprint-from-settings"
+    # The 8-bit network gives other features: a model trained on one is retrained for the other.
+    assert SentenceEmbeddingFeaturizer.fingerprint_addon({**featurizer_config, "quantized": True}) \
+        == "fingerprint-from-settings:int8"
     # Rasa makes each component with create(): the featurizer is concrete and finds its model folder.
     featurizer = SentenceEmbeddingFeaturizer.create(featurizer_config, storage, Resource("e5"), context)
     assert _model_dir(featurizer._config) == Path(os.environ["DAOFU_BASE_MODEL_DIR"])
