@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
 def _prepare_model(args: argparse.Namespace, settings: IndexerSettings) -> int:
     from indexer.model_setup import ensure_quantized, prepare_model
 
+    if args.max_steps is not None and args.max_steps < 1:  # refuse before minutes of work, not after
+        print(f"error: --max-steps must be at least 1, got {args.max_steps}", file=sys.stderr)
+        return EXIT_USAGE
     info = prepare_model(settings.base_model_dir, force=args.force)
     quantized = ensure_quantized(settings.base_model_dir)  # what the Rasa featurizer runs
     print(f"base model ready in {settings.base_model_dir} ({info['name']}, {info['variant']}, dim {info['dimension']}; "
@@ -110,9 +113,6 @@ def _prepare_model(args: argparse.Namespace, settings: IndexerSettings) -> int:
         return 0
     from indexer.finetune import FineTuneSettings, prepare_finetuned_model
 
-    if args.max_steps is not None and args.max_steps < 1:
-        print(f"error: --max-steps must be at least 1, got {args.max_steps}", file=sys.stderr)
-        return EXIT_USAGE
     bars: dict[str, Any] = {}
     info = prepare_finetuned_model(settings.base_model_dir, settings.model_dir, settings.knowledge_base_dir,
                                    settings.training_questions_dir,

@@ -95,11 +95,19 @@ def ensure_quantized(model_dir: Path) -> Path:
     target = model_dir / QUANTIZED_ONNX_FILE
     if target.exists():
         return target
+    from onnx.checker import ValidationError
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    quantize_dynamic(str(model_dir / ONNX_FILE), str(partial), weight_type=QuantType.QInt8)
+    try:
+        quantize_dynamic(str(model_dir / ONNX_FILE), str(partial), weight_type=QuantType.QInt8)
+    except (ValueError, ValidationError, OSError) as error:  # an empty file or one that is no protobuf
+        partial.unlink(missing_ok=True)
+        raise ModelNotFoundError(
+            f"{model_dir / ONNX_FILE} is not a readable ONNX model ({error}); "
+            "run `python -m indexer prepare-model --force` to write it again"
+        ) from error
     partial.replace(target)
     return target
 

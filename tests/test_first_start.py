@@ -89,3 +89,15 @@ def test_prepare_model_refuses_a_bad_step_limit(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("DAOFU_MODEL_DIR", str(tmp_path / "tuned"))
     assert main(["prepare-model", "--max-steps", "0"]) == 2
     assert "--max-steps must be at least 1" in capsys.readouterr().err
+
+
+def test_an_unreadable_onnx_file_is_refused_with_what_to_run(tmp_path: Path) -> None:
+    from indexer.errors import ModelNotFoundError
+    from indexer.model_setup import QUANTIZED_ONNX_FILE, ensure_quantized
+
+    folder = _model_folder(tmp_path / "base", BASE)
+    for content in (b"", b"not a protobuf \x00\xff"):
+        (folder / ONNX_FILE).write_bytes(content)
+        with pytest.raises(ModelNotFoundError, match="prepare-model --force"):
+            ensure_quantized(folder)
+        assert not list((folder / "onnx").glob("*.partial")) and not (folder / QUANTIZED_ONNX_FILE).exists()
