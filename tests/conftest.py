@@ -15,6 +15,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def build_fixture_search(root: Path) -> SearchService:
+    """A search service over a fresh index of the fixture knowledge base, built under ``root``
+    (for module- and session-scoped fixtures that only read it)."""
+    shutil.copytree(FIXTURES / "knowledge_base", root / "knowledge_base")
+    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
+                               workspace_dir=root / "workspace", model_dir=root / "no-model",
+                               embedding_cache=root / "cache" / "embeddings.sqlite", chunk_max_chars=120)
+    encoder = CharacterEncoder()
+    build_index(settings, encoder=encoder)
+    return SearchService(settings, encoder=encoder)
+
+
 @pytest.fixture()
 def knowledge_base(tmp_path: Path) -> Path:
     """A writable copy of the small fixture knowledge base (15 items, 7 policies)."""

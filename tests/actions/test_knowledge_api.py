@@ -3,7 +3,6 @@ Sanic app on a loopback port, with the small fixture index and the test encoder.
 from __future__ import annotations
 
 import base64
-import shutil
 from collections.abc import Iterator
 
 import httpx
@@ -14,11 +13,10 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.plugin import plugin_manager
 
 from daofu_protocol import knowledge_api as wire
-from indexer.build import build_index
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
 from tests.action_server import knowledge_app, serving
-from tests.conftest import FIXTURES
+from tests.conftest import build_fixture_search
 from tests.fakes import CharacterEncoder
 
 TOKEN = "test-token"
@@ -28,13 +26,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
     """One small index for the module's read-only tests (a build takes a second or two)."""
-    root = tmp_path_factory.mktemp("served")
-    shutil.copytree(FIXTURES / "knowledge_base", root / "knowledge_base")
-    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
-                               workspace_dir=root / "workspace", model_dir=root / "no-model",
-                               embedding_cache=root / "cache" / "embeddings.sqlite", chunk_max_chars=120)
-    build_index(settings, encoder=CharacterEncoder())
-    return SearchService(settings, encoder=CharacterEncoder())
+    return build_fixture_search(tmp_path_factory.mktemp("served"))
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,10 @@ from desk.auth import create_staff
 from desk.db import Database, migrate
 from desk.demands.service import seed_departments
 from desk.settings import DeskSettings
-from indexer.build import build_index
 from indexer.search import SearchService
-from indexer.settings import IndexerSettings
 from tests.browser import console_client
-from tests.conftest import FIXTURES
-from tests.fakes import CharacterEncoder, ScriptedRasa
+from tests.conftest import build_fixture_search
+from tests.fakes import ScriptedRasa
 
 COMPANY = "11440000MB2D0234372440125017008"  # 内资有限责任公司设立登记: online_book 是, a hall
 SHARES = "11440000MB2D0234372440125017014"  # 内资股份有限公司设立登记: the same hall
@@ -30,17 +28,6 @@ MARKET_HALL = "广州市天河区体育西路57号二楼登记注册大厅1号�
 MARKET = "广东省市场监督管理局"
 # Monday 2026-09-28, 08:00 in Guangzhou: the week before National Day.
 NOW = datetime.datetime(2026, 9, 28, 8, 0, tzinfo=CHINA_TZ)
-
-
-def build_fixture_search(root: Path) -> SearchService:
-    """A search service over a fresh index of the fixture knowledge base, built under ``root``."""
-    shutil.copytree(FIXTURES / "knowledge_base", root / "knowledge_base")
-    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
-                               workspace_dir=root / "workspace", model_dir=root / "no-model",
-                               embedding_cache=root / "cache" / "embeddings.sqlite", chunk_max_chars=120)
-    encoder = CharacterEncoder()
-    build_index(settings, encoder=encoder)
-    return SearchService(settings, encoder=encoder)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ a live chat served by alice whose widget holds ``TOKEN``."""
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,11 @@ from desk.db import Database, migrate
 from desk.models import Conversation, Handoff, Staff
 from desk.security.resume_tokens import resume_token_hash
 from desk.settings import DeskSettings
-from indexer.build import build_index
 from indexer.search import SearchService
-from indexer.settings import IndexerSettings
 from tests.browser import console_client
-from tests.conftest import FIXTURES
+from tests.conftest import build_fixture_search
 from tests.desk.conftest import login
-from tests.fakes import CharacterEncoder, ScriptedRasa
+from tests.fakes import ScriptedRasa
 
 PLEDGE = "11440000MB2D0234372442025027004"  # 对股权出质设立登记: 3 materials, delivery by post
 WATER = "1144000000694113522440116004003"  # 延续取水许可: 3 materials
@@ -84,14 +81,7 @@ class Desk:
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
     """The fixture catalog's index, built once a module (the tests read it, never change it)."""
-    root = tmp_path_factory.mktemp("catalog")
-    shutil.copytree(FIXTURES / "knowledge_base", root / "knowledge_base")
-    settings = IndexerSettings(knowledge_base_dir=root / "knowledge_base", index_dir=root / "index",
-                               workspace_dir=root / "workspace", model_dir=root / "no-model",
-                               embedding_cache=root / "cache" / "embeddings.sqlite", chunk_max_chars=120)
-    encoder = CharacterEncoder()
-    build_index(settings, encoder=encoder)
-    return SearchService(settings, encoder=encoder)
+    return build_fixture_search(tmp_path_factory.mktemp("catalog"))
 
 
 @pytest.fixture()
