@@ -121,7 +121,10 @@ run:
 
 setup-test: venv dev-tools rasa-venv base-model rasa-test-model system-deps frontend
 
-test: setup-test
+# The set-up steps are mostly downloads and installs into separate places (the two environments,
+# Debian packages, the console libraries), so they run side by side; CI starts from a clean clone.
+test:
+	@$(MAKE) --no-print-directory -j4 setup-test
 	@$(MAKE) --no-print-directory lint
 	$(RASA) data validate --fail-on-warnings $(RASA_FILES)
 	$(PY) -m pytest -q tests

@@ -1,6 +1,6 @@
 """Which field of an item a question asks for: materials, time, location, phone, basis, fee, online.
 
-DIET's ``asked_field`` entity is used when it is one of the known values; otherwise keywords decide
+The NLU's ``asked_field`` entity (CRFEntityExtractor) is used when it is one of the known values; otherwise keywords decide
 (the entity spans are short and often partial, so keywords are the dependable part).
 """
 from __future__ import annotations

@@ -10,6 +10,7 @@ from indexer.build import build_index
 from indexer.search import SearchService
 from indexer.settings import IndexerSettings
 from tests.fakes import CharacterEncoder
+from tests.stack import Stack, running_stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,15 @@ def build_fixture_search(root: Path) -> SearchService:
     encoder = CharacterEncoder()
     build_index(settings, encoder=encoder)
     return SearchService(settings, encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One action server and Rasa server (no desk) over a fixture index, shared by the test modules
+    that only talk to the bot, each with its own conversation ids: a start costs about two minutes
+    on 2 cores, which CI paid once per module."""
+    with running_stack(tmp_path_factory.mktemp("bot-stack"), with_desk=False) as running:
+        yield running
 
 
 @pytest.fixture()

@@ -3,20 +3,18 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.stack import FIXTURE_KB, rasa_api, running_stack
+from tests.stack import FIXTURE_KB, Stack, rasa_api
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_stack(tmp_path_factory.mktemp("stack"), with_desk=False) as running:
-        yield running.rasa_url
+def stack(bot_stack: Stack) -> str:
+    return bot_stack.rasa_url
 
 
 def say(url: str, sender: str, text: str) -> list[dict[str, Any]]:

@@ -10,13 +10,12 @@ import json
 import os
 import subprocess
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.stack import PROJECT_ROOT, rasa_api, rasa_token, running_stack
+from tests.stack import PROJECT_ROOT, Stack, rasa_api, rasa_token
 
 pytestmark = pytest.mark.integration
 
@@ -32,9 +31,8 @@ AMBIGUOUS_QUESTION = "取水许可"
 
 
 @pytest.fixture(scope="module")
-def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_stack(tmp_path_factory.mktemp("socketio"), with_desk=False) as running:
-        yield running.rasa_url
+def rasa_url(bot_stack: Stack) -> str:
+    return bot_stack.rasa_url
 
 
 def converse(url: str, session_id: str, *messages: str) -> list[dict[str, Any]]:

@@ -6,21 +6,19 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from desk.rasa_client import BotUnavailable, RasaClient
-from tests.stack import Stack, rasa_api, running_stack
+from tests.stack import Stack, rasa_api
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("rasa-token"), with_desk=False) as running:
-        yield running
+def stack(bot_stack: Stack) -> Stack:
+    return bot_stack
 
 
 def status_of(request: urllib.request.Request | str) -> int:
