@@ -9,12 +9,13 @@ import os
 import secrets
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,9 @@ RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 TRAINED_MODEL = Path(os.environ.get("DAOFU_TEST_RASA_MODEL",
                                    PROJECT_ROOT / "var" / "rasa" / "test-models" / "daofu-test.tar.gz"))
 FIXTURE_KB = PROJECT_ROOT / "tests" / "fixtures" / "knowledge_base"
+# Passage vectors of the fixture knowledge base, keyed like any embedding cache by (model, text):
+# each stack starts from a copy, so its index build takes ~2 s instead of ~20 s of encoding.
+SEED_EMBEDDING_CACHE = PROJECT_ROOT / "var" / "cache" / "test-stack-embeddings.sqlite"
 
 
 # Each running stack's Rasa API token by its Rasa URL, for tests that read trackers (rasa_api).
@@ -71,6 +75,23 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: flo
     raise AssertionError(f"{url} did not come up in {timeout}s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+def _publish_seed_cache(cache: Path) -> None:
+    """Keep the first complete cache as the seed; written whole and renamed, never changed in place,
+    so a stack starting at the same time in another test process copies a consistent file."""
+    if SEED_EMBEDDING_CACHE.exists() or not cache.exists():
+        return
+    SEED_EMBEDDING_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    partial = SEED_EMBEDDING_CACHE.with_name(f"{SEED_EMBEDDING_CACHE.name}.{os.getpid()}.partial")
+    _copy_sqlite(cache, partial)
+    os.replace(partial, SEED_EMBEDDING_CACHE)
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: the cache runs in WAL mode, so its main file alone may lack rows."""
+    with closing(sqlite3.connect(source)) as reading, closing(sqlite3.connect(target)) as writing:
+        reading.backup(writing)
+
+
 @contextmanager
 def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, str, str], ...] = ()) -> Iterator[Stack]:
     """Yield a running stack; ``staff`` = (username, password, role) accounts to create."""
@@ -81,7 +102,10 @@ def running_stack(root: Path, with_desk: bool = True, staff: tuple[tuple[str, st
                                workspace_dir=root / "workspace", model_dir=base.base_model_dir,
                                embedding_cache=root / "cache.sqlite")
     workspace = KnowledgeWorkspace(settings.workspace_dir, settings.knowledge_base_dir)
+    if SEED_EMBEDDING_CACHE.exists():
+        _copy_sqlite(SEED_EMBEDDING_CACHE, settings.embedding_cache)
     build_index(settings, knowledge=workspace.knowledge(1), kb_version=1)
+    _publish_seed_cache(settings.embedding_cache)
     rasa_port, actions_port, desk_port = free_port(), free_port(), free_port()
     rasa_token = secrets.token_urlsafe(32)  # Rasa's HTTP API refuses calls without it, as under the launcher
     environment = {
