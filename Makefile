@@ -121,13 +121,17 @@ run:
 
 setup-test: venv dev-tools rasa-venv base-model rasa-test-model system-deps frontend
 
+# The unit tests are independent (temporary folders, free ports): one pytest-xdist worker per core,
+# a module's tests kept together so its module-scoped fixtures are built once.
+UNIT_WORKERS := -n auto --maxprocesses 4 --dist loadfile
+
 # The set-up steps are mostly downloads and installs into separate places (the two environments,
 # Debian packages, the console libraries), so they run side by side; CI starts from a clean clone.
 test:
 	@$(MAKE) --no-print-directory -j4 setup-test
 	@$(MAKE) --no-print-directory lint
 	$(RASA) data validate --fail-on-warnings $(RASA_FILES)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(UNIT_WORKERS) tests
 	$(PY) -m pytest -q -m integration tests
 	$(PY) -m pytest -q -m e2e tests
 	$(PY) -m pytest -q -m scale tests
@@ -144,7 +148,7 @@ lint: dev-tools
 	$(VENV)/bin/mypy $(MYPY_PACKAGES)
 
 test-unit: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(UNIT_WORKERS) tests
 
 nlu-eval: rasa-test-model
 	$(PY) -m pytest -q -m integration tests/rasa/test_nlu_quality.py -s
