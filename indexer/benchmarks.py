@@ -100,16 +100,18 @@ def item_ablation(service: SearchService) -> None:
     questions = load_item_questions()
     scored = score_item_questions(service, [q.query for q in questions], [q.name for q in questions])
     weights = service.weights
-    zero = replace(weights, item_dense=0.0, item_name_chars=0.0, item_text_words=0.0, item_fuzzy=0.0, item_variant=0.0)
+    zero = replace(weights, item_dense=0.0, item_name_chars=0.0, item_text_words=0.0, item_fuzzy=0.0, item_variant=0.0,
+                   item_named=0.0)
     variants: list[tuple[str, Callable[[dict[str, np.ndarray]], np.ndarray]]] = [
         ("dense only (3 views)", lambda p: p["dense"]),
         ("BM25 only (name characters)", lambda p: p["name_chars"]),
         ("BM25 only (jieba words, full text)", lambda p: p["text_words"]),
         ("fuzzy only (rapidfuzz on names)", lambda p: p["fuzzy"]),
         ("dense + BM25 chars", lambda p: fuse_item_parts(p, replace(zero, item_dense=1.0, item_name_chars=weights.item_name_chars))),
-        ("dense + BM25 + fuzzy", lambda p: fuse_item_parts(p, replace(weights, item_variant=0.0))),
+        ("dense + BM25 + fuzzy", lambda p: fuse_item_parts(p, replace(weights, item_variant=0.0, item_named=0.0))),
         ("reciprocal-rank fusion (dense, BM25, fuzzy)", _rrf(("dense", "name_chars", "fuzzy"))),
-        ("hybrid (shipped: + variant cues)", lambda p: fuse_item_parts(p, weights)),
+        ("hybrid + variant cues", lambda p: fuse_item_parts(p, replace(weights, item_named=0.0))),
+        ("hybrid (shipped: + variant cues + spelled-out names)", lambda p: fuse_item_parts(p, weights)),
     ]
     rows = []
     for label, fuse in variants:

@@ -131,7 +131,7 @@ class MatterGuide:
     def referral(self, result: SearchResult) -> Referral | None:
         """A referral when the question names a mapped matter and the answer the bot would give (the
     first hit at high confidence, else the first three) is not that matter."""
-        question = result.normalized_query or result.query
+        question = result.searched_query or result.normalized_query or result.query
         matter = self.named_matter(question)
         if matter is None:
             return None

@@ -194,6 +194,8 @@ class SearchResult:
     hits: tuple[SearchHit, ...]
     confidence: float  # estimated probability that hits[0] is what the user means
     level: ConfidenceLevel
+    # The normalised question with its typing slips corrected (社宝 -> 社保): what was scored.
+    searched_query: str = ""
 
     def to_dict(self, with_record: bool = True) -> dict[str, Any]:
         return {

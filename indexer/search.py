@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from indexer.errors import IndexMismatchError, IndexNotFoundError, InvalidQueryE
 from indexer.kind_classifier import KindClassifier, load_kind_classifier
 from indexer.layout import ITEM_VIEWS, VersionFiles, item_view_index
 from indexer.lexical import Bm25Index
+from indexer.matters import MatterMapError, get_matter_guide
+from indexer.mentions import NameMentions
 from indexer.model_setup import model_info
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
 from indexer.records import (
@@ -55,6 +58,7 @@ class FusionWeights:
     item_text_words: float = 0.0
     item_fuzzy: float = 0.1
     item_variant: float = 0.25
+    item_named: float = 1.5
     policy_dense: float = 1.0
     policy_words: float = 1.0
     policy_chars: float = 0.7
@@ -94,13 +98,15 @@ class SearchIndex:
     item_variants: list[frozenset[str]] = field(default_factory=list)
     item_names: list[str] = field(default_factory=list)  # normalised, for fuzzy matching
     corrector: QueryCorrector | None = None  # typing slips -> item-name pieces (indexer.typos)
+    mentions: NameMentions | None = None  # item names a question spells out (indexer.mentions)
     _item_rows: dict[str, int] = field(default_factory=dict)
     _policy_rows: dict[str, int] = field(default_factory=dict)
     _faq_rows: dict[str, int] = field(default_factory=dict)
     _bundle_rows: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path, model: dict[str, Any]) -> SearchIndex:
+    def load(cls, path: Path, model: dict[str, Any], vocabulary: Sequence[str] = ()) -> SearchIndex:
+        """``vocabulary``: words beyond the item names that typing slips are corrected towards."""
         import faiss
 
         files = VersionFiles(path)
@@ -138,7 +144,8 @@ class SearchIndex:
         pinyin = json.loads(files.name_pinyin.read_text(encoding="utf-8"))
         if len(pinyin["syllables"]) != len(items):
             raise IndexMismatchError(f"{path}: {layout.NAME_PINYIN_FILE} has {len(pinyin['syllables'])} names for {len(items)} items; rebuild the index")
-        index.corrector = QueryCorrector(index.item_names, pinyin["syllables"], pinyin["readings"])
+        index.corrector = QueryCorrector(index.item_names, pinyin["syllables"], pinyin["readings"], terms=vocabulary)
+        index.mentions = NameMentions(index.item_names)
         index.faqs = faqs
         if files.questions("faq").exists():
             index.faq_dense = faiss.read_index(str(files.questions("faq")))
@@ -217,6 +224,8 @@ class SearchIndex:
             "text_words": self.lexical[layout.ITEM_TEXT_WORDS].scores(search_tokens(query, self.user_dictionary)),
             "fuzzy": _fuzzy_scores(query, self.item_names, _top_rows(dense, name_chars)),
             "variant": variants.variant_agreement(query, self.item_variants),
+            "named": (self.mentions.scores(query) if self.mentions is not None
+                      else np.zeros(len(self.items), dtype=np.float32)),
         }
         return KindScores(fuse_item_parts(parts, weights), parts, dense / len(ITEM_VIEWS))
 
@@ -255,7 +264,8 @@ def fuse_item_parts(parts: dict[str, np.ndarray], weights: FusionWeights) -> np.
              + weights.item_name_chars * lexical("name_chars")
              + weights.item_text_words * lexical("text_words")
              + weights.item_fuzzy * lexical("fuzzy")
-             + weights.item_variant * parts["variant"])
+             + weights.item_variant * parts["variant"]
+             + weights.item_named * parts.get("named", 0.0))
     return np.asarray(fused, dtype=np.float32)
 
 
@@ -395,8 +405,18 @@ class SearchService:
 
     def _swap(self, version: IndexVersion) -> None:
         encoder = self._encoder_for(version.manifest().get("model", {}))
-        index = SearchIndex.load(version.path, encoder.model_id)
+        index = SearchIndex.load(version.path, encoder.model_id, vocabulary=self._matter_terms())
         self._encoder, self._index, self._index_name = encoder, index, version.name
+
+    def _matter_terms(self) -> tuple[str, ...]:
+        """The words of the matters the catalog lacks (社保开户, 营业执照): a slip in them (社宝) must be
+        corrected too, or the referral never recognises the matter."""
+        try:
+            guide = get_matter_guide(self.settings.knowledge_base_dir)
+        except MatterMapError as error:  # the referral reports it where it is used; searching goes on
+            logging.getLogger(__name__).warning("typing slips corrected towards item names only: %s", error)
+            return ()
+        return tuple(term for matter in guide.matters for term in matter.terms) if guide is not None else ()
 
     @property
     def version(self) -> str | None:
@@ -477,12 +497,12 @@ class SearchService:
         if answered is not None:
             # An editor's answer to this very question comes before anything the index ranks.
             return SearchResult(query=query, normalized_query=normalized, hits=(answered, *hits[:k - 1]),
-                                confidence=max(confidence, answered.score), level="high")
+                                confidence=max(confidence, answered.score), level="high", searched_query=searched)
         level = calibration.level(confidence, second_share)
         if level == "high" and not fits_the_question(searched, hits[0]):
             level = "medium"  # offer it among candidates, never assert it
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
-                            confidence=confidence, level=level)
+                            confidence=confidence, level=level, searched_query=searched)
 
     def _question_match(self, index: SearchIndex, kind: Kind, normalized: str) -> SearchHit | None:
         """The FAQ entry or bundle asked for by this very question, if one is close enough."""

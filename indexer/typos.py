@@ -48,6 +48,7 @@ MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is never corrected
 # foresaw): three agreeing characters around it are strong evidence.
 ANY_SLIP_LENGTHS = (4, 5)
 MAX_PIECE = 6  # longer runs add little evidence and many table entries
+MIN_BRIDGING_PIECE = 4  # a piece joining the two sides of a name's brackets (see _with_brackets_dropped)
 # A look-alike key (shared components, four-corner code) that more name characters share than
 # this is no evidence of a slip.
 MAX_SHAPE_GROUP = 6
@@ -64,9 +65,13 @@ NEVER_CORRECTED = frozenset(
     "啊呀嘛不没很太再又才先后里上下中前多少几些每各该问弄搞做去来说看点张台家一二两三当为用办"
 )
 
-# ... except one slip inside a run this long that otherwise spells a name piece: four agreeing
-# characters around it (司去戒毒机 for 司法戒毒机, 省体才中心 for 省体彩中心) outweigh the habit.
-MIN_GRAMMATICAL_SLIP_RUN = 5
+# ... except where this many characters of the window agree with a name piece around the slips
+# (司去戒毒机 for 司法戒毒机, 省体才中心 for 省体彩中心, 办力上标权委 for 办理商标权委): that
+# outweighs the habit. At the window's edge a slip by sound is as likely the neighbouring word's
+# own character (内地的医师 is no slip for 内地医师); one by shape with five agreeing characters is
+# not (去定继承公证 for 法定继承公证: 法 less its 氵).
+MIN_AGREEING_AROUND_GRAMMATICAL_SLIP = 4
+MIN_AGREEING_BESIDE_GRAMMATICAL_EDGE_SLIP = 5
 
 # Characters that look alike (team-written; both directions are looked up). Only the
 # corrector's candidates: a slip is corrected to a name piece, never to a bare character.
@@ -203,33 +208,46 @@ class QueryCorrector:
     """Corrects slips of a question towards the pieces (2-6 characters) of item names."""
 
     def __init__(self, names: Sequence[str], syllables: Sequence[Sequence[str]], readings: Mapping[str, str],
-                 is_word: WordCheck | None = None, shape_source: bool = True) -> None:
+                 is_word: WordCheck | None = None, shape_source: bool = True, terms: Sequence[str] = ()) -> None:
         """``syllables``: ``name_syllables(names)``; ``readings``: ``reading_table()``;
         ``shape_source``: look-alikes also from the decomposition and four-corner packages (about
-        0.2 s here), not only the team table."""
+        0.2 s here), not only the team table; ``terms``: more vocabulary, the everyday words for
+        matters the catalog lacks (社保, 营业执照: indexer.matters), read by each character's usual
+        reading (they are short; serving never loads pypinyin)."""
         if len(names) != len(syllables):
             raise ValueError(f"one syllable list per name is needed, got {len(syllables)} for {len(names)} names")
         self._usual = {char: text.split(" ", 1)[0] for char, text in readings.items()}
+        terms = [term for term in dict.fromkeys(terms) if term and all(char in self._usual for char in term)]
         self._every = {char: frozenset(text.split(" ")) for char, text in readings.items()}
         self._folded = {char: tuple(dict.fromkeys(fold(r) for r in text.split(" "))) for char, text in readings.items()}
+        self._is_word = is_word or jieba_word
         self._pieces: set[str] = set()
         self._by_sound: dict[str, list[str]] = {}
         self._by_gap: dict[str, list[str]] = {}  # piece with one character blanked -> pieces
-        for name, sounds in zip(names, syllables, strict=True):
+        # Terms are everyday phrases (给员工交社保, 公司起名), not official names: only a slip by sound
+        # is corrected towards their pieces (社宝 -> 社保); a look-alike or any-character slip towards
+        # them turned right words into wrong ones (公司核名 -> 公司起名).
+        self._by_sound_only: set[str] = set()
+        vocabulary = [(name, sounds, shortest, False) for name, sounds, shortest in _with_brackets_dropped(names, syllables)]
+        vocabulary += [(term, [self._usual[char] for char in term], MIN_PIECE, True) for term in terms]
+        for name, sounds, shortest, by_sound_only in vocabulary:
             folded = [fold(s) for s in sounds]
             for start, end in _han_spans(name):
-                for length in range(MIN_PIECE, MAX_PIECE + 1):
+                for length in range(shortest, MAX_PIECE + 1):
                     for i in range(start, end - length + 1):
                         piece = name[i:i + length]
-                        if piece in self._pieces:
+                        # Of a term, only the whole and the ordinary words inside it (社保 in 单位社保,
+                        # not 位备案 in 单位备案, which made 卫健委备案 a slip).
+                        if piece in self._pieces or (by_sound_only and piece != name and not self._is_word(piece)):
                             continue
                         self._pieces.add(piece)
                         key = " ".join(folded[i:i + length])
                         self._by_sound.setdefault(key, []).append(piece)
-                        if length in ANY_SLIP_LENGTHS:
+                        if by_sound_only:
+                            self._by_sound_only.add(piece)
+                        elif length in ANY_SLIP_LENGTHS:
                             for gap in range(length):
                                 self._by_gap.setdefault(piece[:gap] + "?" + piece[gap + 1:], []).append(piece)
-        self._is_word = is_word or jieba_word
         # Look-alikes in two tiers: the team's pairs first (surer), the packages' only where the
         # team's give no candidate, so their wider net never turns a sure correction ambiguous.
         self._alike_tiers = (_shape_alikes(), shape_alike_table(readings, "".join(names)) if shape_source else {})
@@ -251,19 +269,32 @@ class QueryCorrector:
                 for i in range(start, end - length + 1):
                     if "".join(chars[i:i + length]) in self._pieces:
                         fixed[i:i + length] = [True] * length
-            for length in range(MAX_PIECE, MIN_PIECE - 1, -1):
-                i = start
-                while i + length <= end:
-                    window = "".join(chars[i:i + length])
-                    replacement = None if all(fixed[i:i + length]) else self._best(window, fixed[i:i + length], chars, i)
-                    if replacement is not None:
-                        changes.append((window, replacement))
-                        chars[i:i + length] = list(replacement)
-                        fixed[i:i + length] = [True] * length
-                        i += length
-                    else:
-                        i += 1
+            corrected = len(changes)
+            self._correct_span(chars, fixed, start, end, changes)
+            if len(changes) > corrected:
+                # A slip to a grammatical character needs agreeing characters around it, which a
+                # correction beside it can supply (去定继承公征指引: 公征 -> 公证, then 去定 -> 法定).
+                # Only such slips: other windows were judged already, on the same evidence.
+                self._correct_span(chars, fixed, start, end, changes, grammatical_only=True)
         return Correction("".join(chars), tuple(changes))
+
+    def _correct_span(self, chars: list[str], fixed: list[bool], start: int, end: int,
+                      changes: list[tuple[str, str]], grammatical_only: bool = False) -> None:
+        for length in range(MAX_PIECE, MIN_PIECE - 1, -1):
+            i = start
+            while i + length <= end:
+                window = "".join(chars[i:i + length])
+                replacement = None if all(fixed[i:i + length]) else self._best(window, fixed[i:i + length], chars, i)
+                if replacement is not None and grammatical_only and any(
+                        a != b and a not in NEVER_CORRECTED for a, b in zip(window, replacement, strict=True)):
+                    replacement = None
+                if replacement is not None:
+                    changes.append((window, replacement))
+                    chars[i:i + length] = list(replacement)
+                    fixed[i:i + length] = [True] * length
+                    i += length
+                else:
+                    i += 1
 
     def _best(self, window: str, fixed: list[bool], chars: list[str], at: int) -> str | None:
         if window in self._pieces:
@@ -285,6 +316,12 @@ class QueryCorrector:
             candidates = [c for gap in range(1, len(window) - 1)
                           for c in self._by_gap.get(window[:gap] + "?" + window[gap + 1:], ())
                           if self._acceptable(window, c, fixed, chars, at, strict=True)]
+        if len(set(candidates)) > 1:
+            # Two pieces read alike by some reading: the one whose characters' usual readings are
+            # the typed ones' is what a pinyin keyboard offered (学立 -> 学历 li, not 学位 wei, for
+            # which 立 and 位 each have a rare reading).
+            candidates = [c for c in candidates if all(self._usual.get(a) == self._usual.get(b)
+                                                       for a, b in zip(window, c, strict=False) if a != b)]
         if len(set(candidates)) != 1:
             return None  # nothing, or two pieces read alike: no way to tell which was meant
         return candidates[0]
@@ -312,7 +349,7 @@ class QueryCorrector:
                 continue
             for other in alikes.get(char, ""):
                 candidate = window[:i] + other + window[i + 1:]
-                if candidate in self._pieces:
+                if candidate in self._pieces and candidate not in self._by_sound_only:
                     found.append(candidate)
         return found
 
@@ -324,10 +361,14 @@ class QueryCorrector:
             return False
         if any(fixed[i] for i in differing):
             return False
-        if any(window[i] in NEVER_CORRECTED for i in differing) and not (
-                len(window) >= MIN_GRAMMATICAL_SLIP_RUN and len(differing) == 1
-                and 0 < differing[0] < len(window) - 1):
-            return False
+        grammatical = [i for i in differing if window[i] in NEVER_CORRECTED]
+        if grammatical:
+            agreeing = len(window) - len(differing)
+            if any(i in (0, len(window) - 1) for i in grammatical):
+                if not strict or agreeing < MIN_AGREEING_BESIDE_GRAMMATICAL_EDGE_SLIP:
+                    return False
+            elif agreeing < MIN_AGREEING_AROUND_GRAMMATICAL_SLIP:
+                return False
         short = len(window) < 4
         if short:
             # Little context: fuzzy readings (jian/jiang) and rare readings (车 ju) collide too
@@ -347,7 +388,7 @@ class QueryCorrector:
             for left in range(max(0, position - 3), position + 1):
                 for right in range(max(position + 1, left + 2), min(len(chars), left + 4) + 1):
                     inside = left >= at and right <= end
-                    if inside and not ((short or strict) and i in differing):
+                    if inside and not ((short or (strict and len(window) < MAX_PIECE)) and i in differing):
                         continue
                     if self._is_word("".join(chars[left:right])):
                         return False
@@ -366,6 +407,26 @@ def jieba_word(text: str) -> bool:
     from indexer.tokenize import get_jieba
 
     return get_jieba().dt.FREQ.get(text, 0) > 0
+
+
+# A word of up to four characters in brackets, with more of the name after it.
+_INNER_BRACKETED_WORD = re.compile(r"[(（][\u4e00-\u9fff]{1,4}[)）](?=[\u4e00-\u9fff])")
+
+
+def _with_brackets_dropped(names: Sequence[str], syllables: Sequence[Sequence[str]]) -> Iterable[tuple[str, Sequence[str], int]]:
+    """Each name with its syllables and shortest piece, and once more with the brackets around a
+    word inside it dropped: nobody types them, so 物品保管（公证）指引 is typed 物品保管公证指引, whose
+    pieces (保管公证) the name lacks. Only a short word in brackets inside the name: a trailing
+    qualifier (爆破作业人员许可(到期换发)) or a list (职业资格(初级、中级、高级)考试报名) is not typed
+    as part of it (许可到期, 职业资格初 would become pieces, and 资格处 their slip). Pieces across a
+    dropped bracket are weaker evidence (公共阅报栏（屏）服务: 栏屏): only those of four or more
+    characters count."""
+    for name, sounds in zip(names, syllables, strict=True):
+        yield name, sounds, MIN_PIECE
+        dropped = {i for m in _INNER_BRACKETED_WORD.finditer(name) for i in (m.start(), m.end() - 1)}
+        if dropped:
+            kept = [i for i in range(len(name)) if i not in dropped]
+            yield "".join(name[i] for i in kept), [sounds[i] for i in kept], MIN_BRIDGING_PIECE
 
 
 def _han_spans(text: str) -> Iterable[tuple[int, int]]:

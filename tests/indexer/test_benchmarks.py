@@ -23,7 +23,8 @@ def test_item_ablation_scores_every_dev_question_under_each_fusion(service: Sear
     assert [line.split(" | ")[0].removeprefix("| ") for line in lines] == [
         "dense only (3 views)", "BM25 only (name characters)", "BM25 only (jieba words, full text)",
         "fuzzy only (rapidfuzz on names)", "dense + BM25 chars", "dense + BM25 + fuzzy",
-        "reciprocal-rank fusion (dense, BM25, fuzzy)", "hybrid (shipped: + variant cues)"]
+        "reciprocal-rank fusion (dense, BM25, fuzzy)", "hybrid + variant cues",
+        "hybrid (shipped: + variant cues + spelled-out names)"]
     for line in lines:
         values = [float(cell) for cell in line.strip("| ").split(" | ")[1:]]
         assert len(values) == 5 and all(0.0 <= value <= 1.0 for value in values), line

@@ -101,11 +101,34 @@ def test_package_look_alikes_need_agreeing_characters_around_them(readings: dict
 
 
 def test_a_grammatical_character_is_corrected_only_deep_inside_a_long_piece(readings: dict[str, str]) -> None:
-    names = ["司法戒毒机构信息查询", "广东省体彩中心财政信息查询"]
+    names = ["司法戒毒机构信息查询", "广东省体彩中心财政信息查询", "办理商标权委托公证指引", "法定继承公证指引",
+             "港澳医师内地医师资格认定"]
     corrector = QueryCorrector(names, name_syllables(names), readings)
     assert corrector.correct("司去戒毒机构在哪").text == "司法戒毒机构在哪"  # 去 inside five agreeing characters
     assert corrector.correct("省体才中心的电话").text == "省体彩中心的电话"   # 才 (cai) by sound
-    for question in ("去戒毒机构", "我想去体彩中心", "体才中心"):  # at the edge, or too little around it
+    # Two slips by sound, one of them to 上, with four agreeing characters around them.
+    assert corrector.correct("办力上标权委托公证指引").text == "办理商标权委托公证指引"
+    # 去 for 法 at the edge: a look-alike with five agreeing characters, once 公征 -> 公证 supplied the fifth.
+    assert corrector.correct("去定继承公征指引要带什么").text == "法定继承公证指引要带什么"
+    for question in ("去戒毒机构", "我想去体彩中心", "体才中心",  # at the edge, or too little around it
+                     "内地的医师资格认定怎么办"):  # 的 -> 地 at the edge by sound: the neighbour's own character
+        assert corrector.correct(question).text == question
+
+
+def test_the_usual_reading_decides_between_pieces_read_alike(readings: dict[str, str]) -> None:
+    # 立 reads li (and rarely wei), 位 reads wei (and rarely li): 学立 is a slip for 学历.
+    names = ["学历公证指引", "学位公证指引"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("学立公证指引怎么办").text == "学历公证指引怎么办"
+
+
+def test_a_short_bracketed_word_inside_a_name_is_typed_without_its_brackets(readings: dict[str, str]) -> None:
+    names = ["物品保管(公证)指引", "爆破作业人员许可(到期换发)", "社会工作者职业资格(初级、中级、高级)考试报名",
+             "公共阅报栏(屏)服务"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("物晶保菅公证指引要什么条件").text == "物品保管公证指引要什么条件"
+    # Not across a trailing qualifier or a list, and not a short piece across brackets.
+    for question in ("安许证到期了怎么延期", "水运职业资格处的联系方式", "我的电脑蓝屏了"):
         assert corrector.correct(question).text == question
 
 
@@ -168,3 +191,25 @@ def test_an_index_without_name_pinyin_is_refused(settings: IndexerSettings, enco
     (version.path / NAME_PINYIN_FILE).write_text('{"syllables": [], "readings": {}}', encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="rebuild the index"):
         SearchService(settings, encoder=encoder).index()
+
+
+def test_matter_words_are_vocabulary_by_sound_only(readings: dict[str, str]) -> None:
+    # Everyday words for matters the catalog lacks: 社宝 is a slip for 社保 (a word inside a term);
+    # 位备案 (inside 单位备案, no word) is no vocabulary, and no look-alike slip is corrected towards
+    # a term (核 and 起 are no slip of each other, yet 公司起名 is a term).
+    names = ["税务登记", "停业登记"]
+    corrector = QueryCorrector(names, name_syllables(names), readings, terms=["单位社保", "单位备案", "公司起名"])
+    assert corrector.correct("员工社宝怎么交").text == "员工社保怎么交"
+    for question in ("在卫健委备案的标准", "公司核名需要准备什么"):
+        assert corrector.correct(question).text == question
+    assert QueryCorrector(names, name_syllables(names), readings).correct("员工社宝怎么交").text == "员工社宝怎么交"
+
+
+def test_five_agreeing_characters_outweigh_a_word_the_look_alike_makes(readings: dict[str, str]) -> None:
+    # 书香 and 入住 are words, yet 职业证书香询 differs from the piece 职业证书查询 by one look-alike;
+    # in a shorter window the word still wins (证书香 is no slip).
+    names = ["职业证书查询", "自然人住所地公证指引"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("想了解职业证书香询怎么申请").text == "想了解职业证书查询怎么申请"
+    assert corrector.correct("自然入住所地公证指引").text == "自然人住所地公证指引"
+    assert corrector.correct("证书香询").text == "证书香询"
