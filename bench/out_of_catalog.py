@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # purpose checks. "heldout3": written before those checks; its misses shaped the lexical check
     # of 2026-12-02 (indexer.search). "heldout4": written before that check; its misses looked at after
     # "heldout5" was written. "heldout5": written blind, only counts looked at.
-    for split in ("written", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"):
+    for split in ("written", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 

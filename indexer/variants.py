@@ -53,7 +53,8 @@ APPLY_CUES = ("申请", "申办", "申领", "新办", "办理", "怎么办", "�
               "办下来", "拿到", "取得", "领取")
 # Words of a question about a procedure: the apply cues and the ways people name the paperwork.
 PROCEDURE_CUES = (*APPLY_CUES, "手续", "审批", "办证", "什么证", "哪些证", "办啥", "怎么弄", "备案", "开户",
-                  "去哪里申请", "许可", "什么资质", "哪些资质", "什么条件", "哪些条件")
+                  "去哪里申请", "许可", "什么资质", "哪些资质", "什么条件", "哪些条件",
+                  "报批", "要批", "谁批", "批吗", "批不", "批下来")
 # ... unless it says it wants to read about it (its progress, who holds a licence, the policy).
 READING_CUES = ("看看", "办到哪", "哪一步", "进展", "政策")
 # Words of a question about a support policy (a policy document may well answer "how do I apply").
@@ -66,11 +67,14 @@ POLICY_CONTEXT_CUES = (*POLICY_CUES, "费", "停工", "复工", "复产")
 # shares 取水许可证 with the question) still outweighed it; -2 fixes that and changed none of the
 # dev or typo tune-half questions (measured with the base e5 model, 2026-12-02).
 APPLY_AGREEMENT = {"first": 1.0, "lookup": -2.0}
+INFORMATION_NAME_ENDINGS = ("公开", "公布")
 # Specialist services the catalog has dozens of, named after the thing they concern (办理专利权委托公证指引,
 # 保全网页公证指引): they match many questions word for word, yet answer only a question that asks
 # for the service itself. Item-name word -> the words a question names it by (公正: the everyday
 # homophone slip).
-SPECIALIST_SERVICES: dict[str, tuple[str, ...]] = {"公证": ("公证", "公正")}
+SPECIALIST_SERVICES: dict[str, tuple[str, ...]] = {"公证": ("公证", "公正"),
+                                                   # 64 exams (报名, 成绩查询 …): 申请专利找代理机构 is no question for 专利代理师资格考试
+                                                   "考试": ("考", "报名", "成绩", "准考证")}
 # Items for a restricted kind of applicant (外商投资有限责任公司设立登记, 港澳医师内地医师资格认定 …):
 # every dev question about one names that kind of applicant (外资, 香港, 老外, 德国工程师 …), so a
 # question that names none (新开的公司要去哪里领营业执照) is not theirs to assert.
@@ -103,9 +107,11 @@ def asks_for_procedure(query: str) -> bool:
 
 
 def serves_information(name: str) -> bool:
-    """Whether a catalog item only informs (a look-up, a list, publicity) rather than carries out a
-    procedure: such an item is never a confident answer to a procedure question."""
-    return "lookup" in item_variants(name)
+    """Whether a catalog item only informs (a look-up, a list, publicity, disclosure) rather than
+    carries out a procedure: such an item is never a confident answer to a procedure question."""
+    # Disclosure (…信息公开, …结果公布) is not a look-up variant for the variant feature: "怎么申请
+    # 政府信息公开" wants that very item, and the look-up cue would score it down.
+    return "lookup" in item_variants(name) or name.endswith(INFORMATION_NAME_ENDINGS)
 
 
 def asks_for_the_service_of(query: str, name: str) -> bool:

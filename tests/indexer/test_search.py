@@ -138,6 +138,11 @@ def test_purpose_of_questions_and_items() -> None:
     assert not asks_for_procedure("新造捕捞鱼船有什么审批政策")
     assert serves_information("食品相关产品生产许可证信息") and serves_information("商品条码宣传推广")
     assert serves_information("广州海关海关法规查询") and not serves_information("新增取水许可")
+    assert serves_information("申请环保信息公开") and serves_information("驾驶人考试预约结果公布")  # disclosure
+    assert asks_for_procedure("开个少儿美术班 要去教育局批不") and asks_for_procedure("洗车店的脏水排市政管子要批吗")
+    # An exam's registration answers a question about the exam, not one about the trade it qualifies for.
+    assert not asks_for_the_service_of("外观设计想申请专利，找代理机构要多少钱", "全国专利代理师资格考试（广州考点）报名咨询服务")
+    assert asks_for_the_service_of("注册会计师考试在哪报名", "注册会计师全国统一考试报名")
     assert asks_about_policy("北京企业办境外投资备案，证书需要去窗口领取吗")  # a place
     assert asks_about_policy("小微企业对公账户收开户费吗")  # a fee
     assert not asks_about_policy("给员工缴住房公积金第一次怎么弄")
