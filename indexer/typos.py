@@ -6,7 +6,8 @@ People type Chinese with a pinyin keyboard, so their slips are characters read t
 an/ang, en/eng, in/ing), and, from handwriting input or scanned forms, characters that look
 alike (营 -> 菅, 食 -> 良). ``QueryCorrector``: a run of the question's characters that is not a
 piece of any item name, but reads (or, by one character, looks) like one, is replaced by that
-piece. It corrects only towards the catalog's vocabulary and only where the original is not itself
+piece. It corrects only towards the catalog's vocabulary (item names; by sound also the everyday
+words of the matters the catalog lacks, indexer.matters) and only where the original is not itself
 a piece of a name; short pieces and look-alikes must moreover not break an ordinary word (jieba's
 dictionary), so real words are left alone. The corrected question is what every retriever scores.
 
