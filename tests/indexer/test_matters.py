@@ -64,6 +64,8 @@ def test_asking_for_a_catalog_item_by_its_name_is_never_referred(guide: MatterGu
     ("排污许可证怎么申领", "discharge_permit"),
     ("开个少儿美术班要去教育局批不", "training_school_permit"),
     ("员工宿舍想办集体户口", "collective_household"),
+    ("办公室租约到期了房东一直不退押金，公司该怎么维权", "commercial_dispute"),
+    ("供应商收了定金一直不发货", "commercial_dispute"),
 ])
 def test_a_question_names_its_matter(guide: MatterGuide, question: str, matter_id: str) -> None:
     matter = guide.named_matter(question)
@@ -141,6 +143,7 @@ def test_words_that_mean_something_else_name_no_matter(guide: MatterGuide) -> No
     assert guide.named_matter("个人卖货给公司 对方要专票 我又没营业执照 咋整") is None
     assert guide.named_matter("几个月没给员工交社保，现在想补缴") is None
     assert guide.named_matter("高速边上想立个广告牌 归谁管") is None
+    assert guide.named_matter("房东说要单独装一个电表，商铺用电怎么申请装表接电") is None  # a landlord is no dispute
 
 
 def test_saying_cha_asks_for_a_look_up_but_jiancha_does_not(guide: MatterGuide) -> None:
