@@ -14,7 +14,8 @@ referral decision the action uses (indexer.matters) over:
   code) before the heldout4 misses were looked at; "heldout6" and "heldout7" for 50 each written blind on
   2026-12-03 by two more writers (the matters' names only; most questions avoid the official name), heldout6
   measured before its misses were looked at, heldout7 written before the changes of that day and measured
-  after them; `matter` "unmapped" for matters the mapping does not list, where only a wrong
+  after them; "heldout8" for 50 written blind by a fourth writer after all of them, only counted;
+  `matter` "unmapped" for matters the mapping does not list, where only a wrong
   high-confidence answer counts);
 - bench/data/item_queries_dev.jsonl and policy_queries_dev.jsonl: in-catalog questions, which
   should (almost) never be referred.
@@ -115,8 +116,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # purpose checks. "heldout3": written before those checks; its misses shaped the lexical check
     # of 2026-12-02 (indexer.search). "heldout4": written before that check; its misses looked at after
     # "heldout5" was written. "heldout5": written blind, only counts looked at. "heldout6", "heldout7":
-    # written blind (2026-12-03); heldout6's misses shaped that day's checks, heldout7 only measured them.
-    for split in ("written", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"):
+    # written blind (2026-12-03); heldout6's misses shaped that day's checks, heldout7 measured them
+    # (its misses then looked at); "heldout8": written blind after all of it, only counts looked at.
+    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 9))):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 
