@@ -87,9 +87,12 @@ def test_user_and_staff_through_a_whole_conversation(stack: Stack, browser) -> N
     shot(user, "05-user-sees-staff-reply")
 
     # 5. Staff hands the chat back; the bot answers the next question.
+    # The claim already showed a system line: wait for the hand-back's own, or the question below
+    # can reach the desk while the chat is still the staff member's (then no bot answer comes).
+    system_before = user.locator(".daofu-msg-system").count()
     staff.locator("#handback").click()
     user.wait_for_function("() => document.querySelector('#daofu-widget').shadowRoot"
-                           ".querySelectorAll('.daofu-msg-system').length > 0", timeout=30_000)
+                           f".querySelectorAll('.daofu-msg-system').length > {system_before}", timeout=30_000)
     bot_before = user.locator(".daofu-msg-bot").count()
     ask(user, "复业登记需要什么材料")
     user.wait_for_function(f"() => document.querySelector('#daofu-widget').shadowRoot"
