@@ -153,8 +153,10 @@ def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
     track.locator("[data-testid=demand-track-number]").fill(number)
     track.locator("[data-testid=demand-track-last4]").fill("5678")
     track.locator("[data-testid=demand-track-submit]").click()
-    result = user.locator("[data-testid=demand-result]").last
-    result.locator("[data-testid=demand-reply]").wait_for(timeout=15_000)
+    user.locator("[data-testid=demand-result]").last.locator("[data-testid=demand-reply]").wait_for(timeout=15_000)
+    # Pinned by position: the reply's push ("有新进展") appends another result card whenever it
+    # arrives, and a `.last` locator would then fill one card's form and submit the other's.
+    result = user.locator("[data-testid=demand-result]").nth(user.locator("[data-testid=demand-result]").count() - 1)
     assert REPLY in result.locator("[data-testid=demand-reply]").inner_text()
     assert "已答复" in result.locator("[data-testid=demand-status]").inner_text()
     assert WATER in result.locator("[data-testid=demand-department]").inner_text()
