@@ -8,10 +8,15 @@ import numpy as np
 _NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
 
 
+def compact(text: str) -> str:
+    """The letters, digits and Chinese characters of ``text``, lower-cased (no spaces or punctuation)."""
+    return _NOT_WORD.sub("", text.lower())
+
+
 def character_ngrams(text: str, sizes: tuple[int, ...] = (1, 2)) -> list[str]:
     """Character n-grams of the letters and digits of ``text`` (robust to typos and odd segmentation)."""
-    compact = _NOT_WORD.sub("", text.lower())
-    return [compact[i:i + n] for n in sizes for i in range(len(compact) - n + 1)]
+    letters = compact(text)
+    return [letters[i:i + n] for n in sizes for i in range(len(letters) - n + 1)]
 
 
 def standardize(scores: np.ndarray) -> np.ndarray:

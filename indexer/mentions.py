@@ -18,21 +18,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from indexer.features import compact
+
 # Shorter names are ordinary words (公证, 户口页借出 is 5): a four-character name spelled out is
 # already specific enough (档案接收, 重名查询), a shorter one is not.
 MIN_NAME_LENGTH = 4
-_NOT_TEXT = re.compile(r"[^\w\u4e00-\u9fff]+")
 _BRACKETS = re.compile(r"[()（）《》〈〉【】\[\]]")
 _TRAILING_QUALIFIERS = re.compile(r"(\s*[(（][^()（）]*[)）])+\s*$")
 
 
-def _compact(text: str) -> str:
-    return _NOT_TEXT.sub("", text.lower())
-
-
 def name_forms(name: str) -> frozenset[str]:
     """How a question may spell ``name`` out: without brackets, and without trailing qualifiers."""
-    forms = {_compact(_BRACKETS.sub("", name)), _compact(_TRAILING_QUALIFIERS.sub("", name))}
+    forms = {compact(_BRACKETS.sub("", name)), compact(_TRAILING_QUALIFIERS.sub("", name))}
     return frozenset(form for form in forms if len(form) >= MIN_NAME_LENGTH)
 
 
@@ -52,7 +49,7 @@ class NameMentions:
 
     def scores(self, query: str) -> np.ndarray:
         """1.0 for each item whose name the question spells out (longest found names only), else 0."""
-        text = _compact(query)
+        text = compact(query)
         found: list[tuple[int, int]] = []  # (start, end) of each spelled-out form
         for start, char in enumerate(text):
             for form in self._forms_by_start.get(char, ()):
