@@ -45,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--audit-file", type=Path, help="JSON-lines audit file (default var/audit/retention.jsonl)")
     args = parser.parse_args(argv)
     if args.command == "working-days":
-        from desk.demands.working_days import add_working_days
+        from desk.demands.working_days import add_working_days_estimated
 
         try:
-            print(add_working_days(args.start, args.days).isoformat())
+            # An estimate (a year chinese-calendar lacks) is logged to stderr.
+            print(add_working_days_estimated(args.start, args.days)[0].isoformat())
         except DeskError as error:
             days.error(str(error))  # exits 2, as argparse does for any other bad input
         return 0

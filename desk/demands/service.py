@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from daofu_protocol import DemandCategory  # the contract's: the bot suggests one, the widget lists them
 from desk.demands.states import OPEN_STATES, Actor, DemandAction, DemandState, transition
-from desk.demands.working_days import add_working_days, reminder_day
+from desk.demands.working_days import add_working_days, add_working_days_estimated, reminder_day
 from desk.errors import DeskError, Forbidden, NotFound
 from desk.models import Demand, DemandEvent, Department, NotificationOutbox, Staff, utcnow
 from desk.settings import DeskSettings
@@ -79,6 +79,8 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
 TRACKING_CHARS = 16
 MAX_NUMBER_ATTEMPTS = 5
+# Said with a deadline in a year whose holiday schedule the calendar package lacks (desk.demands.working_days).
+ESTIMATED_DEADLINE_NOTE = "（按法定节假日规则估算，以国务院公布的放假安排为准）"
 MAX_EXTENSION_DAYS = 30
 
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
@@ -172,7 +174,8 @@ class DemandService:
         now = self.clock()
         start = self.today()
         days = self.deadlines[data.category.value]
-        due, remind = add_working_days(start, days), reminder_day(start, days)
+        # A deadline in a year the calendar package has not published yet is estimated, and says so.
+        (due, estimated), remind = add_working_days_estimated(start, days), reminder_day(start, days)
         for _ in range(MAX_NUMBER_ATTEMPTS):
             number = self.new_number()
             demand = Demand(tracking_number=number, category=data.category.value, content=data.content,
@@ -193,9 +196,11 @@ class DemandService:
         session.add(DemandEvent(demand_id=demand.id, action="file", from_status=None,
                                 to_status=DemandState.RECEIVED.value, actor_kind=actor.kind, actor_id=actor.staff_id,
                                 actor_name=actor.name, note="", public=True, created_at=now,
-                                detail={"channel": DemandChannel(data.channel).value}))
+                                detail={"channel": DemandChannel(data.channel).value,
+                                        **({"deadline_estimated": True} if estimated else {})}))
         self._notify(session, demand, "sms", demand.contact_phone,
-                     f"您的{demand.category}诉求已受理，编号 {number}，办理时限 {due.isoformat()}。"
+                     f"您的{demand.category}诉求已受理，编号 {number}，办理时限 {due.isoformat()}"
+                     f"{ESTIMATED_DEADLINE_NOTE if estimated else ''}。"
                      f"可凭编号和手机尾号查询进度。")
         session.add(NotificationOutbox(demand_id=demand.id, channel="staff", recipient="dispatchers",
                                        text=f"新诉求 {number}（{demand.category}）待派单", created_at=now))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from desk.db import Database
 from desk.demands.outbox import LoggingSender, Notification, deliver_pending
 from desk.demands.service import (
+    ESTIMATED_DEADLINE_NOTE,
     DemandCategory,
     DemandInput,
     DemandService,
@@ -24,7 +25,6 @@ from desk.demands.service import (
     seed_departments,
 )
 from desk.demands.states import DemandTransitionError
-from desk.demands.working_days import CalendarOutOfRange
 from desk.errors import DeskError, Forbidden, NotFound
 from desk.models import Demand, DemandEvent, Department, NotificationOutbox, Staff
 from desk.settings import DeskSettings
@@ -126,11 +126,23 @@ def test_a_tracking_number_collision_is_retried(store: Database, clock: Clock) -
         file_one(store, stuck)
 
 
-def test_filing_beyond_the_calendar_is_an_explicit_error(store: Database, clock: Clock) -> None:
+def test_filing_into_an_unpublished_year_estimates_the_deadline_and_says_so(store: Database, clock: Clock) -> None:
+    # December: a 15-working-day limit ends in a year chinese-calendar 1.11.0 has not published.
     clock.set_local("2026-12-20")
     demands = DemandService(DeskSettings(), clock=clock)
-    with pytest.raises(CalendarOutOfRange, match="2027"):
-        file_one(store, demands, DemandCategory.COMPLAINT)
+    demand = file_one(store, demands, DemandCategory.COMPLAINT)
+    assert demand.due_date.year == 2027 and demand.due_date.weekday() < 5
+    sms = [text for channel, _, text in outbox(store) if channel == "sms"]
+    assert ESTIMATED_DEADLINE_NOTE in sms[-1] and demand.due_date.isoformat() in sms[-1]
+    with store.session() as session:
+        filed = session.scalars(select(DemandEvent).where(DemandEvent.demand_id == demand.id)).one()
+        assert filed.detail["deadline_estimated"] is True
+    clock.set_local("2026-06-08")
+    ordinary = file_one(store, demands, DemandCategory.COMPLAINT)
+    with store.session() as session:
+        filed = session.scalars(select(DemandEvent).where(DemandEvent.demand_id == ordinary.id)).one()
+        assert "deadline_estimated" not in filed.detail
+    assert ESTIMATED_DEADLINE_NOTE not in [t for c, _, t in outbox(store) if c == "sms"][-1]
 
 
 @pytest.mark.parametrize(("raw", "digits"), [("13812345678", "13812345678"), ("138-1234-5678", "13812345678"),

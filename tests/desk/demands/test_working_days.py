@@ -9,8 +9,11 @@ from desk.__main__ import main
 from desk.demands.working_days import (
     CalendarOutOfRange,
     add_working_days,
+    add_working_days_estimated,
     is_working_day,
+    last_published_year,
     reminder_day,
+    statutory_days_off,
     working_days_between,
 )
 
@@ -56,11 +59,47 @@ def test_reminder_at_eighty_percent() -> None:
     assert add_working_days(D("2026-06-08"), 5) == D("2026-06-15")
 
 
-def test_beyond_the_published_years_is_an_explicit_error() -> None:
+def test_a_published_year_is_not_an_estimate() -> None:
+    assert add_working_days_estimated(D("2026-09-30"), 3) == (D("2026-10-10"), False)
+
+
+@pytest.mark.parametrize("year", range(2015, 2027))
+def test_statutory_rule_agrees_with_the_published_years_but_their_moved_days(year: int) -> None:
+    # The estimate against years the package has: they differ only where the State Council moved
+    # days to make longer breaks (调休: a Saturday worked, a weekday off), 10-16 days a year; a wrong
+    # lunar date would add several more.
+    day, differing = D(f"{year}-01-01"), []
+    while day.year == year:
+        estimated = day.weekday() < 5 and day not in statutory_days_off(year)
+        if estimated != is_working_day(day):
+            differing.append(day)
+        day += datetime.timedelta(days=1)
+    assert len(differing) <= 16, differing
+    assert {D(f"{year}-01-01"), D(f"{year}-10-01")} <= statutory_days_off(year)
+
+
+def test_an_unpublished_year_is_estimated_by_the_statutory_rule() -> None:
+    # 2027 is not in chinese-calendar 1.11.0: 除夕 Fri 02-05, 初一..初三 Sat 02-06..Mon 02-08; the
+    # weekend's two made up on Tue 02-09 and Wed 02-10.
+    if last_published_year() >= 2027:
+        pytest.skip("the package publishes 2027 now: the official days apply")
+    off = statutory_days_off(2027)
+    assert {D("2027-01-01"), D("2027-02-05"), D("2027-02-08"), D("2027-02-09"), D("2027-02-10"), D("2027-04-05"),
+            D("2027-05-03"), D("2027-06-09"), D("2027-09-15"), D("2027-10-01"), D("2027-10-04")} <= off
+    # 05-01/05-02 fall on a weekend: made up on Monday 05-03 and Tuesday 05-04.
+    assert D("2027-05-04") in off
+    assert add_working_days_estimated(D("2027-02-04"), 1) == (D("2027-02-11"), True)
+    # From December of the last published year into the next: an estimate, never an error.
+    due, estimated = add_working_days_estimated(D("2026-12-20"), 30)
+    assert estimated and due.year == 2027 and due.weekday() < 5
+    assert working_days_between(D("2027-02-04"), D("2027-02-11")) == 1
+
+
+def test_far_beyond_the_published_years_is_an_explicit_error() -> None:
     with pytest.raises(CalendarOutOfRange, match="chinese-calendar"):
-        add_working_days(D("2026-12-20"), 30)
-    with pytest.raises(CalendarOutOfRange):
         add_working_days(D("2100-01-04"), 0)
+    with pytest.raises(CalendarOutOfRange):
+        is_working_day(D(f"{last_published_year() + 1}-03-01"))  # appointments stay strict
 
 
 def test_negative_days_are_refused() -> None:
