@@ -17,7 +17,9 @@ referral decision the action uses (indexer.matters) over:
   after them; "heldout8" for 50 written blind by a fourth writer after all of them, only counted
   (looked at on 2026-12-03 once heldout9 and heldout10 existed); "heldout9" and "heldout10" for 50 each
   written blind on 2026-12-03 by two more writers before that day's calibration refit (which tunes on
-  written..heldout8): heldout9 measured and then looked at, heldout10 only counted;
+  written..heldout8): heldout9 measured and then looked at, heldout10 counted, then looked at once
+  "heldout11" (50 more, written blind by a seventh writer after that day's matters were added) was
+  counted;
   `matter` "unmapped" for matters the mapping does not list, where only a wrong
   high-confidence answer counts; `in_catalog`: the catalog item's name when a writer thought a
   matter missing that the catalog has after all (高新技术企业认定): that item at high confidence is right);
@@ -130,8 +132,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # "heldout5" was written. "heldout5": written blind, only counts looked at. "heldout6", "heldout7":
     # written blind (2026-12-03); heldout6's misses shaped that day's checks, heldout7 measured them
     # (its misses then looked at); "heldout8": written blind after all of it; "heldout9", "heldout10":
-    # written blind before the calibration refit that tunes on written..heldout8.
-    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 11))):
+    # written blind before the calibration refit that tunes on written..heldout8; "heldout11": written
+    # blind after the new matters of 2026-12-03.
+    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 12))):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 
