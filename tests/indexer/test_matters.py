@@ -73,6 +73,8 @@ def test_asking_for_a_catalog_item_by_its_name_is_never_referred(guide: MatterGu
     ("外国人来华工作许可怎么申请", "foreign_work_permit"),
     ("公司的货车该年审了 去哪验车", "vehicle_inspection"),
     ("残保金今年咋交，我们一个残疾人都没招", "disability_levy"),
+    ("烟证怎么办", "tobacco_retail_permit"),
+    ("想自己开一家宠物诊所，给动物看病的许可哪个部门管", "animal_clinic_permit"),
 ])
 def test_a_question_names_its_matter(guide: MatterGuide, question: str, matter_id: str) -> None:
     matter = guide.named_matter(question)
