@@ -19,10 +19,11 @@ referral decision the action uses (indexer.matters) over:
   written blind on 2026-12-03 by two more writers before that day's calibration refit (which tunes on
   written..heldout8): heldout9 measured and then looked at, heldout10 counted, then looked at once
   "heldout11" (50 more, written blind by a seventh writer after that day's matters were added) was
-  counted;
+  counted, then looked at; "heldout12" (48, an eighth writer) counted after the last change of that day;
   `matter` "unmapped" for matters the mapping does not list, where only a wrong
   high-confidence answer counts; `in_catalog`: the catalog item's name when a writer thought a
-  matter missing that the catalog has after all (高新技术企业认定): that item at high confidence is right);
+  matter missing that the catalog has after all (高新技术企业认定; a policy notice's title for a support
+  policy the notice describes): that record at high confidence is right);
 - bench/data/item_queries_dev.jsonl and policy_queries_dev.jsonl: in-catalog questions, which
   should (almost) never be referred.
 
@@ -133,8 +134,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # written blind (2026-12-03); heldout6's misses shaped that day's checks, heldout7 measured them
     # (its misses then looked at); "heldout8": written blind after all of it; "heldout9", "heldout10":
     # written blind before the calibration refit that tunes on written..heldout8; "heldout11": written
-    # blind after the new matters of 2026-12-03.
-    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 12))):
+    # blind after the new matters of 2026-12-03; "heldout12": counted after the last change of that day.
+    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 13))):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 
