@@ -161,6 +161,9 @@ bench: setup
 	$(PY) bench/desk_load.py
 	$(PY) bench/reindex_bench.py
 	$(PY) -m bench.gap_clustering
+	$(PY) -m bench.typo_bench
+	$(PY) -m bench.out_of_catalog
+	$(PY) -m bench.bundle_matching
 
 clean:
 	rm -rf var/index var/cache var/rasa var/log
