@@ -17,20 +17,14 @@ threshold of a grid, over the served index (or the one DAOFU_INDEX_DIR/DAOFU_MOD
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
+from bench.out_of_catalog import DATA, read_jsonl
 from indexer.records import Bundle
 from indexer.search import SearchService, bundle_match_threshold
 from indexer.settings import IndexerSettings
 
-DATA = Path(__file__).resolve().parent / "data"
 GRID = (0.65, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96)
-
-
-def read_jsonl(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def closest_bundles(service: SearchService, questions: Sequence[str]) -> list[tuple[str, float, frozenset[str]]]:

@@ -34,15 +34,18 @@ class CalendarOutOfRange(DeskError):
     status = 503
 
 
+def _out_of_range(day: datetime.date, error: NotImplementedError) -> CalendarOutOfRange:
+    return CalendarOutOfRange(f"工作日历没有 {day.year} 年的数据（{error}）：请升级 chinese-calendar 包"
+                              f"（requirements/app.lock）到包含 {day.year} 年放假安排的版本")
+
+
 def is_working_day(day: datetime.date) -> bool:
     """On the published calendar only: CalendarOutOfRange for a year it lacks."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as error:
         # The package raises NotImplementedError for years it has no schedule for.
-        raise CalendarOutOfRange(
-            f"工作日历没有 {day.year} 年的数据（{error}）：请升级 chinese-calendar 包"
-            f"（requirements/app.lock）到包含 {day.year} 年放假安排的版本") from error
+        raise _out_of_range(day, error) from error
 
 
 @functools.cache
@@ -91,9 +94,9 @@ def _working_day(day: datetime.date) -> tuple[bool, bool]:
     years right after it."""
     try:
         return bool(chinese_calendar.is_workday(day)), False
-    except NotImplementedError:
+    except NotImplementedError as error:
         if day.year > last_published_year() + ESTIMATED_YEARS_AHEAD or day.year < last_published_year():
-            is_working_day(day)  # raises CalendarOutOfRange with its advice
+            raise _out_of_range(day, error) from error
         return day.weekday() < 5 and day not in statutory_days_off(day.year), True
 
 
