@@ -265,11 +265,16 @@ def _eval(args: argparse.Namespace, settings: IndexerSettings) -> int:
 
 
 def _calibrate(args: argparse.Namespace, settings: IndexerSettings) -> int:
-    from indexer.fitting import fit_calibration, fit_kind_classifier
+    from indexer.fitting import fit_calibration, fit_kind_classifier, fit_scope_classifier
+    from indexer.kind_classifier import KIND_MODEL_FILE
+    from indexer.scope_classifier import SCOPE_MODEL_FILE
 
     classifier = fit_kind_classifier()
-    classifier.save()
+    classifier.save(KIND_MODEL_FILE)
     print(f"kind classifier: {len(classifier.weights)} n-gram weights")
+    scope = fit_scope_classifier()
+    scope.save(SCOPE_MODEL_FILE)
+    print(f"scope classifier: {len(scope.weights)} n-gram weights")
     calibration = fit_calibration(settings, kind_classifier=classifier)
     # Each embedding model has its own fit: the one the index being calibrated was built with
     # (its manifest says which; no need to load the index again).

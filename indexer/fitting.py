@@ -29,7 +29,9 @@ from indexer.evaluation import (
     score_policy_questions,
 )
 from indexer.kind_classifier import KindClassifier, load_kind_classifier, train_kind_classifier
+from indexer.ngram_classifier import NgramClassifier
 from indexer.normalize import normalize_text
+from indexer.scope_classifier import train_scope_classifier
 from indexer.search import FusionWeights, SearchService, fuse_item_parts, fuse_passage_parts
 from indexer.settings import IndexerSettings
 
@@ -47,6 +49,9 @@ TARGET_HIGH_PRECISION = 0.85  # share of "high" answers whose first hit is right
 # Out-of-catalog questions the fit learns from: every set whose misses have been looked at (through
 # heldout8, 2026-12-03); the later sets (heldout9 onwards) stay out of the fit and measure it.
 OUT_OF_CATALOG_TUNE_SPLITS = ("written", "heldout", *(f"heldout{n}" for n in range(2, 9)))
+# The scope classifier (indexer.scope_classifier) learns from every set looked at by 2026-12-03
+# (through heldout16); heldout17 onwards measure it.
+SCOPE_OUT_OF_CATALOG_SPLITS = ("written", "heldout", *(f"heldout{n}" for n in range(2, 17)))
 ANSWERABLE_BELOW_MEDIUM = 0.02  # share of answerable questions (answer among the first 3) allowed to fall to "low"
 
 
@@ -144,6 +149,20 @@ def fit_kind_classifier() -> KindClassifier:
     policies = nlu_examples("ask_policy") + [row["query"] for row in training_questions("policy")]
     texts = [normalize_text(text) for text in (*items, *policies)]
     return train_kind_classifier(texts, [True] * len(items) + [False] * len(policies))
+
+
+def fit_scope_classifier() -> NgramClassifier:
+    """In the catalog or outside it: what the bot is taught to answer (its Rasa examples, the
+    training questions, the tune halves of the development sets) against the out-of-catalog
+    questions already looked at."""
+    in_catalog = [*nlu_examples("ask_item"), *nlu_examples("ask_policy"),
+                  *(row["query"] for row in training_questions("item")),
+                  *(row["query"] for row in training_questions("policy")),
+                  *(q.query for q in load_item_questions() if q.split == "tune"),
+                  *(q.query for q in load_policy_questions() if q.split == "tune")]
+    outside = load_out_of_catalog(SCOPE_OUT_OF_CATALOG_SPLITS)
+    return train_scope_classifier([normalize_text(text) for text in in_catalog],
+                                  [normalize_text(text) for text in outside])
 
 
 def fit_calibration(settings: IndexerSettings, weights: FusionWeights = FusionWeights(),

@@ -31,6 +31,7 @@ from indexer.lexical import Bm25Index
 from indexer.matters import MatterMapError, get_matter_guide
 from indexer.mentions import NameMentions
 from indexer.model_setup import model_info
+from indexer.ngram_classifier import NgramClassifier
 from indexer.normalize import NORMALIZER_VERSION, normalize_text
 from indexer.records import (
     Bundle,
@@ -43,6 +44,7 @@ from indexer.records import (
     ServiceItem,
     record_from_dict,
 )
+from indexer.scope_classifier import is_outside_the_catalog, load_scope_classifier
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore, IndexVersion, check_compatible
 from indexer.tokenize import search_tokens
@@ -283,7 +285,7 @@ class SearchService:
     def __init__(self, settings: IndexerSettings, encoder: Encoder | None = None,
                  weights: FusionWeights = FusionWeights(), calibration: Calibration | None = None,
                  kind_classifier: KindClassifier | None = None, pinned_version: str | None = None,
-                 encoders: Sequence[Encoder] = ()) -> None:
+                 encoders: Sequence[Encoder] = (), scope_classifier: NgramClassifier | None = None) -> None:
         """``pinned_version``: serve that index version only (the editor's try-it on a new build).
 
         Queries are embedded by the model the served index was built with (its manifest says
@@ -296,6 +298,7 @@ class SearchService:
         # None: the calibration fitted for the served index's model (calibration_for_model).
         self._calibration_override = calibration
         self.kind_classifier = kind_classifier or load_kind_classifier()
+        self.scope_classifier = scope_classifier or load_scope_classifier()
         self._store = IndexStore(settings.index_dir)
         self._encoder = encoder
         self._encoders: dict[str, Encoder] = {
@@ -501,6 +504,8 @@ class SearchService:
         level = calibration.level(confidence, second_share)
         if level == "high" and not fits_the_question(searched, hits[0]):
             level = "medium"  # offer it among candidates, never assert it
+        elif level == "high" and is_outside_the_catalog(self.scope_classifier, searched):
+            level = "medium"  # worded like the matters the catalog lacks: offer, or refer (indexer.matters)
         return SearchResult(query=query, normalized_query=normalized, hits=tuple(hits),
                             confidence=confidence, level=level, searched_query=searched)
 
