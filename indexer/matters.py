@@ -125,8 +125,10 @@ class MatterGuide:
     def named_matter(self, normalized_question: str) -> Matter | None:
         """The matter the question names (its longest matching term), if any."""
         text = normalized_question.lower()
+        # A possessive inside a name does not change it: 外籍员工的工作许可 names 外籍员工工作许可.
+        texts = (text, text.replace("的", ""))
         return next((matter for term, matter in self._terms
-                     if term in text and not any(word in text for word in matter.excludes)), None)
+                     if any(term in t for t in texts) and not any(word in text for word in matter.excludes)), None)
 
     def referral(self, result: SearchResult) -> Referral | None:
         """A referral when the question names a mapped matter and the answer the bot would give (the
