@@ -54,7 +54,7 @@ APPLY_CUES = ("申请", "申办", "申领", "新办", "办理", "怎么办", "�
 # Words of a question about a procedure: the apply cues and the ways people name the paperwork.
 PROCEDURE_CUES = (*APPLY_CUES, "手续", "审批", "办证", "什么证", "哪些证", "办啥", "怎么弄", "备案", "开户",
                   "去哪里申请", "许可", "什么资质", "哪些资质", "什么条件", "哪些条件",
-                  "报批", "要批", "谁批", "批吗", "批不", "批下来")
+                  "报批", "要批", "谁批", "批吗", "批不", "批下来", "注册")
 # ... unless it says it wants to read about it (its progress, who holds a licence, the policy).
 READING_CUES = ("看看", "办到哪", "哪一步", "进展", "政策")
 # Words of a question about a support policy (a policy document may well answer "how do I apply").
