@@ -20,6 +20,9 @@ referral decision the action uses (indexer.matters) over:
   written..heldout8): heldout9 measured and then looked at, heldout10 counted, then looked at once
   "heldout11" (50 more, written blind by a seventh writer after that day's matters were added) was
   counted, then looked at; "heldout12" (48, an eighth writer) counted after the last change of that day;
+  "heldout13" … "heldout17" (49-50 each, five more writers, later on 2026-12-03): 13 and 14 counted
+  before the scope classifier (indexer.scope_classifier) existed, 15 and 16 counted after it, 17
+  counted after it had learnt from 13-16, each then looked at;
   `matter` "unmapped" for matters the mapping does not list, where only a wrong
   high-confidence answer counts; `in_catalog`: the catalog item's name when a writer thought a
   matter missing that the catalog has after all (高新技术企业认定; a policy notice's title for a support
@@ -134,8 +137,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # written blind (2026-12-03); heldout6's misses shaped that day's checks, heldout7 measured them
     # (its misses then looked at); "heldout8": written blind after all of it; "heldout9", "heldout10":
     # written blind before the calibration refit that tunes on written..heldout8; "heldout11": written
-    # blind after the new matters of 2026-12-03; "heldout12": counted after the last change of that day.
-    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 13))):
+    # blind after the new matters of 2026-12-03; "heldout12": counted after the last change of that day;
+    # "heldout13" … "heldout17": counted around the scope classifier (see the docstring).
+    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 18))):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 
