@@ -65,3 +65,12 @@ def test_a_question_worded_like_a_missing_matter_is_offered_not_asserted(
     trusting = SearchService(built_index, encoder=encoder, calibration=always_high,
                              scope_classifier=NgramClassifier({}, 0.0))
     assert trusting.search("股权出质注销登记在哪里办", kind="item").level == "high"
+
+
+def test_the_shipped_scope_model_is_what_calibrate_fits_from_the_shipped_data() -> None:
+    # A question set edited without `python -m indexer calibrate` would leave a stale model.
+    from indexer.fitting import fit_scope_classifier
+
+    fitted, shipped = fit_scope_classifier(), load_scope_classifier(SCOPE_MODEL_FILE)
+    assert abs(fitted.bias - shipped.bias) < 1e-3
+    assert max(abs(fitted.weights.get(gram, 0.0) - weight) for gram, weight in shipped.weights.items()) < 1e-3
