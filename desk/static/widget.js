@@ -767,6 +767,7 @@
     const box = el("div", "daofu-card daofu-demand-result");
     box.dataset.testid = "demand-result";
     box.dataset.trackingNumber = number;
+    box.dataset.status = str(data.status);
     box.appendChild(el("div", "daofu-card-title", `诉求 ${number}`));
     const line = (label, value, testid) => {
       const r = el("div", "daofu-row");
@@ -797,6 +798,11 @@
       status.textContent = str(d.status_text) + (d.overdue ? "（已超期）" : "");
     });
     return box;
+  }
+  function hasRatingDraft(box) {
+    const score = box.querySelector("[data-testid=demand-rating-score]");
+    const comment = box.querySelector("[data-testid=demand-rating-comment]");
+    return Boolean(score && score.value || comment && comment.value.trim());
   }
   function ratingForm(onSubmit) {
     const form = el("div", "daofu-demand-rating");
@@ -2319,10 +2325,15 @@ a { color: #1f5fbf; word-break: break-all; }
       const known = store.data.demands;
       return known.length ? known[known.length - 1].n : "";
     }
+    function resultCardOf(number) {
+      return [...list.querySelectorAll("[data-testid=demand-result]")].filter((card) => card.dataset.trackingNumber === number).pop() || null;
+    }
     async function lookupDemand(number, last4) {
       const result = await trackDemand(ORIGIN, number, last4);
       if (result.data) {
         rememberDemand(str(result.data.tracking_number), last4);
+        const shownCard = resultCardOf(str(result.data.tracking_number));
+        if (shownCard && !hasRatingDraft(shownCard)) shownCard.remove();
         appendLocal(demandResult(result.data, last4));
       } else {
         appendLocal(failureCard(number, result.detail));
@@ -2346,7 +2357,8 @@ a { color: #1f5fbf; word-break: break-all; }
       addSystemLine(`您的诉求 ${number} 有新进展：${str(d.status_text)}`);
       if (!isOpen()) setUnread(unread + 1);
       const known = store.data.demands.find((x) => x.n === number);
-      if (known && d.can_rate) lookupDemand(number, known.l4);
+      const shownCard = resultCardOf(number);
+      if (known && d.can_rate && !(shownCard && shownCard.dataset.status === str(d.status))) lookupDemand(number, known.l4);
     }
     async function lookupTicket(value) {
       const no = str(value).trim();

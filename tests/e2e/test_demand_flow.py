@@ -11,9 +11,9 @@ are made with `python -m desk create-user` (the handler with `--role handler --d
    department preselected, tries 派单 without a department (the desk's 422 shown in Chinese), then
    dispatches to the suggestion.
 3. The handler lands on 诉求办理, sees it under 本部门, 签收 and replies with the result.
-4. In the widget the enterprise opens 查询诉求 with the number and the phone's last 4 digits, sees
-   the reply and rates 不满意: the demand reopens, and the handler's open page shows 重办中 live
-   (/ws/demands).
+4. In the widget the reply's push shows the reply; the enterprise opens 查询诉求 with the number and
+   the phone's last 4 digits (the card is replaced, never doubled), sees the reply and rates 不满意:
+   the demand reopens, and the handler's open page shows 重办中 live (/ws/demands).
 Screenshots: test-artifacts/e2e/demand-*.png.
 """
 from __future__ import annotations
@@ -147,16 +147,22 @@ def test_a_demand_from_filing_to_reopening(desk: Desk, browser: Any) -> None:
     handler.locator("#dm-detail-status", has_text="已答复").wait_for()
     assert REPLY in handler.locator(".dm-reply").inner_text()
 
-    # The enterprise, in the widget: 查询诉求 with the number and the phone's last 4 digits, 回访 不满意
+    # The enterprise, in the widget: the reply's push ("有新进展") shows the reply by itself (this
+    # browser filed the demand, so it knows the phone's last 4 digits) ...
+    cards = user.locator(f"[data-testid=demand-result][data-tracking-number='{number}']")
+    user.locator(f"[data-testid=demand-result][data-tracking-number='{number}'][data-status=replied]").wait_for(
+        timeout=15_000)
+    cards.evaluate("card => { card.dataset.e2ePushed = 'yes'; }")
+    # ... and 查询诉求 with the number and the 4 digits takes that card's place: one card per demand.
     user.locator("[data-testid=demand-track-open]").click()
     track = user.locator("[data-testid=demand-track]").last
     track.locator("[data-testid=demand-track-number]").fill(number)
     track.locator("[data-testid=demand-track-last4]").fill("5678")
     track.locator("[data-testid=demand-track-submit]").click()
-    user.locator("[data-testid=demand-result]").last.locator("[data-testid=demand-reply]").wait_for(timeout=15_000)
-    # Pinned by position: the reply's push ("有新进展") appends another result card whenever it
-    # arrives, and a `.last` locator would then fill one card's form and submit the other's.
-    result = user.locator("[data-testid=demand-result]").nth(user.locator("[data-testid=demand-result]").count() - 1)
+    user.locator("[data-e2e-pushed]").wait_for(state="detached", timeout=15_000)  # the pushed card's place taken
+    cards.wait_for(timeout=15_000)
+    assert cards.count() == 1
+    result = cards
     assert REPLY in result.locator("[data-testid=demand-reply]").inner_text()
     assert "已答复" in result.locator("[data-testid=demand-status]").inner_text()
     assert WATER in result.locator("[data-testid=demand-department]").inner_text()

@@ -231,6 +231,7 @@ export function resultCard(data, onRate) {
   const box = el('div', 'daofu-card daofu-demand-result');
   box.dataset.testid = 'demand-result';
   box.dataset.trackingNumber = number;
+  box.dataset.status = str(data.status);
   box.appendChild(el('div', 'daofu-card-title', `诉求 ${number}`));
   const line = (label, value, testid) => {
     const r = el('div', 'daofu-row');
@@ -259,6 +260,13 @@ export function resultCard(data, onRate) {
   if (data.can_rate && onRate) box.appendChild(ratingForm((score, comment) => onRate(score, comment, box)));
   watch(number, (d) => { status.textContent = str(d.status_text) + (d.overdue ? '（已超期）' : ''); });
   return box;
+}
+
+/** Whether the enterprise has started rating on this result card (a choice or a comment). */
+export function hasRatingDraft(box) {
+  const score = box.querySelector('[data-testid=demand-rating-score]');
+  const comment = box.querySelector('[data-testid=demand-rating-comment]');
+  return Boolean((score && score.value) || (comment && comment.value.trim()));
 }
 
 function ratingForm(onSubmit) {

@@ -583,10 +583,19 @@ import * as view from './view.js';
     return known.length ? known[known.length - 1].n : '';
   }
 
+  // One result card per demand: a newer look-up (asked for, or after a push) takes the place of
+  // the card already shown, at the end of the conversation, unless a rating is being written on it.
+  function resultCardOf(number) {
+    return [...list.querySelectorAll('[data-testid=demand-result]')]
+      .filter((card) => card.dataset.trackingNumber === number).pop() || null;
+  }
+
   async function lookupDemand(number, last4) {
     const result = await demand.trackDemand(ORIGIN, number, last4);
     if (result.data) {
       rememberDemand(str(result.data.tracking_number), last4);
+      const shownCard = resultCardOf(str(result.data.tracking_number));
+      if (shownCard && !demand.hasRatingDraft(shownCard)) shownCard.remove();
       appendLocal(demandResult(result.data, last4));
     } else {
       appendLocal(demand.failureCard(number, result.detail));
@@ -614,7 +623,9 @@ import * as view from './view.js';
     if (!isOpen()) setUnread(unread + 1);
     // With a reply to read and rate, show it at once when this browser knows the digits.
     const known = store.data.demands.find((x) => x.n === number);
-    if (known && d.can_rate) lookupDemand(number, known.l4);
+    // ... unless its card already shows this state (the enterprise looked it up a moment ago).
+    const shownCard = resultCardOf(number);
+    if (known && d.can_rate && !(shownCard && shownCard.dataset.status === str(d.status))) lookupDemand(number, known.l4);
   }
 
   async function lookupTicket(value) {
