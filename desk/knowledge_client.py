@@ -184,4 +184,5 @@ def search_result_from_dict(data: dict[str, Any]) -> SearchResult:
                            snippet=hit["snippet"], sources=tuple(hit["sources"]), record=record_from_dict(hit["fields"]))
                  for hit in data["hits"])
     return SearchResult(query=data["query"], normalized_query=data["normalized_query"], hits=hits,
-                        confidence=float(data["confidence"]), level=data["level"])
+                        confidence=float(data["confidence"]), level=data["level"],
+                        searched_query=str(data.get("searched_query", "")))

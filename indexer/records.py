@@ -201,6 +201,7 @@ class SearchResult:
         return {
             "query": self.query,
             "normalized_query": self.normalized_query,
+            "searched_query": self.searched_query,
             "hits": [hit.to_dict(with_record) for hit in self.hits],
             "confidence": round(self.confidence, 4),
             "level": self.level,
