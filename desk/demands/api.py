@@ -152,7 +152,7 @@ def build_router(context: RouterContext, demands: DemandService | None = None,
     async def _sweep() -> None:
         result = await run(demands.sweep)
         await run(lambda s: deliver_pending(s, sender))
-        if result.reminded or result.overdue:
+        if result.reminded or result.overdue or result.recalculated:
             await context.hub.publish(CONSOLE_TOPIC, {"type": "demands"})
 
     # Errors, rate limits (429 with Retry-After) included, are answered by the app's handlers.

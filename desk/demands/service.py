@@ -25,7 +25,12 @@ from sqlalchemy.orm import Session
 
 from daofu_protocol import DemandCategory  # the contract's: the bot suggests one, the widget lists them
 from desk.demands.states import OPEN_STATES, Actor, DemandAction, DemandState, transition
-from desk.demands.working_days import add_working_days, add_working_days_estimated, reminder_day
+from desk.demands.working_days import (
+    add_working_days,
+    add_working_days_estimated,
+    last_published_year,
+    reminder_day,
+)
 from desk.errors import DeskError, Forbidden, NotFound
 from desk.models import Demand, DemandEvent, Department, NotificationOutbox, Staff, utcnow
 from desk.settings import DeskSettings
@@ -142,6 +147,7 @@ class DemandInput:
 class SweepResult:
     reminded: int
     overdue: int
+    recalculated: int = 0  # estimated deadlines put on the newly published calendar
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,9 @@ class DemandService:
         self.clock = clock
         self.new_number = new_number
         self.zone = datetime.timezone(datetime.timedelta(hours=settings.timezone_offset_hours))
+        # The calendar package's last year when estimated deadlines were last recomputed: a newer
+        # release only arrives with a restart, so once per process and published year is enough.
+        self._deadlines_recalculated_for: int | None = None
 
     def today(self) -> datetime.date:
         """The local (service time zone) date: deadlines are calendar days in China."""
@@ -361,8 +370,40 @@ class DemandService:
 
     # ------------------------------------------------------------------ supervision
 
+    def recalculate_estimated_deadlines(self, session: Session) -> int:
+        """Put deadlines that were estimated (a year chinese-calendar lacked when they were set) on the
+        official calendar once the installed release has that year, telling the enterprise and the
+        department when the date moves. Returns how many moved."""
+        published = last_published_year()
+        if self._deadlines_recalculated_for == published:
+            return 0
+        today, now = self.today(), self.clock()
+        # Only deadlines in the newest published year (or later) can have been estimated before.
+        candidates = session.scalars(select(Demand).where(Demand.status.in_([s.value for s in OPEN_STATES]),
+                                                          Demand.due_date >= datetime.date(published, 1, 1)))
+        moved = 0
+        for demand in list(candidates):
+            due, estimated = add_working_days_estimated(demand.start_date, demand.time_limit_days)
+            if estimated or due == demand.due_date:
+                continue
+            remind = reminder_day(demand.start_date, demand.time_limit_days)
+            transition(session, demand, DemandAction.RECALCULATE_DEADLINE, Actor.system(), changes={
+                # Overdue only stays: the sweep below marks a newly late one, with its notices.
+                "due_date": due, "remind_date": remind, "overdue": demand.overdue and due < today,
+                "reminded_at": demand.reminded_at if remind <= today else None,
+            }, now=now, detail={"estimated_due_date": demand.due_date.isoformat(), "due_date": due.isoformat()})
+            self._notify(session, demand, "sms", demand.contact_phone,
+                         f"您的诉求 {demand.tracking_number} 办理时限按国务院公布的放假安排调整为 {due.isoformat()}。")
+            self._notify(session, demand, "staff", _owner(demand),
+                         f"诉求 {demand.tracking_number} 的办理时限按公布的放假安排调整为 {due.isoformat()}")
+            moved += 1
+        self._deadlines_recalculated_for = published
+        return moved
+
     def sweep(self, session: Session) -> SweepResult:
-        """Remind departments at 80% of the time limit and mark overdue demands (run periodically)."""
+        """Remind departments at 80% of the time limit and mark overdue demands (run periodically);
+        first, estimated deadlines go on a newly published calendar."""
+        recalculated = self.recalculate_estimated_deadlines(session)
         today = self.today()
         now = self.clock()
         open_states = [state.value for state in OPEN_STATES]
@@ -383,7 +424,7 @@ class DemandService:
             self._notify(session, demand, "staff", "supervisors",
                          f"诉求 {demand.tracking_number} 已超期（时限 {demand.due_date.isoformat()}）")
             overdue += 1
-        return SweepResult(reminded, overdue)
+        return SweepResult(reminded, overdue, recalculated)
 
     # ------------------------------------------------------------------ departments
 

@@ -61,6 +61,8 @@ class DemandAction(StrEnum):
     NOTE = "note"  # internal note
     REMIND = "remind"  # 80% of the time limit used
     MARK_OVERDUE = "mark_overdue"
+    # A deadline estimated for a year the calendar package lacked, recomputed once a release has it.
+    RECALCULATE_DEADLINE = "recalculate_deadline"
 
     @property
     def label(self) -> str:
@@ -73,7 +75,7 @@ ACTION_LABELS = {
     DemandAction.REJECT_EXTENSION: "不批准延期", DemandAction.REPLY: "答复办理结果",
     DemandAction.CLOSE: "办结", DemandAction.RATE_SATISFIED: "回访评价", DemandAction.REOPEN: "回访不满意，重办",
     DemandAction.RATE: "回访评价", DemandAction.NOTE: "内部备注", DemandAction.REMIND: "临期提醒",
-    DemandAction.MARK_OVERDUE: "已超期",
+    DemandAction.MARK_OVERDUE: "已超期", DemandAction.RECALCULATE_DEADLINE: "按公布的放假安排重算时限",
 }
 
 S, A = DemandState, DemandAction
@@ -97,6 +99,7 @@ TRANSITIONS: dict[tuple[DemandState, DemandAction], DemandState] = {
     **{(state, A.NOTE): state for state in (S.RECEIVED, *_WORKING, S.REPLIED)},
     **{(state, A.REMIND): state for state in OPEN_STATES},
     **{(state, A.MARK_OVERDUE): state for state in OPEN_STATES},
+    **{(state, A.RECALCULATE_DEADLINE): state for state in OPEN_STATES},
 }
 del S, A
 

@@ -294,7 +294,8 @@
     rate: "回访评价",
     note: "内部备注",
     remind: "临期提醒",
-    mark_overdue: "已超期"
+    mark_overdue: "已超期",
+    recalculate_deadline: "按公布的放假安排重算时限"
   };
   var DISPATCHERS = ["staff", "supervisor", "admin"];
   var SUPERVISORS = ["supervisor", "admin"];

@@ -145,6 +145,55 @@ def test_filing_into_an_unpublished_year_estimates_the_deadline_and_says_so(stor
     assert ESTIMATED_DEADLINE_NOTE not in [t for c, _, t in outbox(store) if c == "sms"][-1]
 
 
+def test_estimated_deadlines_move_to_the_calendar_once_a_release_publishes_their_year(
+        store: Database, people: dict[str, Staff], clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chinese_calendar
+
+    from desk.demands import working_days
+
+    if working_days.last_published_year() >= 2027:
+        pytest.skip("the installed chinese-calendar publishes 2027 already")
+    clock.set_local("2026-12-20")
+    demands = DemandService(DeskSettings(), clock=clock)
+    estimated = act(store, demands.dispatch, people["staff"], file_one(store, demands, DemandCategory.COMPLAINT).id,
+                    MARKET)
+    clock.set_local("2026-06-08")
+    official = file_one(store, demands, DemandCategory.COMPLAINT)  # due within 2026: never estimated
+    clock.set_local("2026-12-21")
+    with store.session() as session:
+        assert demands.sweep(session).recalculated == 0  # nothing published yet: the estimate stands
+
+    # A release with 2027 arrives (an upgrade and a restart): its schedule has one more day off, the
+    # Monday after 元旦, which the statutory rule cannot know.
+    known = chinese_calendar.is_workday
+    extra_day_off = datetime.date(2027, 1, 4)
+
+    def released(day: datetime.date) -> bool:
+        if day.year == 2027:
+            return day != extra_day_off and day.weekday() < 5 and day not in working_days.statutory_days_off(2027)
+        return bool(known(day))
+
+    monkeypatch.setattr(chinese_calendar, "is_workday", released)
+    working_days.last_published_year.cache_clear()
+    try:
+        restarted = DemandService(DeskSettings(), clock=clock)
+        with store.session() as session:
+            assert restarted.sweep(session).recalculated == 1
+            assert restarted.sweep(session).recalculated == 0  # once
+        with store.session() as session:
+            moved = session.get(Demand, estimated.id)
+            assert moved is not None and moved.due_date == estimated.due_date + datetime.timedelta(days=1)
+            unchanged = session.get(Demand, official.id)
+            assert unchanged is not None and unchanged.due_date == official.due_date
+        assert events(store, estimated.id)[-1] == ("recalculate_deadline", "dispatched", "dispatched")
+        sms = [text for channel, _, text in outbox(store) if channel == "sms"][-1]
+        assert estimated.tracking_number in sms and (estimated.due_date + datetime.timedelta(days=1)).isoformat() in sms
+        assert f"department:{moved.department_id}" in [recipient for _, recipient, _ in outbox(store)][-2:]
+    finally:
+        monkeypatch.undo()
+        working_days.last_published_year.cache_clear()
+
+
 @pytest.mark.parametrize(("raw", "digits"), [("13812345678", "13812345678"), ("138-1234-5678", "13812345678"),
                                              ("+86 138 1234 5678", "13812345678"), ("１３８１２３４５６７８", "13812345678"),
                                              ("020-12345678", "02012345678"), ("(0755)1234567", "07551234567")])

@@ -23,7 +23,7 @@ const ACTION_TEXT = {
   file: '受理', dispatch: '派单', accept: '签收', return: '退单', request_extension: '申请延期',
   approve_extension: '批准延期', reject_extension: '不批准延期', reply: '答复办理结果', close: '办结',
   rate_satisfied: '回访评价', reopen: '回访不满意，重办', rate: '回访评价', note: '内部备注',
-  remind: '临期提醒', mark_overdue: '已超期',
+  remind: '临期提醒', mark_overdue: '已超期', recalculate_deadline: '按公布的放假安排重算时限',
 };
 const DISPATCHERS = ['staff', 'supervisor', 'admin'];
 const SUPERVISORS = ['supervisor', 'admin'];
