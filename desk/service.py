@@ -423,9 +423,13 @@ class DeskService:
         await self.publish_queue()
 
     async def hand_back(self, conversation_id: str, staff: Staff) -> None:
-        await self.run(lambda s: self._held_by(s, conversation_id, staff))
-        await self.rasa.resume(conversation_id)
-        await self._end_handoff(conversation_id, staff, HandoffStatus.RETURNED, ConversationStatus.BOT)
+        # Under the relay's lock: a message sent meanwhile waits and then goes to the bot, instead of
+        # finding the chat still live and staying with the person who just left it. (The lock is per
+        # process: with several desk replicas, a message relayed by another one can still meet it.)
+        async with self._relay_locks.hold(conversation_id):
+            await self.run(lambda s: self._held_by(s, conversation_id, staff))
+            await self.rasa.resume(conversation_id)
+            await self._end_handoff(conversation_id, staff, HandoffStatus.RETURNED, ConversationStatus.BOT)
         await self.add_message(conversation_id, "system", "人工客服已将对话交还智能助手，您可以继续提问。")
         await self.publish_status(conversation_id)
         await self.publish_queue()

@@ -56,6 +56,7 @@ class ScriptedRasa:
         self.received: list[tuple[str, str]] = []
         self.resumed: list[str] = []
         self.delay = 0.0
+        self.resume_delay = 0.0
         self.fail = False
         self.silent = False
 
@@ -83,6 +84,8 @@ class ScriptedRasa:
                  "custom": formatting.item_card_message(SCRIPTED_ITEM)}]
 
     async def resume(self, conversation_id: str) -> None:
+        if self.resume_delay:
+            await asyncio.sleep(self.resume_delay)
         self.resumed.append(conversation_id)
 
     async def close(self) -> None:

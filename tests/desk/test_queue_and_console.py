@@ -78,6 +78,34 @@ def test_full_handoff_cycle(client: TestClient, rasa: ScriptedRasa) -> None:
         assert bot["text"] == "机器人回答：营业执照"
 
 
+def test_a_message_sent_while_staff_hand_back_is_answered_by_the_bot(client: TestClient, rasa: ScriptedRasa) -> None:
+    # The hand back resumes Rasa, then marks the chat the bot's: a message relayed in between used to
+    # find it still live, so it went to the staff side that had just left.
+    service = client.app.state.service
+    login(client, "alice")
+    with client.websocket_connect("/ws/widget") as widget:
+        conversation_id = start_chat(widget, "转人工")
+        receive_until(widget, "status")
+        handoff_id = client.get("/api/queue").json()[0]["handoff_id"]
+        assert client.post(f"/api/handoffs/{handoff_id}/claim").status_code == 200
+        receive_until(widget, "status")
+    from sqlalchemy import select
+
+    from desk.models import Staff
+
+    alice = asyncio.run(service.run(lambda s: s.scalars(select(Staff).where(Staff.username == "alice")).one()))
+    rasa.resume_delay = 0.3
+
+    async def race() -> None:
+        handing_back = asyncio.create_task(service.hand_back(conversation_id, alice))
+        await asyncio.sleep(0.1)  # Rasa is being resumed
+        await service.add_message(conversation_id, "user", "那营业执照呢")
+        await asyncio.gather(handing_back, service.relay(conversation_id, "那营业执照呢"))
+
+    asyncio.run(race())
+    assert (conversation_id, "那营业执照呢") in rasa.received
+
+
 def test_two_staff_claiming_at_once_exactly_one_wins(client: TestClient, desk_settings: DeskSettings) -> None:
     login(client, "alice")
     with client.websocket_connect("/ws/widget") as widget:
