@@ -139,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # written blind before the calibration refit that tunes on written..heldout8; "heldout11": written
     # blind after the new matters of 2026-12-03; "heldout12": counted after the last change of that day;
     # "heldout13" … "heldout17": counted around the scope classifier (see the docstring).
-    for split in ("written", "heldout", *(f"heldout{n}" for n in range(2, 22))):
+    # Each set in the order it was appended to the file.
+    for split in dict.fromkeys(q.get("split", "written") for q in questions):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
         lines += [f"[{split}]", *out_of_catalog_table([outcomes[i] for i in chosen], [questions[i]["style"] for i in chosen]), ""]
 

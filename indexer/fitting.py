@@ -143,10 +143,15 @@ def training_questions(kind: str, folder: Path = TRAINING_QUESTIONS) -> list[dic
     return rows
 
 
+def taught_questions(kind: str) -> list[str]:
+    """The questions the bot is taught for a kind ("item" or "policy"): the Rasa intent's examples
+    and the training questions, none from the development sets."""
+    return nlu_examples(f"ask_{kind}") + [row["query"] for row in training_questions(kind)]
+
+
 def fit_kind_classifier() -> KindClassifier:
     """Text classifier item vs policy, trained on data that is not in the development sets."""
-    items = nlu_examples("ask_item") + [row["query"] for row in training_questions("item")]
-    policies = nlu_examples("ask_policy") + [row["query"] for row in training_questions("policy")]
+    items, policies = taught_questions("item"), taught_questions("policy")
     texts = [normalize_text(text) for text in (*items, *policies)]
     return train_kind_classifier(texts, [True] * len(items) + [False] * len(policies))
 
@@ -155,9 +160,7 @@ def fit_scope_classifier() -> NgramClassifier:
     """In the catalog or outside it: what the bot is taught to answer (its Rasa examples, the
     training questions, the tune halves of the development sets) against the out-of-catalog
     questions already looked at."""
-    in_catalog = [*nlu_examples("ask_item"), *nlu_examples("ask_policy"),
-                  *(row["query"] for row in training_questions("item")),
-                  *(row["query"] for row in training_questions("policy")),
+    in_catalog = [*taught_questions("item"), *taught_questions("policy"),
                   *(q.query for q in load_item_questions() if q.split == "tune"),
                   *(q.query for q in load_policy_questions() if q.split == "tune")]
     outside = load_out_of_catalog(SCOPE_OUT_OF_CATALOG_SPLITS)

@@ -57,7 +57,7 @@ def test_search_and_record_are_the_action_servers(remote: RemoteKnowledge, servi
         assert [(h.id, h.kind, h.title, h.snippet, h.sources, h.record) for h in found.hits] == [
             (h.id, h.kind, h.title, h.snippet, h.sources, h.record) for h in expected.hits]
         assert [h.score for h in found.hits] == pytest.approx([h.score for h in expected.hits], abs=1e-4)
-        # The corrected text travels too: the referral to a matter the catalog lacks reads it.
+        # The corrected text travels too (社宝 -> 社保): what the search actually scored.
         assert found.searched_query and (found.level, found.normalized_query, found.searched_query) == (
             expected.level, expected.normalized_query, expected.searched_query)
     for hit in service.search("补贴", 3).hits + service.search("取水", 3).hits:
