@@ -5,6 +5,7 @@ traditional text with pinyin annotations.
     .venv/bin/python -m bench.typo_questions            # writes bench/data/typo_queries.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh --limit 400    # bench/data/typo_queries_fresh.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh2 --limit 300   # bench/data/typo_queries_fresh2.jsonl
+    .venv/bin/python -m bench.typo_questions --set fresh3 --limit 300   # bench/data/typo_queries_fresh3.jsonl
 
 Deterministic (seeded). Built only from catalog item names and our own question templates, never
 from a benchmark's questions. Items that the team's dev set (item_queries_dev.jsonl) asks about are
@@ -12,7 +13,8 @@ left out, and every question carries a split by item ("tune" / "check"): anythin
 uses the tune half only, and reported numbers are the check half's. The second ("fresh") set asks
 about 310 other items with another seed; it was written after the check half had been looked at
 (2026-12-03) and is only measured; the third ("fresh2") asks about 300 items for other applicants,
-written after the fresh set's misses had been looked at.
+written after the fresh set's misses had been looked at; the fourth ("fresh3") asks about 300 items
+no earlier set asks about, for any applicant, written after every change to the correction.
 
 Styles (one question per item and style, the same template across styles):
 - plain: the template with the item's short name;
@@ -50,8 +52,11 @@ SEED = 20261202
 # tuned on the first set's halves, over items that set does not ask about; measured, never tuned on.
 # The fresh2 set (2026-12-03): items for other applicants (citizens, organisations), written after the
 # fresh set's misses had been looked at; measured, never tuned on.
+# The fresh3 set (2026-12-03, evening): any item no earlier set asks about, a fourth seed, written after
+# every change to the correction; measured once before its misses were looked at.
 FRESH_SETS: dict[str, tuple[Path, int]] = {"fresh": (DATA / "typo_queries_fresh.jsonl", 20261203),
-                                           "fresh2": (DATA / "typo_queries_fresh2.jsonl", 20261204)}
+                                           "fresh2": (DATA / "typo_queries_fresh2.jsonl", 20261204),
+                                           "fresh3": (DATA / "typo_queries_fresh3.jsonl", 20261205)}
 
 TEMPLATES = (
     "{name}怎么办理",
@@ -281,7 +286,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None, help="default: the chosen set's file in bench/data")
     parser.add_argument("--set", choices=("first", *FRESH_SETS), default="first", dest="which",
                         help="first: the tune/check set; fresh: other enterprise items, another seed; fresh2: items "
-                             "for other applicants (no other set's), a third seed")
+                             "for other applicants (no other set's), a third seed; fresh3: any item no earlier "
+                             "set asks about, a fourth seed")
     args = parser.parse_args()
     from indexer.loaders import load_knowledge_base
 
@@ -297,11 +303,12 @@ def main() -> None:
         questions = generate(enterprise, excluded, limit=args.limit)
     else:
         output, seed = args.output or FRESH_SETS[args.which][0], FRESH_SETS[args.which][1]
+        population = {"fresh": enterprise, "fresh2": others, "fresh3": enterprise + others}
         earlier_sets = list(FRESH_SETS)[:list(FRESH_SETS).index(args.which)]
         for earlier in (OUTPUT, *(FRESH_SETS[name][0] for name in earlier_sets)):
             excluded |= {question.name for question in load_typo_questions(earlier)}
         questions = [replace(question, split=args.which)
-                     for question in generate(enterprise if args.which == "fresh" else others, excluded,
+                     for question in generate(population[args.which], excluded,
                                               limit=args.limit, seed=seed)]
     with output.open("w", encoding="utf-8") as out:
         for question in questions:
