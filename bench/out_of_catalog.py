@@ -22,7 +22,9 @@ referral decision the action uses (indexer.matters) over:
   counted, then looked at; "heldout12" (48, an eighth writer) counted after the last change of that day;
   "heldout13" … "heldout17" (49-50 each, five more writers, later on 2026-12-03): 13 and 14 counted
   before the scope classifier (indexer.scope_classifier) existed, 15 and 16 counted after it, 17
-  counted after it had learnt from 13-16, each then looked at;
+  counted after it had learnt from 13-16, each then looked at; "heldout18" … "heldout21" counted after
+  that evening's smaller changes, then looked at; "heldout22" … "heldout24" (three more writers, late on
+  2026-12-03) counted once after the last change and not looked at one by one;
   `matter` "unmapped" for matters the mapping does not list, where only a wrong
   high-confidence answer counts; `in_catalog`: the catalog item's name when a writer thought a
   matter missing that the catalog has after all (高新技术企业认定; a policy notice's title for a support
@@ -138,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # (its misses then looked at); "heldout8": written blind after all of it; "heldout9", "heldout10":
     # written blind before the calibration refit that tunes on written..heldout8; "heldout11": written
     # blind after the new matters of 2026-12-03; "heldout12": counted after the last change of that day;
-    # "heldout13" … "heldout17": counted around the scope classifier (see the docstring).
+    # "heldout13" … "heldout24": counted around and after the scope classifier (see the docstring).
     # Each set in the order it was appended to the file.
     for split in dict.fromkeys(q.get("split", "written") for q in questions):
         chosen = [i for i, q in enumerate(questions) if q.get("split", "written") == split]
