@@ -24,8 +24,8 @@ from indexer.settings import IndexerSettings
 
 def run(service: SearchService, label: str) -> None:
     questions = load_typo_questions()
-    for path, _ in FRESH_SETS.values():
-        questions += load_typo_questions(path) if path.exists() else []
+    for fresh in FRESH_SETS.values():
+        questions += load_typo_questions(fresh.path) if fresh.path.exists() else []
     rows = []
     for split in (*FRESH_SETS, "check", "tune"):
         for style in STYLES:

@@ -38,6 +38,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,15 +49,24 @@ DATA = Path(__file__).resolve().parent / "data"
 OUTPUT = DATA / "typo_queries.jsonl"
 STYLES = ("plain", "homophone", "shape", "pinyin", "mixed")
 SEED = 20261202
+
+
+@dataclass(frozen=True)
+class FreshSet:
+    path: Path
+    seed: int
+    applicants: Literal["enterprise", "other", "any"]  # whose items it asks about
+
+
 # The fresh set (2026-12-03): written after the correction and the spelled-out-name feature were
 # tuned on the first set's halves, over items that set does not ask about; measured, never tuned on.
 # The fresh2 set (2026-12-03): items for other applicants (citizens, organisations), written after the
 # fresh set's misses had been looked at; measured, never tuned on.
 # The fresh3 set (2026-12-03, evening): any item no earlier set asks about, a fourth seed, written after
 # every change to the correction; measured once before its misses were looked at.
-FRESH_SETS: dict[str, tuple[Path, int]] = {"fresh": (DATA / "typo_queries_fresh.jsonl", 20261203),
-                                           "fresh2": (DATA / "typo_queries_fresh2.jsonl", 20261204),
-                                           "fresh3": (DATA / "typo_queries_fresh3.jsonl", 20261205)}
+FRESH_SETS: dict[str, FreshSet] = {"fresh": FreshSet(DATA / "typo_queries_fresh.jsonl", 20261203, "enterprise"),
+                                   "fresh2": FreshSet(DATA / "typo_queries_fresh2.jsonl", 20261204, "other"),
+                                   "fresh3": FreshSet(DATA / "typo_queries_fresh3.jsonl", 20261205, "any")}
 
 TEMPLATES = (
     "{name}怎么办理",
@@ -302,14 +312,14 @@ def main() -> None:
         output = args.output or OUTPUT
         questions = generate(enterprise, excluded, limit=args.limit)
     else:
-        output, seed = args.output or FRESH_SETS[args.which][0], FRESH_SETS[args.which][1]
-        population = {"fresh": enterprise, "fresh2": others, "fresh3": enterprise + others}
+        chosen = FRESH_SETS[args.which]
+        output = args.output or chosen.path
+        population = {"enterprise": enterprise, "other": others, "any": enterprise + others}[chosen.applicants]
         earlier_sets = list(FRESH_SETS)[:list(FRESH_SETS).index(args.which)]
-        for earlier in (OUTPUT, *(FRESH_SETS[name][0] for name in earlier_sets)):
+        for earlier in (OUTPUT, *(FRESH_SETS[name].path for name in earlier_sets)):
             excluded |= {question.name for question in load_typo_questions(earlier)}
         questions = [replace(question, split=args.which)
-                     for question in generate(population[args.which], excluded,
-                                              limit=args.limit, seed=seed)]
+                     for question in generate(population, excluded, limit=args.limit, seed=chosen.seed)]
     with output.open("w", encoding="utf-8") as out:
         for question in questions:
             out.write(json.dumps(asdict(question), ensure_ascii=False) + "\n")
