@@ -9,7 +9,10 @@ People never type a name's brackets, and rarely its trailing qualifier: a name i
 reads without its bracket characters (物品保管（公证）指引 -> 物品保管公证指引) and as its part
 before a trailing bracketed qualifier (…审批(初次申请) -> …审批; the variant cues of
 indexer.variants then tell 初次 from 延续). Only the longest names found count: a name inside
-another found one (戒毒机构信息查询 in 司法戒毒机构信息查询) is not what was asked.
+another found one (戒毒机构信息查询 in 司法戒毒机构信息查询) is not what was asked. Where one item's
+whole name is another's main part (宗教团体成立前审批 and 宗教团体成立前审批(天主教团体成立前审批)),
+the question spelled the first out and only that one counts: the qualified variants stay reachable
+through their qualifier's words, as any other item is.
 """
 from __future__ import annotations
 
@@ -39,9 +42,14 @@ class NameMentions:
     def __init__(self, names: Sequence[str]) -> None:
         self._count = len(names)
         self._rows_by_form: dict[str, list[int]] = {}
+        whole_name_rows: dict[str, list[int]] = {}
         for row, name in enumerate(names):
             for form in name_forms(name):
                 self._rows_by_form.setdefault(form, []).append(row)
+            whole_name_rows.setdefault(compact(_BRACKETS.sub("", name)), []).append(row)
+        for form, rows in whole_name_rows.items():
+            if form in self._rows_by_form:
+                self._rows_by_form[form] = rows
         # Grouped by first character: a question only needs the forms starting with its characters.
         self._forms_by_start: dict[str, list[str]] = {}
         for form in self._rows_by_form:

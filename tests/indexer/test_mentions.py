@@ -30,6 +30,13 @@ def test_qualified_names_are_found_by_either_form() -> None:
     assert mentions.scores("无线电频率使用许可变更怎么办").tolist()[3:5] == [0, 1]
 
 
+def test_a_whole_name_outranks_the_same_name_with_a_qualifier() -> None:
+    names = ["宗教团体成立前审批(天主教团体成立前审批)", "宗教团体成立前审批", "宗教团体成立前审批(道教团体成立前审批)"]
+    mentions = NameMentions(names)
+    assert mentions.scores("宗教团体成立前审批需要哪些材料").tolist() == [0, 1, 0]
+    assert mentions.scores("宗教团体成立前审批道教团体成立前审批").tolist() == [0, 0, 1]
+
+
 def test_nothing_spelled_out_scores_nothing() -> None:
     mentions = NameMentions(NAMES)
     assert not mentions.scores("公证处几点开门").any()  # a name shorter than four characters never counts
