@@ -6,6 +6,7 @@ traditional text with pinyin annotations.
     .venv/bin/python -m bench.typo_questions --set fresh --limit 400    # bench/data/typo_queries_fresh.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh2 --limit 300   # bench/data/typo_queries_fresh2.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh3 --limit 300   # bench/data/typo_queries_fresh3.jsonl
+    .venv/bin/python -m bench.typo_questions --set fresh4 --limit 300   # bench/data/typo_queries_fresh4.jsonl
 
 Deterministic (seeded). Built only from catalog item names and our own question templates, never
 from a benchmark's questions. Items that the team's dev set (item_queries_dev.jsonl) asks about are
@@ -14,7 +15,10 @@ uses the tune half only, and reported numbers are the check half's. The second (
 about 310 other items with another seed; it was written after the check half had been looked at
 (2026-12-03) and is only measured; the third ("fresh2") asks about 300 items for other applicants,
 written after the fresh set's misses had been looked at; the fourth ("fresh3") asks about 300 items
-no earlier set asks about, for any applicant, written after every change to the correction.
+no earlier set asks about, for any applicant, written after every change to the correction; the
+fifth ("fresh4"), written after fresh3's misses had been looked at when the catalog had no item left
+that no set asked about, asks again about 300 of any set's items with a fifth seed: new slips, new
+templates, so new questions.
 
 Styles (one question per item and style, the same template across styles):
 - plain: the template with the item's short name;
@@ -56,6 +60,7 @@ class FreshSet:
     path: Path
     seed: int
     applicants: Literal["enterprise", "other", "any"]  # whose items it asks about
+    new_items_only: bool = True  # False: earlier sets' items may be asked about again (new questions)
 
 
 # The fresh set (2026-12-03): written after the correction and the spelled-out-name feature were
@@ -64,9 +69,14 @@ class FreshSet:
 # fresh set's misses had been looked at; measured, never tuned on.
 # The fresh3 set (2026-12-03, evening): any item no earlier set asks about, a fourth seed, written after
 # every change to the correction; measured once before its misses were looked at.
+# The fresh4 set (2026-12-04): written after fresh3's misses had been looked at and the spelled-out-name
+# change they motivated. No item was left that no set asks about (14 with a usable short name), so it
+# asks again about any set's items with a fifth seed: other slips and templates, the same names.
 FRESH_SETS: dict[str, FreshSet] = {"fresh": FreshSet(DATA / "typo_queries_fresh.jsonl", 20261203, "enterprise"),
                                    "fresh2": FreshSet(DATA / "typo_queries_fresh2.jsonl", 20261204, "other"),
-                                   "fresh3": FreshSet(DATA / "typo_queries_fresh3.jsonl", 20261205, "any")}
+                                   "fresh3": FreshSet(DATA / "typo_queries_fresh3.jsonl", 20261205, "any"),
+                                   "fresh4": FreshSet(DATA / "typo_queries_fresh4.jsonl", 20261206, "any",
+                                                      new_items_only=False)}
 
 TEMPLATES = (
     "{name}怎么办理",
@@ -297,7 +307,7 @@ def main() -> None:
     parser.add_argument("--set", choices=("first", *FRESH_SETS), default="first", dest="which",
                         help="first: the tune/check set; fresh: other enterprise items, another seed; fresh2: items "
                              "for other applicants (no other set's), a third seed; fresh3: any item no earlier "
-                             "set asks about, a fourth seed")
+                             "set asks about, a fourth seed; fresh4: any set's items asked again, a fifth seed")
     args = parser.parse_args()
     from indexer.loaders import load_knowledge_base
 
@@ -317,7 +327,8 @@ def main() -> None:
         population = {"enterprise": enterprise, "other": others, "any": enterprise + others}[chosen.applicants]
         earlier_sets = list(FRESH_SETS)[:list(FRESH_SETS).index(args.which)]
         for earlier in (OUTPUT, *(FRESH_SETS[name].path for name in earlier_sets)):
-            excluded |= {question.name for question in load_typo_questions(earlier)}
+            if chosen.new_items_only:
+                excluded |= {question.name for question in load_typo_questions(earlier)}
         questions = [replace(question, split=args.which)
                      for question in generate(population, excluded, limit=args.limit, seed=chosen.seed)]
     with output.open("w", encoding="utf-8") as out:
