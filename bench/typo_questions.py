@@ -325,9 +325,9 @@ def main() -> None:
         chosen = FRESH_SETS[args.which]
         output = args.output or chosen.path
         population = {"enterprise": enterprise, "other": others, "any": enterprise + others}[chosen.applicants]
-        earlier_sets = list(FRESH_SETS)[:list(FRESH_SETS).index(args.which)]
-        for earlier in (OUTPUT, *(FRESH_SETS[name].path for name in earlier_sets)):
-            if chosen.new_items_only:
+        if chosen.new_items_only:
+            earlier_sets = list(FRESH_SETS)[:list(FRESH_SETS).index(args.which)]
+            for earlier in (OUTPUT, *(FRESH_SETS[name].path for name in earlier_sets)):
                 excluded |= {question.name for question in load_typo_questions(earlier)}
         questions = [replace(question, split=args.which)
                      for question in generate(population, excluded, limit=args.limit, seed=chosen.seed)]

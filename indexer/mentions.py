@@ -30,9 +30,14 @@ _BRACKETS = re.compile(r"[()（）《》〈〉【】\[\]]")
 _TRAILING_QUALIFIERS = re.compile(r"(\s*[(（][^()（）]*[)）])+\s*$")
 
 
+def whole_name_form(name: str) -> str:
+    """``name`` as a question spells it out whole: without its bracket characters."""
+    return compact(_BRACKETS.sub("", name))
+
+
 def name_forms(name: str) -> frozenset[str]:
     """How a question may spell ``name`` out: without brackets, and without trailing qualifiers."""
-    forms = {compact(_BRACKETS.sub("", name)), compact(_TRAILING_QUALIFIERS.sub("", name))}
+    forms = {whole_name_form(name), compact(_TRAILING_QUALIFIERS.sub("", name))}
     return frozenset(form for form in forms if len(form) >= MIN_NAME_LENGTH)
 
 
@@ -46,7 +51,7 @@ class NameMentions:
         for row, name in enumerate(names):
             for form in name_forms(name):
                 self._rows_by_form.setdefault(form, []).append(row)
-            whole_name_rows.setdefault(compact(_BRACKETS.sub("", name)), []).append(row)
+            whole_name_rows.setdefault(whole_name_form(name), []).append(row)
         for form, rows in whole_name_rows.items():
             if form in self._rows_by_form:
                 self._rows_by_form[form] = rows
