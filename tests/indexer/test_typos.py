@@ -213,3 +213,28 @@ def test_five_agreeing_characters_outweigh_a_word_the_look_alike_makes(readings:
     assert corrector.correct("想了解职业证书香询怎么申请").text == "想了解职业证书查询怎么申请"
     assert corrector.correct("自然入住所地公证指引").text == "自然人住所地公证指引"
     assert corrector.correct("证书香询").text == "证书香询"
+
+
+def test_every_reading_of_a_polyphonic_character_is_a_sound(readings: dict[str, str]) -> None:
+    # 著 reads zhu, zhuo, chu, zhao, zhe: typed for 招 (zhao), its fourth reading.
+    assert readings["著"].split().index("zhao") >= 3
+    names = ["招标项目查询"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("著标项目查询怎么申请").text == "招标项目查询怎么申请"
+
+
+def test_a_longer_name_piece_by_sound_outweighs_a_shorter_one_typed_right(readings: dict[str, str]) -> None:
+    # 宣传咨 is a piece of 政策宣传咨询, yet 公益宣传咨讯 reads as the whole name 公益宣传资讯;
+    # in a shorter window the piece typed right still stands (宣传咨讯 -> 宣传咨询, 咨 kept).
+    names = ["公益宣传资讯", "政策宣传咨询"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("公益宣传咨讯怎么办理").text == "公益宣传资讯怎么办理"
+    assert corrector.correct("宣传咨讯怎么办理").text == "宣传咨询怎么办理"
+
+
+def test_a_whole_name_outweighs_a_word_the_slip_makes_inside_it(readings: dict[str, str]) -> None:
+    # 书香 is a word, yet 决定书香询 is one look-alike away from the whole name 决定书查询.
+    names = ["决定书查询", "行政复议决定书送达"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("决定书香询怎么办理").text == "决定书查询怎么办理"
+    assert corrector.correct("书香门第").text == "书香门第"
