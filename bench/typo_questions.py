@@ -7,6 +7,7 @@ traditional text with pinyin annotations.
     .venv/bin/python -m bench.typo_questions --set fresh2 --limit 300   # bench/data/typo_queries_fresh2.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh3 --limit 300   # bench/data/typo_queries_fresh3.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh4 --limit 300   # bench/data/typo_queries_fresh4.jsonl
+    .venv/bin/python -m bench.typo_questions --set fresh5 --limit 300   # bench/data/typo_queries_fresh5.jsonl
 
 Deterministic (seeded). Built only from catalog item names and our own question templates, never
 from a benchmark's questions. Items that the team's dev set (item_queries_dev.jsonl) asks about are
@@ -18,7 +19,8 @@ written after the fresh set's misses had been looked at; the fourth ("fresh3") a
 no earlier set asks about, for any applicant, written after every change to the correction; the
 fifth ("fresh4"), written after fresh3's misses had been looked at when the catalog had no item left
 that no set asked about, asks again about 300 of any set's items with a fifth seed: new slips, new
-templates, so new questions.
+templates, so new questions; the sixth ("fresh5") does the same with a sixth seed, written after
+fresh4's misses had been looked at and the corrections they motivated.
 
 Styles (one question per item and style, the same template across styles):
 - plain: the template with the item's short name;
@@ -72,10 +74,14 @@ class FreshSet:
 # The fresh4 set (2026-12-04): written after fresh3's misses had been looked at and the spelled-out-name
 # change they motivated. No item was left that no set asks about (14 with a usable short name), so it
 # asks again about any set's items with a fifth seed: other slips and templates, the same names.
+# The fresh5 set (2026-12-04, evening): the same with a sixth seed, written after fresh4's misses had been
+# looked at and the correction changes they motivated (every reading, longer windows, whole names).
 FRESH_SETS: dict[str, FreshSet] = {"fresh": FreshSet(DATA / "typo_queries_fresh.jsonl", 20261203, "enterprise"),
                                    "fresh2": FreshSet(DATA / "typo_queries_fresh2.jsonl", 20261204, "other"),
                                    "fresh3": FreshSet(DATA / "typo_queries_fresh3.jsonl", 20261205, "any"),
                                    "fresh4": FreshSet(DATA / "typo_queries_fresh4.jsonl", 20261206, "any",
+                                                      new_items_only=False),
+                                   "fresh5": FreshSet(DATA / "typo_queries_fresh5.jsonl", 20261207, "any",
                                                       new_items_only=False)}
 
 TEMPLATES = (
@@ -307,7 +313,8 @@ def main() -> None:
     parser.add_argument("--set", choices=("first", *FRESH_SETS), default="first", dest="which",
                         help="first: the tune/check set; fresh: other enterprise items, another seed; fresh2: items "
                              "for other applicants (no other set's), a third seed; fresh3: any item no earlier "
-                             "set asks about, a fourth seed; fresh4: any set's items asked again, a fifth seed")
+                             "set asks about, a fourth seed; fresh4: any set's items asked again, a fifth seed; "
+                             "fresh5: the same, a sixth seed")
     args = parser.parse_args()
     from indexer.loaders import load_knowledge_base
 

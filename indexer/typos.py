@@ -56,9 +56,9 @@ MIN_BRIDGING_PIECE = 4  # a piece joining the two sides of a name's brackets (se
 # A window this long whose slip by sound makes it a name piece outweighs a shorter piece typed right
 # inside it (at least two characters shorter).
 MIN_OVERRIDING_PIECE = 5
-# A whole name this long, one slip away, outweighs a word the slip makes inside it; shorter names
-# are too close to everyday phrases.
-MIN_WHOLE_NAME = 5
+# A whole name this long, one slip away, outweighs a word the slip makes inside it (批量服装 for
+# 批量报装, 良品检测 for 食品检测); shorter names are everyday words themselves.
+MIN_WHOLE_NAME = 4
 CORRECTED = MAX_PIECE + 1  # trust of a character a correction placed: never changed again
 # A look-alike key (shared components, four-corner code) that more name characters share than
 # this is no evidence of a slip.

@@ -238,3 +238,8 @@ def test_a_whole_name_outweighs_a_word_the_slip_makes_inside_it(readings: dict[s
     corrector = QueryCorrector(names, name_syllables(names), readings)
     assert corrector.correct("决定书香询怎么办理").text == "决定书查询怎么办理"
     assert corrector.correct("书香门第").text == "书香门第"
+    # Four characters are a whole name too (服装 is a word; 报/服 look alike).
+    names = ["批量报装", "低压居民报装"]
+    corrector = QueryCorrector(names, name_syllables(names), readings)
+    assert corrector.correct("办批量服装要带哪些东西").text == "办批量报装要带哪些东西"
+    assert corrector.correct("批发服装去哪进货").text == "批发服装去哪进货"
