@@ -81,6 +81,10 @@ SPECIALIST_SERVICES: dict[str, tuple[str, ...]] = {"公证": ("公证", "公正"
 FOREIGN_APPLICANT_NAME_WORDS = ("外商", "外资", "外国", "外籍", "境外", "华侨", "中外", "香港", "澳门", "港澳", "台湾")
 FOREIGN_APPLICANT_CUES = ("外", "港", "澳", "台", "侨", "境", "国际", "洋", "NGO", "美国", "英国", "德国", "法国",
                           "日本", "韩国", "新加坡", "马来西亚", "泰国", "越南", "俄罗斯", "澳大利亚", "加拿大")
+# Catch-all items (其他出口退（免）税备案, 其它企业资质信息查询): what is left after the catalog's named
+# variants (出口退（免）税企业备案信息报告, 设计企业资质信息查询 …). A question that does not say 其他
+# means one of those, so the remainder is offered among candidates, never asserted.
+REMAINDER_PREFIXES = ("其他", "其它")
 # 粤港澳大湾区 is a region, not an applicant.
 _REGION_NAMES = ("粤港澳",)
 _PARENTHESES = re.compile(r"[(（]([^()（）]*)[)）]")
@@ -115,8 +119,11 @@ def serves_information(name: str) -> bool:
 
 
 def asks_for_the_service_of(query: str, name: str) -> bool:
-    """False when an item is a specialist service (SPECIALIST_SERVICES) the question does not name, or
-    an item for foreign, Hong Kong, Macao or Taiwan applicants asked about without naming any."""
+    """False when an item is a specialist service (SPECIALIST_SERVICES) the question does not name, an
+    item for foreign, Hong Kong, Macao or Taiwan applicants asked about without naming any, or a
+    catch-all (REMAINDER_PREFIXES) asked about without saying 其他."""
+    if name.startswith(REMAINDER_PREFIXES) and not any(word in query for word in REMAINDER_PREFIXES):
+        return False
     if not all(any(word in query for word in asked_by) for service, asked_by in SPECIALIST_SERVICES.items()
                if service in name):
         return False

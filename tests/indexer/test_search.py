@@ -155,6 +155,10 @@ def test_purpose_of_questions_and_items() -> None:
     assert asks_for_the_service_of("我们出版社买了一本美国畅销书的中文版权", "出版外国图书合同登记")
     assert asks_for_the_service_of("请老外专家来交流 邀请函找谁开", "外国专家来华邀请函办理")
     assert asks_for_the_service_of("大湾区文化艺术节什么时候办", "粤港澳大湾区文化艺术节")  # a region
+    # A catch-all answers only a question that says it wants the remainder.
+    assert not asks_for_the_service_of("公司做外贸出口，出口的货物退税怎么申请", "其他出口退（免）税备案")
+    assert asks_for_the_service_of("其他出口退免税备案要带什么", "其他出口退（免）税备案")
+    assert asks_for_the_service_of("出口退税备案怎么办", "出口退（免）税企业备案信息报告")
 
 
 def test_a_look_up_item_is_never_a_confident_answer_to_a_procedure_question(
