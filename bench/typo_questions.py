@@ -8,6 +8,7 @@ traditional text with pinyin annotations.
     .venv/bin/python -m bench.typo_questions --set fresh3 --limit 300   # bench/data/typo_queries_fresh3.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh4 --limit 300   # bench/data/typo_queries_fresh4.jsonl
     .venv/bin/python -m bench.typo_questions --set fresh5 --limit 300   # bench/data/typo_queries_fresh5.jsonl
+    .venv/bin/python -m bench.typo_questions --set fresh6 --limit 300   # bench/data/typo_queries_fresh6.jsonl
 
 Deterministic (seeded). Built only from catalog item names and our own question templates, never
 from a benchmark's questions. Items that the team's dev set (item_queries_dev.jsonl) asks about are
@@ -20,7 +21,8 @@ no earlier set asks about, for any applicant, written after every change to the 
 fifth ("fresh4"), written after fresh3's misses had been looked at when the catalog had no item left
 that no set asked about, asks again about 300 of any set's items with a fifth seed: new slips, new
 templates, so new questions; the sixth ("fresh5") does the same with a sixth seed, written after
-fresh4's misses had been looked at and the corrections they motivated.
+fresh4's misses had been looked at and the corrections they motivated, and the seventh ("fresh6")
+with a seventh seed after fresh5's.
 
 Styles (one question per item and style, the same template across styles):
 - plain: the template with the item's short name;
@@ -76,12 +78,16 @@ class FreshSet:
 # asks again about any set's items with a fifth seed: other slips and templates, the same names.
 # The fresh5 set (2026-12-04, evening): the same with a sixth seed, written after fresh4's misses had been
 # looked at and the correction changes they motivated (every reading, longer windows, whole names).
+# The fresh6 set (2026-12-04, evening): a seventh seed, written after fresh5's misses had been looked at
+# and the four-character whole names they motivated; measured once.
 FRESH_SETS: dict[str, FreshSet] = {"fresh": FreshSet(DATA / "typo_queries_fresh.jsonl", 20261203, "enterprise"),
                                    "fresh2": FreshSet(DATA / "typo_queries_fresh2.jsonl", 20261204, "other"),
                                    "fresh3": FreshSet(DATA / "typo_queries_fresh3.jsonl", 20261205, "any"),
                                    "fresh4": FreshSet(DATA / "typo_queries_fresh4.jsonl", 20261206, "any",
                                                       new_items_only=False),
                                    "fresh5": FreshSet(DATA / "typo_queries_fresh5.jsonl", 20261207, "any",
+                                                      new_items_only=False),
+                                   "fresh6": FreshSet(DATA / "typo_queries_fresh6.jsonl", 20261208, "any",
                                                       new_items_only=False)}
 
 TEMPLATES = (
@@ -314,7 +320,7 @@ def main() -> None:
                         help="first: the tune/check set; fresh: other enterprise items, another seed; fresh2: items "
                              "for other applicants (no other set's), a third seed; fresh3: any item no earlier "
                              "set asks about, a fourth seed; fresh4: any set's items asked again, a fifth seed; "
-                             "fresh5: the same, a sixth seed")
+                             "fresh5, fresh6: the same, a sixth and a seventh seed")
     args = parser.parse_args()
     from indexer.loaders import load_knowledge_base
 
