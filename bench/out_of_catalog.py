@@ -24,7 +24,9 @@ referral decision the action uses (indexer.matters) over:
   before the scope classifier (indexer.scope_classifier) existed, 15 and 16 counted after it, 17
   counted after it had learnt from 13-16, each then looked at; "heldout18" … "heldout21" counted after
   that evening's smaller changes, then looked at; "heldout22" … "heldout24" (three more writers, late on
-  2026-12-03) counted once after the last change and not looked at one by one;
+  2026-12-03) counted once after the last change (heldout24's one miss looked at on 2026-12-04);
+  "heldout25" and "heldout26" (two more writers given the 47 matters' names, 2026-12-04) counted once
+  after that day's typo corrections, then looked at;
   `matter` "unmapped" for matters the mapping does not list, where only a wrong
   high-confidence answer counts; `in_catalog`: the catalog item's name when a writer thought a
   matter missing that the catalog has after all (高新技术企业认定; a policy notice's title for a support
