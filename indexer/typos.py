@@ -278,45 +278,45 @@ class QueryCorrector:
         changes: list[tuple[str, str]] = []
         # Per character: the length of the longest name piece typed right around it, CORRECTED once
         # a correction placed it, 0 if neither.
-        fixed = [0] * len(chars)
+        trust = [0] * len(chars)
         for start, end in _han_spans(text):
             # Pieces typed right are trusted: only a longer window read as a name changes their
             # characters (_overrides_trust).
             for length in range(MAX_PIECE, MIN_TRUSTED_PIECE - 1, -1):
                 for i in range(start, end - length + 1):
                     if "".join(chars[i:i + length]) in self._pieces:
-                        fixed[i:i + length] = [max(length, trust) for trust in fixed[i:i + length]]
+                        trust[i:i + length] = [max(length, held) for held in trust[i:i + length]]
             corrected = len(changes)
-            self._correct_span(chars, fixed, start, end, changes)
+            self._correct_span(chars, trust, start, end, changes)
             if len(changes) > corrected:
                 # A slip to a grammatical character needs agreeing characters around it, which a
                 # correction beside it can supply (去定继承公征指引: 公征 -> 公证, then 去定 -> 法定).
                 # Only such slips: other windows were judged already, on the same evidence.
-                self._correct_span(chars, fixed, start, end, changes, grammatical_only=True)
+                self._correct_span(chars, trust, start, end, changes, grammatical_only=True)
         return Correction("".join(chars), tuple(changes))
 
-    def _correct_span(self, chars: list[str], fixed: list[int], start: int, end: int,
+    def _correct_span(self, chars: list[str], trust: list[int], start: int, end: int,
                       changes: list[tuple[str, str]], grammatical_only: bool = False) -> None:
         for length in range(MAX_PIECE, MIN_PIECE - 1, -1):
             i = start
             while i + length <= end:
                 window = "".join(chars[i:i + length])
-                replacement = None if all(fixed[i:i + length]) else self._best(window, fixed[i:i + length], chars, i)
+                replacement = None if all(trust[i:i + length]) else self._best(window, trust[i:i + length], chars, i)
                 if replacement is not None and grammatical_only and any(
                         a != b and a not in NEVER_CORRECTED for a, b in zip(window, replacement, strict=True)):
                     replacement = None
                 if replacement is not None:
                     changes.append((window, replacement))
                     chars[i:i + length] = list(replacement)
-                    fixed[i:i + length] = [CORRECTED] * length
+                    trust[i:i + length] = [CORRECTED] * length
                     i += length
                 else:
                     i += 1
 
-    def _best(self, window: str, fixed: list[int], chars: list[str], at: int) -> str | None:
+    def _best(self, window: str, trust: list[int], chars: list[str], at: int) -> str | None:
         if window in self._pieces:
             return None
-        candidates = [c for c in self._sound_alikes(window) if self._acceptable(window, c, fixed, chars, at)]
+        candidates = [c for c in self._sound_alikes(window) if self._acceptable(window, c, trust, chars, at)]
         # Slips not by sound must not break an ordinary word as typed (招工信息 is no slip for
         # 招标信息): a reading-alike may (公正 for 公证), since that is how pinyin input errs.
         for tier, alikes in enumerate(self._alike_tiers):
@@ -326,13 +326,13 @@ class QueryCorrector:
             # three the "slip" is as likely the neighbouring word (区图书馆 is no slip for 文图书馆).
             inner = tier > 0 and len(window) < MIN_DERIVED_SHAPE_EDGE_RUN
             candidates = [c for c in self._look_alikes(window, alikes, inner=inner)
-                          if self._acceptable(window, c, fixed, chars, at, strict=True)]
+                          if self._acceptable(window, c, trust, chars, at, strict=True)]
         if not candidates and len(window) in ANY_SLIP_LENGTHS:
             # Inside the window only: at its edge the "slip" is as likely the neighbouring word
             # (开普通发票 is no slip for 税普通发票).
             candidates = [c for gap in range(1, len(window) - 1)
                           for c in self._by_gap.get(window[:gap] + "?" + window[gap + 1:], ())
-                          if self._acceptable(window, c, fixed, chars, at, strict=True)]
+                          if self._acceptable(window, c, trust, chars, at, strict=True)]
         if len(set(candidates)) > 1:
             # Two pieces read alike by some reading: the one whose characters' usual readings are
             # the typed ones' is what a pinyin keyboard offered (学立 -> 学历 li, not 学位 wei, for
@@ -370,13 +370,13 @@ class QueryCorrector:
                     found.append(candidate)
         return found
 
-    def _acceptable(self, window: str, candidate: str, fixed: list[int], chars: list[str], at: int,
+    def _acceptable(self, window: str, candidate: str, trust: list[int], chars: list[str], at: int,
                     strict: bool = False) -> bool:
         differing = [i for i, (a, b) in enumerate(zip(window, candidate, strict=False)) if a != b]
         # One slip per piece of up to four characters, two in longer ones.
         if not differing or len(differing) > (1 if len(window) <= 4 else 2):
             return False
-        if any(not self._overrides_trust(window, candidate, fixed[i], i, strict) for i in differing if fixed[i]):
+        if any(not self._overrides_trust(window, candidate, trust[i], i, strict) for i in differing if trust[i]):
             return False
         grammatical = [i for i in differing if window[i] in NEVER_CORRECTED]
         if grammatical:
@@ -398,6 +398,7 @@ class QueryCorrector:
         # window always counts (野生动物糟蹋), one inside it only for short windows (公正 in 公正指引
         # is a slip for the name piece 公证指引).
         end = at + len(window)
+        whole_name = candidate in self._whole_names
         # ... and in short windows no character may belong to a word reaching out of the window
         # (几个月现在: 月现 is no slip for 约现).
         for i in (range(len(window)) if short else differing):
@@ -405,7 +406,7 @@ class QueryCorrector:
             for left in range(max(0, position - 3), position + 1):
                 for right in range(max(position + 1, left + 2), min(len(chars), left + 4) + 1):
                     inside = left >= at and right <= end
-                    if inside and (candidate in self._whole_names
+                    if inside and (whole_name
                                    or not ((short or (strict and len(window) < MAX_PIECE)) and i in differing)):
                         continue
                     if self._is_word("".join(chars[left:right])):
